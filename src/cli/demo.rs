@@ -1,0 +1,251 @@
+//! `wacost demo`: everything wacost does, on the embedded defaults, with no arguments and no
+//! network.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use clap::Args;
+use wacost::pricing::BusinessProfile;
+use wacost::pricing::category::Category;
+use wacost::pricing::phone::{ContactNumber, Country};
+use wacost::pricing::quote::{QuoteRequest, quote};
+use wacost::report::table::Table;
+
+use super::{Failure, Global};
+
+/// Arguments of `wacost demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where to write the report.
+    #[arg(long, value_name = "DIR", default_value = "reports/demo")]
+    out: PathBuf,
+}
+
+struct Example {
+    title: &'static str,
+    to: &'static str,
+    category: Category,
+    at: DateTime<Utc>,
+    in_service_window: bool,
+    in_free_entry_point: bool,
+    profile: BusinessProfile,
+}
+
+/// Runs `wacost demo`.
+pub fn run(global: &Global, _args: &DemoArgs) -> Result<(), Failure> {
+    let book = global.rate_book()?;
+    let now = Utc::now();
+    let today = now.with_timezone(&global.timezone).date_naive();
+    let card = book.card_at(global.currency, today)?;
+    let regime = book.regime_at(today)?;
+    println!("wacost demo: what WhatsApp Business messages cost, from embedded data\n");
+    println!(
+        "Today ({today}, {}) the {} card of {} is in force under {} ({}): {}",
+        global.timezone, card.currency, card.effective, regime.name, regime.model, card.title
+    );
+    let (p, d, e) = card.provenance_counts();
+    println!(
+        "Its {} rates: {p} published, {d} derived, {e} estimated.\n",
+        p + d + e
+    );
+    let mut t = Table::new([
+        "market",
+        "marketing",
+        "utility",
+        "authentication",
+        "service",
+    ]);
+    for c in 1..5 {
+        t = t.right_align(c);
+    }
+    for name in [
+        "Brazil",
+        "India",
+        "Mexico",
+        "United Kingdom",
+        "North America",
+        "Rest of Africa",
+        "Other",
+    ] {
+        let Some(m) = book.names.get(name) else {
+            continue;
+        };
+        let cell = |c| {
+            card.cell(m, c)
+                .map_or("n/a".to_string(), |x| x.rate.to_string())
+        };
+        t.row([
+            name.to_string(),
+            cell(Category::Marketing),
+            cell(Category::Utility),
+            cell(Category::Authentication),
+            cell(Category::Service),
+        ]);
+    }
+    print!("{}", t.render());
+    println!("(all markets: `wacost rates`)\n");
+
+    let brazil = "+5511987654321";
+    let cbp_day = Utc
+        .with_ymd_and_hms(2024, 3, 12, 15, 0, 0)
+        .single()
+        .expect("valid");
+    let pmp_day = Utc
+        .with_ymd_and_hms(2026, 2, 2, 10, 0, 0)
+        .single()
+        .expect("valid");
+    let german_business = BusinessProfile {
+        country: Country::parse("DE"),
+        auth_international_eligible: true,
+    };
+    let plain = BusinessProfile::default();
+    let ex = |title, to, category, at, csw, fep, profile| Example {
+        title,
+        to,
+        category,
+        at,
+        in_service_window: csw,
+        in_free_entry_point: fep,
+        profile,
+    };
+    let examples = [
+        ex(
+            "Marketing template today",
+            brazil,
+            Category::Marketing,
+            now,
+            false,
+            false,
+            plain,
+        ),
+        ex(
+            "Utility template outside the service window today",
+            brazil,
+            Category::Utility,
+            now,
+            false,
+            false,
+            plain,
+        ),
+        ex(
+            "Utility template inside the service window, Feb 2026",
+            brazil,
+            Category::Utility,
+            pmp_day,
+            true,
+            false,
+            plain,
+        ),
+        ex(
+            "Utility template inside the service window today",
+            brazil,
+            Category::Utility,
+            now,
+            true,
+            false,
+            plain,
+        ),
+        ex(
+            "Free-form reply inside the service window, Feb 2026",
+            brazil,
+            Category::Service,
+            pmp_day,
+            true,
+            false,
+            plain,
+        ),
+        ex(
+            "Free-form reply inside the service window today",
+            brazil,
+            Category::Service,
+            now,
+            true,
+            false,
+            plain,
+        ),
+        ex(
+            "Free-form message outside any window",
+            brazil,
+            Category::Service,
+            now,
+            false,
+            false,
+            plain,
+        ),
+        ex(
+            "Marketing template inside a free entry point window",
+            brazil,
+            Category::Marketing,
+            now,
+            true,
+            true,
+            plain,
+        ),
+        ex(
+            "Authentication code to India",
+            "+919876543210",
+            Category::Authentication,
+            now,
+            false,
+            false,
+            plain,
+        ),
+        ex(
+            "Authentication code to India from an eligible German business",
+            "+919876543210",
+            Category::Authentication,
+            now,
+            false,
+            false,
+            german_business,
+        ),
+        ex(
+            "Marketing conversation under CBP, March 2024",
+            brazil,
+            Category::Marketing,
+            cbp_day,
+            false,
+            false,
+            plain,
+        ),
+        ex(
+            "Service conversation under CBP, March 2024",
+            brazil,
+            Category::Service,
+            cbp_day,
+            true,
+            false,
+            plain,
+        ),
+        ex(
+            "Dominican Republic number (+1 809): Rest of Latin America",
+            "+18092201234",
+            Category::Marketing,
+            now,
+            false,
+            false,
+            plain,
+        ),
+    ];
+    println!("Worked quotes (one delivered message each):\n");
+    for e in &examples {
+        let to = ContactNumber::parse(e.to).map_err(Failure::input)?;
+        let q = quote(
+            &book,
+            &QuoteRequest {
+                to,
+                category: e.category,
+                at: e.at,
+                timezone: global.timezone,
+                in_service_window: e.in_service_window,
+                in_free_entry_point: e.in_free_entry_point,
+                currency: global.currency,
+                profile: e.profile,
+            },
+        )?;
+        println!("{}:", e.title);
+        print!("{}", super::quote::render(&q));
+        println!();
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Command-line parsing and the options every command shares. One file per command.
+
+mod demo;
+mod quote;
+mod rates;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wacost::money::Currency;
+use wacost::pricing::phone::Country;
+use wacost::pricing::regime::AllowanceScope;
+use wacost::pricing::{BusinessProfile, Loaded, RateBook};
+
+/// What WhatsApp Business messaging costs, and what it would cost if you did it differently.
+#[derive(Parser, Debug)]
+#[command(name = "wacost", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the rate card in force on a date, with the provenance of every rate.
+    Rates(rates::RatesArgs),
+    /// Price one delivered message and show the rule that decided it.
+    Quote(quote::QuoteArgs),
+    /// Run everything on the embedded defaults, with no arguments and no network.
+    Demo(demo::DemoArgs),
+}
+
+/// Options every command accepts: where the pricing data comes from and who the business is.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Add a rate card (our format, Meta's Pricing.csv, or Meta's Tier Pricing.csv).
+    /// Repeatable.
+    #[arg(long = "rate-card", value_name = "FILE", global = true)]
+    pub rate_cards: Vec<PathBuf>,
+    /// The date each --rate-card takes effect (in order), when the file does not say or to
+    /// override it.
+    #[arg(long = "effective", value_name = "YYYY-MM-DD", global = true)]
+    pub effective: Vec<NaiveDate>,
+    /// Replace the rule regimes with this TOML file (see data/regimes.toml).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub regimes: Option<PathBuf>,
+    /// The WABA's time zone: card dates, rule dates and months start at 00:00 there.
+    #[arg(long, value_name = "TZ", default_value = "UTC", global = true)]
+    pub timezone: Tz,
+    /// The WABA's billing currency: which cards price messages.
+    #[arg(long, value_name = "CUR", default_value = "USD", global = true)]
+    pub currency: Currency,
+    /// The business's primary location (ISO country), for authentication-international.
+    #[arg(long, value_name = "CC", global = true)]
+    pub business_country: Option<String>,
+    /// The business is eligible for authentication-international rates.
+    #[arg(long, global = true)]
+    pub auth_international_eligible: bool,
+    /// Size of the monthly free service allowance reported from 2026-10-01 (default 1000).
+    #[arg(long, value_name = "N", global = true)]
+    pub service_allowance: Option<u32>,
+    /// Who shares that allowance: each business number (default) or the whole WABA.
+    #[arg(long, value_enum, value_name = "SCOPE", global = true)]
+    pub allowance_scope: Option<ScopeArg>,
+}
+
+/// Who shares a free allowance.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ScopeArg {
+    /// Each business phone number has its own allowance.
+    Number,
+    /// One allowance for the whole WhatsApp Business Account.
+    Waba,
+}
+
+/// Output format of a command.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    #[default]
+    Table,
+    /// Comma-separated values.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// A failure the binary reports in one message, with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// Bad input or data: exit 1.
+    pub fn input(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+
+    /// Wrong usage: exit 2.
+    pub fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 2,
+        }
+    }
+}
+
+macro_rules! input_failure_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Failure {
+                Failure::input(e)
+            }
+        }
+    )*};
+}
+
+input_failure_from!(
+    wacost::pricing::DataError,
+    wacost::pricing::LoadError,
+    wacost::pricing::PricingError,
+    std::io::Error,
+    serde_json::Error,
+    csv::Error
+);
+
+/// Parses the command line and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Rates(a) => rates::run(&cli.global, a),
+        Command::Quote(a) => quote::run(&cli.global, a),
+        Command::Demo(a) => demo::run(&cli.global, a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("wacost: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+impl Global {
+    /// The rate book: the embedded defaults plus the user's files.
+    pub fn rate_book(&self) -> Result<RateBook, Failure> {
+        let mut book = RateBook::embedded()?;
+        if let Some(path) = &self.regimes {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            book.regimes = wacost::pricing::regime::Regimes::parse(
+                &text,
+                &wacost::pricing::DataSource::file(path),
+            )?;
+        }
+        if self.effective.len() > self.rate_cards.len() {
+            return Err(Failure::usage(
+                "--effective given more often than --rate-card: each date belongs to one card, in order",
+            ));
+        }
+        for (i, path) in self.rate_cards.iter().enumerate() {
+            let loaded = book.load_file(path, self.effective.get(i).copied())?;
+            if let Loaded::Card {
+                currency,
+                effective,
+                cells,
+            } = loaded
+            {
+                if cells == 0 {
+                    return Err(Failure::input(format!(
+                        "{}: no rates found ({currency}, effective {effective})",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        if self.service_allowance.is_some() || self.allowance_scope.is_some() {
+            let scope = self.allowance_scope.map(|s| match s {
+                ScopeArg::Number => AllowanceScope::BusinessNumber,
+                ScopeArg::Waba => AllowanceScope::Waba,
+            });
+            let from = NaiveDate::from_ymd_opt(2026, 10, 1).expect("valid date");
+            book.regimes
+                .set_allowance(from, self.service_allowance, scope);
+        }
+        Ok(book)
+    }
+
+    /// The business profile from the options.
+    pub fn profile(&self) -> Result<BusinessProfile, Failure> {
+        let country = match &self.business_country {
+            Some(c) => Some(Country::parse(c).ok_or_else(|| {
+                Failure::usage(format!(
+                    "--business-country {c:?}: give an ISO code such as DE"
+                ))
+            })?),
+            None => None,
+        };
+        if self.auth_international_eligible && country.is_none() {
+            return Err(Failure::usage(
+                "--auth-international-eligible needs --business-country: the rate applies only \
+                 to recipients outside the business's country",
+            ));
+        }
+        Ok(BusinessProfile {
+            country,
+            auth_international_eligible: self.auth_international_eligible,
+        })
+    }
+}
+
+/// Parses `--at`: RFC 3339 (`2026-02-02T10:00:00Z`), a local date-time in the WABA's time
+/// zone (`2026-02-02T10:00:00` or `2026-02-02 10:00`), or a date (00:00 there).
+pub fn parse_instant(s: &str, tz: Tz) -> Result<DateTime<Utc>, Failure> {
+    let t = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
+            return local_to_utc(naive, tz, s);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"), tz, s);
+    }
+    Err(Failure::usage(format!(
+        "{s:?} is not a date or time: use 2026-02-02T10:00:00Z, 2026-02-02T10:00 (WABA time) or 2026-02-02"
+    )))
+}
+
+fn local_to_utc(naive: NaiveDateTime, tz: Tz, s: &str) -> Result<DateTime<Utc>, Failure> {
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| Failure::usage(format!("{s:?} does not exist in {tz} (a clock change)")))
+}

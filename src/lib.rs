@@ -1,0 +1,42 @@
+//! # wacost
+//!
+//! What WhatsApp Business messaging costs, and what it would cost if you did it differently.
+//!
+//! The library is one pipeline, fed from a log or a simulated scenario:
+//!
+//! ```text
+//!  read (log formats) ─► Event stream ─► classify ─► settle ─► Ledger ─► report
+//! ```
+//!
+//! - [`pricing`]: rate cards, markets, rule regimes and Meta's own files, as effective-dated
+//!   data in a [`pricing::RateBook`].
+//! - [`money`]: exact decimal amounts with a currency.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use rust_decimal_macros::dec;
+//! use wacost::money::Currency;
+//! use wacost::pricing::category::Category;
+//! use wacost::pricing::quote::{quote, QuoteRequest};
+//! use wacost::pricing::RateBook;
+//!
+//! let book = RateBook::embedded().unwrap();
+//! let q = quote(&book, &QuoteRequest {
+//!     to: "+5511987654321".parse().unwrap(),
+//!     category: Category::Marketing,
+//!     at: Utc.with_ymd_and_hms(2026, 2, 2, 10, 0, 0).unwrap(),
+//!     timezone: chrono_tz::UTC,
+//!     in_service_window: false,
+//!     in_free_entry_point: false,
+//!     currency: Currency::USD,
+//!     profile: Default::default(),
+//! }).unwrap();
+//! assert_eq!(q.amount, dec!(0.0625));
+//! assert_eq!(q.market, "Brazil");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod money;
+pub mod pricing;
+pub mod report;

@@ -1,0 +1,3 @@
+//! Reports: text tables for the terminal, CSV and JSON.
+
+pub mod table;
