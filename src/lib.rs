@@ -37,6 +37,13 @@
 
 #![warn(missing_docs)]
 
+pub mod charge;
+pub mod classify;
+pub mod event;
+pub mod ledger;
 pub mod money;
 pub mod pricing;
+pub mod read;
+pub mod replay;
 pub mod report;
+pub mod settle;

@@ -3,6 +3,7 @@
 mod demo;
 mod quote;
 mod rates;
+mod replay;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ enum Command {
     Rates(rates::RatesArgs),
     /// Price one delivered message and show the rule that decided it.
     Quote(quote::QuoteArgs),
+    /// Price a message log exactly, and say which rule priced every message.
+    Replay(replay::ReplayArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -141,6 +144,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
+        Command::Replay(a) => replay::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
     };
     match result {

@@ -1,0 +1,137 @@
+//! A [`Charge`]: one line of the ledger. Every outbound message becomes one line (charged,
+//! free or not delivered), and settlement adds adjustment lines (free allowances, volume-tier
+//! discounts) the way an invoice does, so that the lines always add up to the total.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::event::{BusinessId, MessageId, Status, Verdict};
+use crate::money::Currency;
+use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
+use crate::pricing::market::MarketId;
+use crate::pricing::phone::{ContactNumber, Country};
+use crate::pricing::rules::{Offer, Rule};
+
+/// What a ledger line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LineKind {
+    /// One outbound message.
+    Message,
+    /// A monthly free allowance covering `quantity` earlier message lines.
+    Allowance,
+    /// A volume-tier discount on a month's messages in a market and category.
+    TierDiscount,
+}
+
+impl LineKind {
+    /// `message`, `allowance` or `tier_discount`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Message => "message",
+            LineKind::Allowance => "allowance",
+            LineKind::TierDiscount => "tier_discount",
+        }
+    }
+}
+
+/// Flags a reader of the ledger should know about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Flags {
+    /// A free-form message outside any window: Meta would have rejected it.
+    pub rejected_free_form: bool,
+    /// The card has no rate for this market and category: priced at 0.
+    pub missing_rate: bool,
+    /// Authentication-international applied but the card has no such rate: the
+    /// authentication rate was used (estimated).
+    pub auth_international_fallback: bool,
+}
+
+/// One ledger line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// Message or adjustment.
+    pub kind: LineKind,
+    /// When (Unix seconds, UTC); for adjustments, the first second of the month.
+    pub time: i64,
+    /// The day in the WABA's time zone.
+    pub date: NaiveDate,
+    /// The business number.
+    pub business: BusinessId,
+    /// The WABA.
+    pub waba: BusinessId,
+    /// The recipient (none on adjustment lines).
+    pub contact: Option<ContactNumber>,
+    /// The message id, when the log has one.
+    pub message_id: Option<MessageId>,
+    /// What was sent (none on adjustment lines).
+    pub offer: Option<Offer>,
+    /// Its final status.
+    pub status: Option<Status>,
+    /// The pricing model in force.
+    pub model: PricingModel,
+    /// The pricing category charged.
+    pub category: Category,
+    /// Meta's pricing type.
+    pub pricing_type: PricingType,
+    /// The recipient's market.
+    pub market: MarketId,
+    /// The recipient's country.
+    pub country: Country,
+    /// The list rate of the cell used (none when the card has none).
+    pub rate: Option<Decimal>,
+    /// The amount of this line (negative for adjustments).
+    pub amount: Decimal,
+    /// Messages (or conversations) the line covers: 1 for a message; the count covered by
+    /// an allowance; 0 for a tier discount.
+    pub quantity: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// CBP conversation number.
+    pub conversation: Option<u64>,
+    /// How sure we are of the rate.
+    pub provenance: Option<Provenance>,
+    /// Effective date of the card used.
+    pub card: NaiveDate,
+    /// The rule that decided (message lines).
+    pub rule: Option<Rule>,
+    /// Flags.
+    pub flags: Flags,
+    /// Meta's own verdict, when the log carried it.
+    pub verdict: Option<Verdict>,
+}
+
+impl Charge {
+    /// Whether Meta bills this message line (before allowances).
+    pub fn billable(&self) -> bool {
+        self.kind == LineKind::Message && self.amount > Decimal::ZERO
+    }
+
+    /// The reason a person reads on the line.
+    pub fn reason(&self, market_name: &str) -> String {
+        match self.kind {
+            LineKind::Message => {
+                let mut s = self.rule.map(|r| r.to_string()).unwrap_or_default();
+                if self.flags.missing_rate {
+                    s.push_str(&format!(
+                        "; no {} rate for {market_name} on the card of {}: priced at 0",
+                        self.category, self.card
+                    ));
+                }
+                if self.flags.auth_international_fallback {
+                    s.push_str("; no authentication-international rate on the card: authentication rate used");
+                }
+                s
+            }
+            LineKind::Allowance => format!(
+                "free allowance: the first {} {} of the month in {market_name} at {} each are free",
+                self.quantity,
+                self.category,
+                self.rate.unwrap_or_default()
+            ),
+            LineKind::TierDiscount => format!(
+                "volume tier discount on {} {} messages in {market_name} this month",
+                self.quantity, self.category
+            ),
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! classify: the per-(business number, contact) window state machine that turns each
+//! outbound message into a [`Charge`].
+//!
+//! For every contact it keeps only a few timestamps: the last inbound message (customer
+//! service window, 24 h), a pending ad or Page-button message and the free entry point window
+//! it may open (72 h), and under CBP the open conversation of each category (24 h). Memory is
+//! proportional to active contacts, not messages. Events must arrive in time order.
+//!
+//! Rows that share a message id are one message: its status is the best any row reports
+//! (`read` ⇒ delivered). An outbound message whose only status so far is `sent` is held, with
+//! the contact's later events behind it, until a final status arrives or the status horizon
+//! (24 h of log time) passes; a duplicate row, or a status row for a message already priced,
+//! is counted and dropped, never charged twice.
+
+use chrono::{DateTime, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::charge::{Charge, Flags, LineKind};
+use crate::event::{BusinessId, Direction, Event, MessageKind};
+use crate::money::Currency;
+use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
+use crate::pricing::market::MarketId;
+use crate::pricing::phone::{ContactNumber, Country};
+use crate::pricing::regime::Regime;
+use crate::pricing::rules::{Offer, Situation, decide};
+use crate::pricing::{BusinessProfile, PricingError, RateBook};
+
+/// Settings of a classification run.
+#[derive(Clone, Copy, Debug)]
+pub struct ClassifyConfig {
+    /// Which cards price the messages.
+    pub currency: Currency,
+    /// The WABA's time zone.
+    pub timezone: Tz,
+    /// The business, for authentication-international.
+    pub profile: BusinessProfile,
+    /// How long a `sent` message waits for a delivery report (seconds of log time).
+    pub status_horizon: i64,
+    /// How long a message id is remembered to drop duplicates (seconds of log time).
+    pub dedup_horizon: i64,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        ClassifyConfig {
+            currency: Currency::USD,
+            timezone: chrono_tz::UTC,
+            profile: BusinessProfile::default(),
+            status_horizon: 24 * 3600,
+            dedup_horizon: 7 * 24 * 3600,
+        }
+    }
+}
+
+/// Counts a run's summary reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClassifyStats {
+    /// Inbound messages.
+    pub inbound: u64,
+    /// Outbound messages priced (one line each).
+    pub outbound: u64,
+    /// Rows dropped as duplicates of a message already seen.
+    pub duplicates: u64,
+    /// Status rows that arrived after their message was priced and would have changed it.
+    pub late_status: u64,
+    /// Free-form messages outside any window (Meta rejects them; not charged).
+    pub rejected_free_form: u64,
+    /// Charged messages whose card has no rate for the market and category.
+    pub missing_rate: u64,
+    /// Messages priced with an estimated rate.
+    pub estimated_rates_used: u64,
+}
+
+const NONE: i64 = i64::MIN;
+const SLOTS: usize = 3;
+
+fn slot(category: Category) -> usize {
+    match category {
+        Category::Marketing => 0,
+        Category::Utility => 1,
+        Category::Authentication | Category::AuthenticationInternational => 2,
+        Category::Service => 3,
+    }
+}
+
+struct ContactState {
+    last_inbound: i64,
+    ad_inbound: i64,
+    fep_until: i64,
+    conv_until: [i64; SLOTS + 1],
+    conv_id: [u64; SLOTS + 1],
+    country: Country,
+    market: MarketId,
+    epoch: u32,
+    last_fingerprint: u64,
+    recent: Vec<(u64, i64)>,
+    held: Vec<Event>,
+}
+
+impl ContactState {
+    fn new(country: Country) -> ContactState {
+        ContactState {
+            last_inbound: NONE,
+            ad_inbound: NONE,
+            fep_until: NONE,
+            conv_until: [NONE; SLOTS + 1],
+            conv_id: [0; SLOTS + 1],
+            country,
+            market: MarketId(0),
+            epoch: u32::MAX,
+            last_fingerprint: 0,
+            recent: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+}
+
+/// The local day an instant falls in, and what is in force on it.
+#[derive(Clone, Copy)]
+struct Day {
+    start: i64,
+    end: i64,
+    date: NaiveDate,
+    epoch: u32,
+    card: usize,
+    regime: usize,
+}
+
+/// The classifier: feed it events in time order with [`Classifier::push`], then call
+/// [`Classifier::finish`].
+pub struct Classifier<'a> {
+    states: FxHashMap<(BusinessId, ContactNumber), ContactState>,
+    engine: Engine<'a>,
+}
+
+/// Everything but the per-contact states, so a state can be borrowed while the engine works.
+struct Engine<'a> {
+    book: &'a RateBook,
+    config: ClassifyConfig,
+    cards: Vec<&'a crate::pricing::ratecard::RateCard>,
+    change_dates: Vec<NaiveDate>,
+    day: Option<Day>,
+    next_conversation: u64,
+    stats: ClassifyStats,
+    windows: Windows,
+}
+
+#[derive(Clone, Copy)]
+struct Windows {
+    csw: i64,
+    fep_reply: i64,
+    fep: i64,
+    conversation: i64,
+}
+
+/// A message that cannot be priced at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("message at {time}: {source}")]
+pub struct ClassifyError {
+    /// When the message was sent (RFC 3339).
+    pub time: String,
+    /// Why it cannot be priced.
+    pub source: PricingError,
+}
+
+impl<'a> Classifier<'a> {
+    /// A classifier over a rate book.
+    pub fn new(book: &'a RateBook, config: ClassifyConfig) -> Classifier<'a> {
+        let w = book.regimes.windows;
+        let engine = Engine {
+            book,
+            config,
+            cards: book.cards_of(config.currency).collect(),
+            change_dates: book.change_dates(config.currency),
+            day: None,
+            next_conversation: 1,
+            stats: ClassifyStats::default(),
+            windows: Windows {
+                csw: i64::from(w.customer_service_hours) * 3600,
+                fep_reply: i64::from(w.free_entry_point_reply_hours) * 3600,
+                fep: i64::from(w.free_entry_point_hours) * 3600,
+                conversation: i64::from(w.conversation_hours) * 3600,
+            },
+        };
+        Classifier {
+            states: FxHashMap::default(),
+            engine,
+        }
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> ClassifyStats {
+        self.engine.stats
+    }
+
+    /// How many contacts have state.
+    pub fn contacts(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Takes one event; every charge it settles is passed to `out`.
+    pub fn push(&mut self, ev: &Event, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
+        let book = self.engine.book;
+        let state = self
+            .states
+            .entry((ev.business, ev.contact))
+            .or_insert_with(|| ContactState::new(book.markets.country_of(ev.contact)));
+        self.engine.push_to(state, ev, out)
+    }
+
+    /// Prices every held message (end of input).
+    pub fn finish(&mut self, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
+        let mut keys: Vec<_> = self
+            .states
+            .iter()
+            .filter(|(_, s)| !s.held.is_empty())
+            .map(|(k, s)| (s.held[0].time, *k))
+            .collect();
+        keys.sort();
+        for (_, key) in keys {
+            if let Some(state) = self.states.get_mut(&key) {
+                let held = std::mem::take(&mut state.held);
+                for ev in &held {
+                    self.engine.classify(state, ev, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Engine<'_> {
+    fn push_to(
+        &mut self,
+        state: &mut ContactState,
+        ev: &Event,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        match ev.message_id {
+            Some(id) => {
+                let h = id.hash64();
+                if let Some(held) = state.held.iter_mut().find(|e| e.message_id == Some(id)) {
+                    held.status = held.status.merge(ev.status);
+                    if held.verdict.is_none() {
+                        held.verdict = ev.verdict;
+                    }
+                    self.stats.duplicates += 1;
+                    return self.release(state, ev.time, out);
+                }
+                if state.recent.iter().any(|(x, _)| *x == h) {
+                    self.stats.duplicates += 1;
+                    return Ok(());
+                }
+                let horizon = ev.time.saturating_sub(self.config.dedup_horizon);
+                state.recent.retain(|(_, t)| *t >= horizon);
+                state.recent.push((h, ev.time));
+            }
+            None => {
+                let fp = fingerprint(ev);
+                if fp == state.last_fingerprint {
+                    self.stats.duplicates += 1;
+                    return Ok(());
+                }
+                state.last_fingerprint = fp;
+            }
+        }
+        let hold =
+            ev.direction == Direction::Outbound && !ev.status.is_final() && ev.message_id.is_some();
+        if hold || !state.held.is_empty() {
+            state.held.push(*ev);
+            return self.release(state, ev.time, out);
+        }
+        self.classify(state, ev, out)
+    }
+
+    fn release(
+        &mut self,
+        state: &mut ContactState,
+        now: i64,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        while let Some(front) = state.held.first().copied() {
+            let ready = front.direction == Direction::Inbound
+                || front.status.is_final()
+                || now.saturating_sub(front.time) >= self.config.status_horizon;
+            if !ready {
+                break;
+            }
+            state.held.remove(0);
+            self.classify(state, &front, out)?;
+        }
+        Ok(())
+    }
+
+    fn day_of(&mut self, t: i64) -> Result<Day, ClassifyError> {
+        if let Some(d) = self.day {
+            if t >= d.start && t < d.end {
+                return Ok(d);
+            }
+        }
+        let tz = self.config.timezone;
+        let utc = DateTime::from_timestamp(t, 0).unwrap_or_default();
+        let date = utc.with_timezone(&tz).date_naive();
+        let start = local_midnight(tz, date).unwrap_or(t);
+        let end = date
+            .succ_opt()
+            .and_then(|next| local_midnight(tz, next))
+            .unwrap_or(t + 1)
+            .max(t + 1);
+        let err = |source| ClassifyError {
+            time: utc.to_rfc3339(),
+            source,
+        };
+        let regime_ref = self.book.regime_at(date).map_err(err)?;
+        let regime = self
+            .book
+            .regimes
+            .all()
+            .iter()
+            .position(|r| std::ptr::eq(r, regime_ref))
+            .unwrap_or(0);
+        let card = self
+            .cards
+            .iter()
+            .rposition(|c| c.effective <= date)
+            .ok_or_else(|| {
+                err(PricingError::NoCard {
+                    currency: self.config.currency,
+                    date,
+                    first: self
+                        .cards
+                        .first()
+                        .map_or("never".to_string(), |c| c.effective.to_string()),
+                })
+            })?;
+        let epoch = self.change_dates.partition_point(|d| *d <= date) as u32;
+        let day = Day {
+            start: start.min(t),
+            end,
+            date,
+            epoch,
+            card,
+            regime,
+        };
+        self.day = Some(day);
+        Ok(day)
+    }
+
+    fn classify(
+        &mut self,
+        state: &mut ContactState,
+        ev: &Event,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        let t = ev.time;
+        if ev.direction == Direction::Inbound {
+            self.stats.inbound += 1;
+            state.last_inbound = t;
+            if ev.entry_point.is_some() && state.fep_until <= t {
+                state.ad_inbound = t;
+            }
+            return Ok(());
+        }
+        let day = self.day_of(t)?;
+        if state.epoch != day.epoch {
+            state.market = self
+                .book
+                .markets
+                .market_of(state.country, day.date, &self.book.names);
+            state.epoch = day.epoch;
+        }
+        let regime: &Regime = &self.book.regimes.all()[day.regime];
+        let card = self.cards[day.card];
+        let offer = match ev.kind {
+            MessageKind::Template(c) => Offer::Template(c),
+            MessageKind::FreeForm => Offer::FreeForm,
+        };
+        let delivered = ev.status.delivered();
+        let in_service_window = state.last_inbound != NONE
+            && t >= state.last_inbound
+            && t - state.last_inbound < self.windows.csw;
+        let mut in_free_entry_point = state.fep_until != NONE && t < state.fep_until;
+        // Meta: answering an ad or Page-button message within 24 h opens a 72 h free entry
+        // point window, starting at the answer.
+        if !in_free_entry_point
+            && delivered
+            && state.ad_inbound != NONE
+            && t >= state.ad_inbound
+            && t - state.ad_inbound < self.windows.fep_reply
+        {
+            state.fep_until = t + self.windows.fep;
+            state.ad_inbound = NONE;
+            in_free_entry_point = true;
+        }
+        let own = slot(offer.category());
+        let cbp = regime.model == PricingModel::Cbp;
+        let open_same = cbp && state.conv_until[own] > t;
+        let open_any = cbp && state.conv_until.iter().any(|u| *u > t);
+        let decision = decide(
+            regime,
+            offer,
+            Situation {
+                in_service_window,
+                in_free_entry_point,
+                conversation_open_same: open_same,
+                conversation_open_any: open_any,
+                delivered,
+            },
+        );
+        let mut conversation = None;
+        if let Some(c) = decision.opens_conversation {
+            let s = slot(c);
+            state.conv_until[s] = t + self.windows.conversation;
+            state.conv_id[s] = self.next_conversation;
+            self.next_conversation += 1;
+            conversation = Some(state.conv_id[s]);
+        } else if decision.pricing_type == PricingType::InConversation {
+            let s = if open_same {
+                own
+            } else {
+                (0..=SLOTS)
+                    .find(|s| state.conv_until[*s] > t)
+                    .unwrap_or(own)
+            };
+            conversation = Some(state.conv_id[s]);
+        }
+        let mut flags = Flags {
+            rejected_free_form: decision.rejected,
+            ..Flags::default()
+        };
+        let mut category = self.book.charged_category(
+            decision.category,
+            &self.config.profile,
+            state.country,
+            day.date,
+        );
+        let mut rate = None;
+        let mut provenance = None;
+        let mut amount = Decimal::ZERO;
+        match self.book.cell(card, state.market, category) {
+            Some((cell, used)) => {
+                if used != category {
+                    flags.auth_international_fallback = true;
+                    category = used;
+                }
+                rate = Some(cell.rate);
+                provenance = Some(if flags.auth_international_fallback {
+                    Provenance::Estimated
+                } else {
+                    cell.provenance
+                });
+                if decision.charged {
+                    amount = cell.rate;
+                }
+            }
+            None => {
+                if decision.charged {
+                    flags.missing_rate = true;
+                    self.stats.missing_rate += 1;
+                }
+            }
+        }
+        if decision.charged && provenance == Some(Provenance::Estimated) {
+            self.stats.estimated_rates_used += 1;
+        }
+        if decision.rejected {
+            self.stats.rejected_free_form += 1;
+        }
+        self.stats.outbound += 1;
+        out(&Charge {
+            kind: LineKind::Message,
+            time: t,
+            date: day.date,
+            business: ev.business,
+            waba: ev.waba,
+            contact: Some(ev.contact),
+            message_id: ev.message_id,
+            offer: Some(offer),
+            status: Some(ev.status),
+            model: regime.model,
+            category,
+            pricing_type: decision.pricing_type,
+            market: state.market,
+            country: state.country,
+            rate,
+            amount,
+            quantity: 1,
+            currency: card.currency,
+            conversation,
+            provenance,
+            card: card.effective,
+            rule: Some(decision.rule),
+            flags,
+            verdict: ev.verdict,
+        });
+        Ok(())
+    }
+}
+
+fn local_midnight(tz: Tz, date: NaiveDate) -> Option<i64> {
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&date.and_hms_opt(1, 0, 0)?)
+                .earliest()
+        })
+        .map(|d| d.timestamp())
+}
+
+/// A fingerprint of a row without a message id, to drop exact duplicate rows.
+fn fingerprint(ev: &Event) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    ev.time.hash(&mut h);
+    ev.direction.hash(&mut h);
+    ev.kind.hash(&mut h);
+    ev.status.hash(&mut h);
+    ev.entry_point.hash(&mut h);
+    h.finish() | 1
+}

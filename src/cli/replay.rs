@@ -1,0 +1,124 @@
+//! `wacost replay`: price a message log exactly, and say which rule priced every message.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use wacost::classify::ClassifyConfig;
+use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay};
+use wacost::report::lines::LineFiles;
+use wacost::report::summary;
+
+use super::{Failure, Format, Global};
+
+/// Arguments of `wacost replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Logs in canonical CSV (`-` reads standard input). Several logs are one log.
+    #[arg(value_name = "LOG", required = true)]
+    logs: Vec<String>,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Count unreadable rows and go on, instead of stopping at the first.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Write skipped rows with their reason to this CSV file (with --skip-invalid).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Write every charge line (lines.csv, lines.parquet), the ledger (ledger.parquet) and
+    /// the summary (summary.json) to this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Show full phone numbers in written lines (masked by default).
+    #[arg(long)]
+    show_contacts: bool,
+}
+
+/// Runs `wacost replay`.
+pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
+    if args.rejects.is_some() && !args.skip_invalid {
+        return Err(Failure::usage("--rejects needs --skip-invalid"));
+    }
+    let book = global.rate_book()?;
+    let sources: Vec<Source> = args
+        .logs
+        .iter()
+        .map(|l| {
+            if l == "-" {
+                Source::Stdin
+            } else {
+                Source::Path(PathBuf::from(l))
+            }
+        })
+        .collect();
+    let options = ReplayOptions {
+        classify: ClassifyConfig {
+            currency: global.currency,
+            timezone: global.timezone,
+            profile: global.profile()?,
+            ..ClassifyConfig::default()
+        },
+        skip_invalid: args.skip_invalid,
+    };
+    let mut rejects = match &args.rejects {
+        Some(p) => {
+            let mut w = BufWriter::new(
+                File::create(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+            );
+            w.write_all(b"file,line,reason,row\n")?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut files = match &args.out {
+        Some(dir) => Some(
+            LineFiles::create(dir, &book.names, args.show_contacts)
+                .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    let mut none = NoLines;
+    let sink: &mut dyn LineSink = match files.as_mut() {
+        Some(f) => f,
+        None => &mut none,
+    };
+    let outcome = replay(
+        &book,
+        &sources,
+        options,
+        sink,
+        rejects.as_mut().map(|w| w as &mut dyn Write),
+    )
+    .map_err(Failure::input)?;
+    if let Some(mut w) = rejects {
+        w.flush()?;
+    }
+    if let (Some(f), Some(dir)) = (files, &args.out) {
+        f.finish()
+            .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+        let doc = summary::to_json(&outcome, &book);
+        std::fs::write(
+            dir.join("summary.json"),
+            serde_json::to_string_pretty(&doc)? + "\n",
+        )?;
+        let mut df = outcome
+            .ledger
+            .to_dataframe(&book.names)
+            .map_err(|e| Failure::input(format!("ledger: {e}")))?;
+        let file = File::create(dir.join("ledger.parquet"))?;
+        polars::prelude::ParquetWriter::new(file)
+            .finish(&mut df)
+            .map_err(|e| Failure::input(format!("ledger.parquet: {e}")))?;
+    }
+    match args.format {
+        Format::Table => print!("{}", summary::to_text(&outcome, &book)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary::to_json(&outcome, &book))?
+        ),
+        Format::Csv => print!("{}", summary::to_csv(&outcome, &book)?),
+    }
+    Ok(())
+}

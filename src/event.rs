@@ -1,0 +1,372 @@
+//! The one data model every reader and the simulator produce: an [`Event`] is one message in
+//! or out, in UTC. Nothing downstream knows where events came from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
+
+use crate::pricing::category::{Category, PricingModel, PricingType};
+use crate::pricing::phone::ContactNumber;
+
+/// Who wrote: the user (inbound) or the business (outbound).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the user to the business.
+    Inbound,
+    /// From the business to the user.
+    Outbound,
+}
+
+impl Direction {
+    /// Parses `inbound`/`outbound` (and `in`/`out`, any case).
+    pub fn parse(s: &[u8]) -> Option<Direction> {
+        let t = trim(s);
+        if t.eq_ignore_ascii_case(b"inbound") || t.eq_ignore_ascii_case(b"in") {
+            Some(Direction::Inbound)
+        } else if t.eq_ignore_ascii_case(b"outbound") || t.eq_ignore_ascii_case(b"out") {
+            Some(Direction::Outbound)
+        } else {
+            None
+        }
+    }
+
+    /// `inbound` or `outbound`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+}
+
+/// A message's delivery status. Order matters: a later status in this order supersedes an
+/// earlier one (`read` implies delivered).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Failed: never delivered, never charged by Meta.
+    Failed,
+    /// Accepted by WhatsApp, not (yet) known to be delivered.
+    Sent,
+    /// Delivered to the phone.
+    Delivered,
+    /// Read (implies delivered).
+    Read,
+}
+
+impl Status {
+    /// Parses `sent`, `delivered`, `read`, `failed` (also Twilio's `undelivered`, `queued`,
+    /// `accepted`, `sending`, `received`), any case.
+    pub fn parse(s: &[u8]) -> Option<Status> {
+        let t = trim(s);
+        let eq = |w: &[u8]| t.eq_ignore_ascii_case(w);
+        if eq(b"delivered") || eq(b"received") {
+            Some(Status::Delivered)
+        } else if eq(b"read") {
+            Some(Status::Read)
+        } else if eq(b"sent") || eq(b"queued") || eq(b"accepted") || eq(b"sending") {
+            Some(Status::Sent)
+        } else if eq(b"failed") || eq(b"undelivered") || eq(b"rejected") {
+            Some(Status::Failed)
+        } else {
+            None
+        }
+    }
+
+    /// Whether Meta counts the message as delivered.
+    pub fn delivered(self) -> bool {
+        matches!(self, Status::Delivered | Status::Read)
+    }
+
+    /// Whether no later status can change what the message costs.
+    pub fn is_final(self) -> bool {
+        self != Status::Sent
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Failed => "failed",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+        }
+    }
+
+    /// The status a message ends with when two rows report on it: delivery wins over a
+    /// failure report (a delivered message cannot fail afterwards), otherwise the later in
+    /// [`Status`] order.
+    pub fn merge(self, other: Status) -> Status {
+        self.max(other)
+    }
+}
+
+/// What the business sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// A template of a category (marketing, utility, authentication).
+    Template(Category),
+    /// A free-form (non-template) message.
+    FreeForm,
+}
+
+/// How a user reached the business, where it opens a free entry point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryPoint {
+    /// A click-to-WhatsApp ad.
+    CtwaAd,
+    /// A Facebook Page call-to-action button.
+    PageCta,
+}
+
+impl EntryPoint {
+    /// Parses `ctwa_ad`/`page_cta` (and a few spellings), any case; empty is none.
+    pub fn parse(s: &[u8]) -> Result<Option<EntryPoint>, ()> {
+        let t = trim(s);
+        let eq = |w: &[u8]| t.eq_ignore_ascii_case(w);
+        if t.is_empty() || eq(b"none") {
+            Ok(None)
+        } else if eq(b"ctwa_ad") || eq(b"ctwa") || eq(b"ad") || eq(b"click_to_whatsapp") {
+            Ok(Some(EntryPoint::CtwaAd))
+        } else if eq(b"page_cta") || eq(b"page") || eq(b"page_button") {
+            Ok(Some(EntryPoint::PageCta))
+        } else {
+            Err(())
+        }
+    }
+
+    /// `ctwa_ad` or `page_cta`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryPoint::CtwaAd => "ctwa_ad",
+            EntryPoint::PageCta => "page_cta",
+        }
+    }
+}
+
+/// Meta's own verdict on a message, where the log carries it (the `pricing` object of a
+/// status webhook), kept so that `reconcile` can compare it with ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// `CBP` or `PMP`.
+    pub pricing_model: Option<PricingModel>,
+    /// Meta's pricing type.
+    pub pricing_type: Option<PricingType>,
+    /// Meta's category.
+    pub category: Option<Category>,
+    /// Meta's `billable` flag (being deprecated; derived from type and category when
+    /// missing).
+    pub billable: Option<bool>,
+}
+
+/// A message id, stored inline (no allocation per row). Ids up to 96 bytes are kept whole
+/// (wamids, Twilio SIDs and UUIDs all fit); a longer id keeps its first 79 bytes and a hash
+/// of the whole, which is still unique for de-duplication.
+#[derive(Clone, Copy)]
+pub struct MessageId {
+    len: u8,
+    bytes: [u8; MessageId::CAPACITY],
+}
+
+impl MessageId {
+    /// Bytes kept inline.
+    pub const CAPACITY: usize = 96;
+
+    /// An id from its text; `None` when empty.
+    pub fn new(raw: &[u8]) -> Option<MessageId> {
+        let raw = trim(raw);
+        if raw.is_empty() {
+            return None;
+        }
+        let mut bytes = [0u8; MessageId::CAPACITY];
+        if raw.len() <= MessageId::CAPACITY {
+            bytes[..raw.len()].copy_from_slice(raw);
+            return Some(MessageId {
+                len: raw.len() as u8,
+                bytes,
+            });
+        }
+        let keep = 79;
+        bytes[..keep].copy_from_slice(&raw[..keep]);
+        bytes[keep] = b'~';
+        let h = format!("{:016x}", fx(raw));
+        bytes[keep + 1..keep + 17].copy_from_slice(h.as_bytes());
+        Some(MessageId {
+            len: (keep + 17) as u8,
+            bytes,
+        })
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("?")
+    }
+
+    /// A 64-bit hash of the id, for de-duplication.
+    pub fn hash64(&self) -> u64 {
+        fx(&self.bytes[..self.len as usize])
+    }
+}
+
+impl PartialEq for MessageId {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes[..self.len as usize] == other.bytes[..other.len as usize]
+    }
+}
+
+impl Eq for MessageId {}
+
+impl Hash for MessageId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes[..self.len as usize].hash(state);
+    }
+}
+
+impl fmt::Debug for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn fx(bytes: &[u8]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// A business phone number (or phone number id, or name), interned process-wide so that an
+/// event is a small `Copy` value. Readers intern once per distinct business.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BusinessId(pub u32);
+
+fn interner() -> &'static Mutex<(HashMap<String, u32>, Vec<String>)> {
+    static I: OnceLock<Mutex<(HashMap<String, u32>, Vec<String>)>> = OnceLock::new();
+    I.get_or_init(|| Mutex::new((HashMap::new(), Vec::new())))
+}
+
+impl BusinessId {
+    /// The id of a business name or number (spaces trimmed; `+` and separators of a number
+    /// removed, so `+1 555 000 0000` and `15550000000` are one business).
+    pub fn intern(name: &str) -> BusinessId {
+        let key = normalize_business(name);
+        let mut guard = interner().lock().unwrap_or_else(|p| p.into_inner());
+        let (map, names) = &mut *guard;
+        if let Some(id) = map.get(&key) {
+            return BusinessId(*id);
+        }
+        let id = names.len() as u32;
+        names.push(key.clone());
+        map.insert(key, id);
+        BusinessId(id)
+    }
+
+    /// The business as written (normalized).
+    pub fn name(self) -> String {
+        let guard = interner().lock().unwrap_or_else(|p| p.into_inner());
+        guard.1.get(self.0 as usize).cloned().unwrap_or_default()
+    }
+}
+
+fn normalize_business(name: &str) -> String {
+    let t = name.trim();
+    let t = t.strip_prefix("whatsapp:").unwrap_or(t).trim();
+    let is_number = !t.is_empty()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    if is_number {
+        t.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        t.to_string()
+    }
+}
+
+/// One message in or out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// When, in Unix seconds (UTC).
+    pub time: i64,
+    /// The business number that sent or received it.
+    pub business: BusinessId,
+    /// The WABA the number belongs to (the default WABA when the log does not say).
+    pub waba: BusinessId,
+    /// The user.
+    pub contact: ContactNumber,
+    /// Who wrote.
+    pub direction: Direction,
+    /// Template (of a category) or free-form; inbound messages are free-form.
+    pub kind: MessageKind,
+    /// Delivery status (inbound messages are `Delivered`).
+    pub status: Status,
+    /// The message id, when the log has one: rows with one id are one message.
+    pub message_id: Option<MessageId>,
+    /// For inbound messages: the ad or Page button the user came from.
+    pub entry_point: Option<EntryPoint>,
+    /// Meta's own pricing verdict, when the log carries it.
+    pub verdict: Option<Verdict>,
+}
+
+impl Event {
+    /// The WABA used when a log does not say which WABA a number belongs to: all numbers
+    /// of one log share it.
+    pub fn default_waba() -> BusinessId {
+        static W: OnceLock<BusinessId> = OnceLock::new();
+        *W.get_or_init(|| BusinessId::intern("(default WABA)"))
+    }
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_merge_towards_delivery() {
+        assert_eq!(Status::Sent.merge(Status::Delivered), Status::Delivered);
+        assert_eq!(Status::Read.merge(Status::Delivered), Status::Read);
+        assert_eq!(Status::Failed.merge(Status::Sent), Status::Sent);
+        assert_eq!(Status::parse(b" READ "), Some(Status::Read));
+        assert_eq!(Status::parse(b"undelivered"), Some(Status::Failed));
+        assert_eq!(Status::parse(b"lost"), None);
+    }
+
+    #[test]
+    fn long_ids_stay_distinct() {
+        let a = vec![b'a'; 200];
+        let mut b = a.clone();
+        b[150] = b'b';
+        let (ia, ib) = (MessageId::new(&a).unwrap(), MessageId::new(&b).unwrap());
+        assert_ne!(ia, ib);
+        assert_ne!(ia.hash64(), ib.hash64());
+        let w = b"wamid.HBgLMTU1NTAwMDExMTEVAgARGBI1RjQ0QkY3MzJGRDc3MEQ3QjkA";
+        assert_eq!(MessageId::new(w).unwrap().as_str().as_bytes(), w);
+        assert!(MessageId::new(b"  ").is_none());
+    }
+
+    #[test]
+    fn business_numbers_intern_by_digits() {
+        assert_eq!(
+            BusinessId::intern("+1 555 000 0000"),
+            BusinessId::intern("15550000000")
+        );
+        assert_ne!(BusinessId::intern("Acme"), BusinessId::intern("acme shop"));
+        assert_eq!(BusinessId::intern("+1 555 000 0000").name(), "15550000000");
+    }
+}

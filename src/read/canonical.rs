@@ -1,0 +1,443 @@
+//! wacost's native log: a CSV with a header row, columns in any order, unknown columns
+//! ignored.
+//!
+//! | column | required | values |
+//! |---|---|---|
+//! | `timestamp` | yes | RFC 3339 (any offset) or Unix seconds |
+//! | `business` | yes | the business phone number (or phone number id) |
+//! | `contact` | yes | the user's number: E.164 with or without `+`, spaces, dashes, `whatsapp:` |
+//! | `direction` | yes | `inbound` or `outbound` |
+//! | `message_type` | outbound | `template` or `free_form` |
+//! | `category` | templates | `marketing`, `utility`, `authentication` |
+//! | `status` | no | `sent`, `delivered`, `read`, `failed` (default `delivered`) |
+//! | `message_id` | no | rows with one id are one message |
+//! | `entry_point` | no | inbound: `ctwa_ad` or `page_cta` |
+//! | `waba` | no | the WABA of the business number (default: one WABA for the log) |
+
+use std::io::Read;
+
+use csv::{ByteRecord, ReaderBuilder};
+
+use super::ReadError;
+use super::time::parse_timestamp;
+use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
+use crate::pricing::category::Category;
+use crate::pricing::phone::ContactNumber;
+
+/// The columns the reader understands.
+pub const COLUMNS: [&str; 10] = [
+    "timestamp",
+    "business",
+    "contact",
+    "direction",
+    "message_type",
+    "category",
+    "status",
+    "message_id",
+    "entry_point",
+    "waba",
+];
+
+#[derive(Clone, Copy, Default)]
+struct Columns {
+    timestamp: usize,
+    business: usize,
+    contact: usize,
+    direction: usize,
+    message_type: Option<usize>,
+    category: Option<usize>,
+    status: Option<usize>,
+    message_id: Option<usize>,
+    entry_point: Option<usize>,
+    waba: Option<usize>,
+}
+
+/// Reads the canonical CSV as a stream of events, one per data row.
+pub struct CanonicalReader<R: Read> {
+    file: String,
+    csv: csv::Reader<R>,
+    record: ByteRecord,
+    cols: Columns,
+    width: usize,
+    cache: Vec<(Vec<u8>, BusinessId)>,
+    done: bool,
+    header_error: Option<ReadError>,
+}
+
+impl<R: Read> CanonicalReader<R> {
+    /// Starts reading; the header is read (and checked) on the first call to `next`.
+    pub fn new(input: R, file: &str) -> CanonicalReader<R> {
+        let csv = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(false)
+            .buffer_capacity(1 << 16)
+            .from_reader(input);
+        let mut r = CanonicalReader {
+            file: file.to_string(),
+            csv,
+            record: ByteRecord::new(),
+            cols: Columns::default(),
+            width: 0,
+            cache: Vec::new(),
+            done: false,
+            header_error: None,
+        };
+        if let Err(e) = r.read_header() {
+            r.header_error = Some(e);
+        }
+        r
+    }
+
+    fn read_header(&mut self) -> Result<(), ReadError> {
+        let mut header = ByteRecord::new();
+        match self.csv.read_byte_record(&mut header) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                return Ok(());
+            }
+            Err(e) => return Err(self.csv_error(e)),
+        }
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| {
+                String::from_utf8_lossy(f)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        let find = |n: &str| names.iter().position(|h| h == n);
+        let need = |n: &str| {
+            find(n).ok_or_else(|| {
+                ReadError::at_line(
+                    &self.file,
+                    1,
+                    format!(
+                        "missing required column {n:?}: the header must name timestamp, \
+                         business, contact and direction (found: {})",
+                        names.join(",")
+                    ),
+                )
+            })
+        };
+        self.cols = Columns {
+            timestamp: need("timestamp")?,
+            business: need("business")?,
+            contact: need("contact")?,
+            direction: need("direction")?,
+            message_type: find("message_type"),
+            category: find("category"),
+            status: find("status"),
+            message_id: find("message_id"),
+            entry_point: find("entry_point"),
+            waba: find("waba"),
+        };
+        self.width = names.len();
+        Ok(())
+    }
+
+    fn csv_error(&self, e: csv::Error) -> ReadError {
+        let line = e.position().map_or(0, |p| p.line());
+        let reason = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
+                format!("expected {expected_len} fields like the header, found {len}")
+            }
+            csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+            _ => e.to_string(),
+        };
+        ReadError::at_line(&self.file, line, reason)
+    }
+
+    fn business(&mut self, raw: &[u8], line: u64) -> Result<BusinessId, ReadError> {
+        if let Some((_, id)) = self.cache.iter().find(|(k, _)| k.as_slice() == raw) {
+            return Ok(*id);
+        }
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| ReadError::at_line(&self.file, line, "business is not valid UTF-8"))?;
+        if name.trim().is_empty() {
+            return Err(ReadError::at_line(&self.file, line, "empty business"));
+        }
+        let id = BusinessId::intern(name);
+        if self.cache.len() >= 16 {
+            self.cache.remove(0);
+        }
+        self.cache.push((raw.to_vec(), id));
+        Ok(id)
+    }
+
+    fn parse_row(&mut self, line: u64) -> Result<Event, ReadError> {
+        let c = self.cols;
+        let rec = std::mem::take(&mut self.record);
+        let result = self.parse_record(&rec, c, line);
+        self.record = rec;
+        result
+    }
+
+    fn parse_record(
+        &mut self,
+        rec: &ByteRecord,
+        c: Columns,
+        line: u64,
+    ) -> Result<Event, ReadError> {
+        let err = |reason: String| ReadError::at_line(&self.file, line, reason);
+        let field = |i: usize| rec.get(i).unwrap_or(b"");
+        let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.get(i).unwrap_or(b""));
+        let time = parse_timestamp(field(c.timestamp)).ok_or_else(|| {
+            err(format!(
+                "timestamp {:?} is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
+                lossy(field(c.timestamp))
+            ))
+        })?;
+        let contact = ContactNumber::parse_bytes(field(c.contact))
+            .map_err(|e| err(format!("contact: {e}")))?;
+        let direction = Direction::parse(field(c.direction)).ok_or_else(|| {
+            err(format!(
+                "direction {:?} is neither inbound nor outbound",
+                lossy(field(c.direction))
+            ))
+        })?;
+        let kind = match direction {
+            Direction::Inbound => MessageKind::FreeForm,
+            Direction::Outbound => {
+                message_kind(opt(c.message_type), opt(c.category)).map_err(err)?
+            }
+        };
+        let status = match (direction, trim(opt(c.status))) {
+            (Direction::Inbound, _) | (_, b"") => Status::Delivered,
+            (_, s) => Status::parse(s).ok_or_else(|| {
+                err(format!(
+                    "status {:?} is not sent, delivered, read or failed",
+                    lossy(s)
+                ))
+            })?,
+        };
+        let entry_point = match direction {
+            Direction::Inbound => EntryPoint::parse(opt(c.entry_point)).map_err(|_| {
+                err(format!(
+                    "entry_point {:?} is neither ctwa_ad nor page_cta",
+                    lossy(opt(c.entry_point))
+                ))
+            })?,
+            Direction::Outbound => None,
+        };
+        let message_id = MessageId::new(opt(c.message_id));
+        if message_id.is_some() && std::str::from_utf8(opt(c.message_id)).is_err() {
+            return Err(err("message_id is not valid UTF-8".into()));
+        }
+        let business = self.business(field(c.business), line)?;
+        let waba = match c.waba.map(|i| trim(rec.get(i).unwrap_or(b""))) {
+            Some(w) if !w.is_empty() => self.business(w, line)?,
+            _ => Event::default_waba(),
+        };
+        Ok(Event {
+            time,
+            business,
+            waba,
+            contact,
+            direction,
+            kind,
+            status,
+            message_id,
+            entry_point,
+            verdict: None,
+        })
+    }
+}
+
+fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, String> {
+    let t = trim(message_type);
+    if t.eq_ignore_ascii_case(b"template") {
+        let cat = std::str::from_utf8(trim(category))
+            .ok()
+            .and_then(Category::parse)
+            .filter(|c| *c != Category::Service);
+        match cat {
+            Some(Category::AuthenticationInternational) => {
+                Ok(MessageKind::Template(Category::Authentication))
+            }
+            Some(c) => Ok(MessageKind::Template(c)),
+            None if trim(category).is_empty() => {
+                Err("template without a category: give marketing, utility or authentication".into())
+            }
+            None => Err(format!(
+                "category {:?} is not marketing, utility or authentication",
+                lossy(category)
+            )),
+        }
+    } else if t.eq_ignore_ascii_case(b"free_form")
+        || t.eq_ignore_ascii_case(b"free-form")
+        || t.eq_ignore_ascii_case(b"freeform")
+        || t.eq_ignore_ascii_case(b"text")
+        || t.eq_ignore_ascii_case(b"session")
+    {
+        Ok(MessageKind::FreeForm)
+    } else if t.is_empty() {
+        Err("outbound row without message_type: give template or free_form".into())
+    } else {
+        Err(format!(
+            "message_type {:?} is neither template nor free_form",
+            lossy(t)
+        ))
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &s[start..end]
+}
+
+impl<R: Read> Iterator for CanonicalReader<R> {
+    type Item = Result<Event, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.header_error.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        loop {
+            if self.done {
+                return None;
+            }
+            let mut rec = std::mem::take(&mut self.record);
+            let read = self.csv.read_byte_record(&mut rec);
+            self.record = rec;
+            match read {
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(true) => {
+                    if self.record.len() == 1 && trim(&self.record[0]).is_empty() {
+                        continue;
+                    }
+                    let line = self.record.position().map_or(0, |p| p.line());
+                    return Some(self.parse_row(line).map_err(|mut e| {
+                        e.raw = Some(raw_row(&self.record));
+                        e
+                    }));
+                }
+                Err(e) => {
+                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    let mut err = self.csv_error(e);
+                    if fatal {
+                        self.done = true;
+                    } else {
+                        err.raw = Some(raw_row(&self.record));
+                    }
+                    return Some(Err(err));
+                }
+            }
+        }
+    }
+}
+
+fn raw_row(rec: &ByteRecord) -> String {
+    rec.iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Result<Event, ReadError>> {
+        CanonicalReader::new(text.as_bytes(), "log.csv").collect()
+    }
+
+    #[test]
+    fn any_column_order_and_unknown_columns() {
+        let rows = read(
+            "note,direction,contact,timestamp,business,category,message_type\n\
+             hi,outbound,+55 11 98765-4321,2026-02-02T10:00:00Z,15550000000,marketing,template\n\
+             x,inbound,5511987654321,1770026400,+1 555 000 0000,,\n",
+        );
+        let a = rows[0].as_ref().unwrap();
+        assert_eq!(a.kind, MessageKind::Template(Category::Marketing));
+        assert_eq!(a.status, Status::Delivered);
+        assert_eq!(a.time, 1_770_026_400);
+        let b = rows[1].as_ref().unwrap();
+        assert_eq!(
+            (b.direction, b.contact, b.business),
+            (Direction::Inbound, a.contact, a.business)
+        );
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_reason() {
+        let rows = read(
+            "timestamp,business,contact,direction,message_type,category\n\
+             2026-02-02T10:00:00Z,b,+5511987654321,outbound,template,promo\n\
+             soon,b,+5511987654321,outbound,template,marketing\n\
+             2026-02-02T10:00:00Z,b,hello,outbound,template,marketing\n\
+             2026-02-02T10:00:00Z,b,+5511987654321,sideways,template,marketing\n\
+             2026-02-02T10:00:00Z,b,+5511987654321\n",
+        );
+        let msgs: Vec<String> = rows
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(
+            msgs[0],
+            "log.csv:2: category \"promo\" is not marketing, utility or authentication"
+        );
+        assert_eq!(
+            msgs[1],
+            "log.csv:3: timestamp \"soon\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds"
+        );
+        assert!(
+            msgs[2].starts_with("log.csv:4: contact: \"hello\" is not a phone number"),
+            "{}",
+            msgs[2]
+        );
+        assert_eq!(
+            msgs[3],
+            "log.csv:5: direction \"sideways\" is neither inbound nor outbound"
+        );
+        assert_eq!(
+            msgs[4],
+            "log.csv:6: expected 6 fields like the header, found 3"
+        );
+    }
+
+    #[test]
+    fn missing_columns_and_empty_files() {
+        let rows = read("timestamp,contact,direction\n");
+        assert!(
+            rows[0]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("missing required column \"business\"")
+        );
+        assert!(read("").is_empty(), "an empty log is a valid log");
+        assert!(read("timestamp,business,contact,direction\n").is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        let mut bytes = b"timestamp,business,contact,direction\n2026-02-02T10:00:00Z,".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe]);
+        bytes.extend_from_slice(b",+5511987654321,inbound\n");
+        let rows: Vec<_> = CanonicalReader::new(bytes.as_slice(), "log.csv").collect();
+        assert_eq!(
+            rows[0].as_ref().unwrap_err().to_string(),
+            "log.csv:2: business is not valid UTF-8"
+        );
+    }
+}

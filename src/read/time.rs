@@ -1,0 +1,180 @@
+//! Timestamps as logs write them: RFC 3339 with any offset, or Unix seconds.
+
+use chrono::DateTime;
+
+/// Parses a timestamp into Unix seconds (UTC), rounding fractions of a second down.
+///
+/// Accepts RFC 3339 (`2026-02-02T10:00:00Z`, `2026-02-02T10:00:00.250+05:30`, a space
+/// instead of `T`) and Unix seconds (`1770026400`, with an optional fraction). A 13-digit
+/// integer is taken as Unix milliseconds, as some exports write them.
+///
+/// ```
+/// use wacost::read::time::parse_timestamp;
+/// assert_eq!(parse_timestamp(b"2026-02-02T10:00:00Z"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"2026-02-02T11:00:00+01:00"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"1770026400"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"yesterday"), None);
+/// ```
+pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
+    let b = trim(raw);
+    if b.is_empty() {
+        return None;
+    }
+    if b[0].is_ascii_digit() && b.len() <= 20 && !b.contains(&b'-') && !b.contains(&b':') {
+        return parse_unix(b);
+    }
+    if let Some(t) = fast_rfc3339_utc(b) {
+        return Some(t);
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    let normalized;
+    let s = if s.len() > 10 && s.as_bytes()[10] == b' ' {
+        normalized = format!("{}T{}", &s[..10], &s[11..]);
+        normalized.as_str()
+    } else {
+        s
+    };
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
+}
+
+fn parse_unix(b: &[u8]) -> Option<i64> {
+    let (int, frac) = match b.iter().position(|c| *c == b'.') {
+        Some(p) => (&b[..p], &b[p + 1..]),
+        None => (b, &b[..0]),
+    };
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int {
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    if int.len() == 13 && frac.is_empty() {
+        return Some(v.div_euclid(1000));
+    }
+    if int.len() > 11 {
+        return None;
+    }
+    Some(v)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` without chrono's general parser: the common case of
+/// exported logs, on the hot path.
+fn fast_rfc3339_utc(b: &[u8]) -> Option<i64> {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let last = b[b.len() - 1];
+    if last != b'Z' && last != b'z' {
+        return None;
+    }
+    let rest = &b[19..b.len() - 1];
+    if !(rest.is_empty()
+        || (rest[0] == b'.' && rest.len() > 1 && rest[1..].iter().all(u8::is_ascii_digit)))
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    if s == 60 {
+        // A leap second: let chrono decide.
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn forms() {
+        assert_eq!(
+            parse_timestamp(b"2026-02-02 10:00:00Z"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T10:00:00.999Z"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T07:00:00-03:00"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(parse_timestamp(b"1770026400000"), Some(1_770_026_400));
+        assert_eq!(parse_timestamp(b"1770026400.5"), Some(1_770_026_400));
+        assert_eq!(parse_timestamp(b"2026-02-30T10:00:00Z"), None);
+        assert_eq!(
+            parse_timestamp(b"2026-02-02"),
+            None,
+            "a date alone is ambiguous"
+        );
+        assert_eq!(parse_timestamp(b""), None);
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_with_chrono(secs in 0i64..4_102_444_800) {
+            let s = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = parse_timestamp(&bytes);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Replay: read logs, classify, settle, and total them in a [`Ledger`]. The pipeline of
+//! `wacost replay`, usable from the library.
+//!
+//! Time-ordered logs stream: memory grows with contacts, not messages. A log found out of
+//! order is read again, sorted by timestamp (stable), and priced from the start.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use crate::charge::Charge;
+use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats};
+use crate::event::Event;
+use crate::ledger::Ledger;
+use crate::pricing::RateBook;
+use crate::read::ReadError;
+use crate::read::canonical::CanonicalReader;
+use crate::settle::{Settlement, SettlementNotes};
+
+/// Where a log comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file.
+    Path(PathBuf),
+    /// Standard input (`-`), buffered in memory.
+    Stdin,
+    /// Bytes already in memory, with a name for messages.
+    Bytes(String, Vec<u8>),
+}
+
+impl Source {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stdin => "-".to_string(),
+            Source::Bytes(n, _) => n.clone(),
+        }
+    }
+}
+
+/// Receives every ledger line (e.g. to write them to CSV and Parquet).
+pub trait LineSink {
+    /// One line.
+    fn line(&mut self, c: &Charge) -> std::io::Result<()>;
+    /// Forget every line so far (the log is being read again, sorted).
+    fn reset(&mut self) -> std::io::Result<()>;
+}
+
+/// A sink that keeps nothing.
+pub struct NoLines;
+
+impl LineSink for NoLines {
+    fn line(&mut self, _: &Charge) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn reset(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Options of a replay.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReplayOptions {
+    /// Classification settings.
+    pub classify: ClassifyConfig,
+    /// Count and reject unreadable rows instead of stopping.
+    pub skip_invalid: bool,
+}
+
+/// What a replay produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The totals.
+    pub ledger: Ledger,
+    /// Counts from classification.
+    pub stats: ClassifyStats,
+    /// What settlement did.
+    pub settlement: SettlementNotes,
+    /// Rows skipped with `--skip-invalid`, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// Whether the input had to be sorted.
+    pub sorted: bool,
+    /// Events read.
+    pub events: u64,
+    /// Contacts seen.
+    pub contacts: usize,
+}
+
+impl Outcome {
+    /// Rows skipped in all.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+}
+
+/// Why a replay stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A row could not be read (and `--skip-invalid` was not given, or the file is unusable).
+    #[error("{0}")]
+    Read(ReadError),
+    /// A message cannot be priced (e.g. sent before 2023-06-01).
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    /// Reading input or writing output failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+struct Run<'a, 'b> {
+    classifier: Classifier<'a>,
+    settlement: Settlement<'a>,
+    ledger: Ledger,
+    sink: &'b mut dyn LineSink,
+    io_error: Option<std::io::Error>,
+}
+
+impl Run<'_, '_> {
+    fn push(&mut self, ev: &Event) -> Result<(), ClassifyError> {
+        let Run {
+            classifier,
+            settlement,
+            ledger,
+            sink,
+            io_error,
+        } = self;
+        classifier.push(ev, &mut |c: &Charge| {
+            settlement.observe(c);
+            ledger.add(c);
+            if io_error.is_none() {
+                if let Err(e) = sink.line(c) {
+                    *io_error = Some(e);
+                }
+            }
+        })
+    }
+
+    fn finish(mut self) -> Result<(Ledger, ClassifyStats, SettlementNotes, usize), ReplayError> {
+        let Run {
+            classifier,
+            settlement,
+            ledger,
+            sink,
+            io_error,
+        } = &mut self;
+        classifier.finish(&mut |c: &Charge| {
+            settlement.observe(c);
+            ledger.add(c);
+            if io_error.is_none() {
+                if let Err(e) = sink.line(c) {
+                    *io_error = Some(e);
+                }
+            }
+        })?;
+        let stats = self.classifier.stats();
+        let contacts = self.classifier.contacts();
+        let (adjustments, notes) = self.settlement.finish();
+        for a in &adjustments {
+            self.ledger.add(a);
+            if self.io_error.is_none() {
+                if let Err(e) = self.sink.line(a) {
+                    self.io_error = Some(e);
+                }
+            }
+        }
+        if let Some(e) = self.io_error {
+            return Err(ReplayError::Io(format!("writing lines: {e}")));
+        }
+        Ok((self.ledger, stats, notes, contacts))
+    }
+}
+
+fn open(source: &Source, stdin_cache: &mut Option<Vec<u8>>) -> Result<Box<dyn Read>, ReplayError> {
+    match source {
+        Source::Path(p) => std::fs::File::open(p)
+            .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as Box<dyn Read>)
+            .map_err(|e| ReplayError::Io(format!("{}: {e}", p.display()))),
+        Source::Stdin => {
+            if stdin_cache.is_none() {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .map_err(|e| ReplayError::Io(format!("standard input: {e}")))?;
+                *stdin_cache = Some(buf);
+            }
+            Ok(Box::new(std::io::Cursor::new(
+                stdin_cache.clone().unwrap_or_default(),
+            )))
+        }
+        Source::Bytes(_, b) => Ok(Box::new(std::io::Cursor::new(b.clone()))),
+    }
+}
+
+/// Replays logs in canonical CSV.
+pub fn replay(
+    book: &RateBook,
+    sources: &[Source],
+    options: ReplayOptions,
+    sink: &mut dyn LineSink,
+    mut rejects: Option<&mut dyn Write>,
+) -> Result<Outcome, ReplayError> {
+    let mut stdin_cache = None;
+    // First pass: stream, as long as the events arrive in time order.
+    let mut skipped = BTreeMap::new();
+    let mut events = 0u64;
+    let streamed = {
+        let mut run = new_run(book, options, sink);
+        let mut last = i64::MIN;
+        let mut in_order = true;
+        'files: for source in sources {
+            let reader = CanonicalReader::new(open(source, &mut stdin_cache)?, &source.name());
+            for item in reader {
+                match item {
+                    Ok(ev) => {
+                        if ev.time < last {
+                            in_order = false;
+                            break 'files;
+                        }
+                        last = ev.time;
+                        events += 1;
+                        run.push(&ev)?;
+                    }
+                    Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejects)?,
+                }
+            }
+        }
+        if in_order { Some(run.finish()?) } else { None }
+    };
+    let (ledger, stats, settlement, contacts, sorted) = match streamed {
+        Some((l, s, n, c)) => (l, s, n, c, false),
+        None => {
+            sink.reset()
+                .map_err(|e| ReplayError::Io(format!("writing lines: {e}")))?;
+            skipped.clear();
+            events = 0;
+            let mut all: Vec<Event> = Vec::new();
+            for source in sources {
+                let reader = CanonicalReader::new(open(source, &mut stdin_cache)?, &source.name());
+                for item in reader {
+                    match item {
+                        Ok(ev) => all.push(ev),
+                        Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut None)?,
+                    }
+                }
+            }
+            // Stable: rows with one timestamp keep their order in the log.
+            all.sort_by_key(|e| e.time);
+            let mut run = new_run(book, options, sink);
+            for ev in &all {
+                events += 1;
+                run.push(ev)?;
+            }
+            let (l, s, n, c) = run.finish()?;
+            (l, s, n, c, true)
+        }
+    };
+    Ok(Outcome {
+        ledger,
+        stats,
+        settlement,
+        skipped,
+        sorted,
+        events,
+        contacts,
+    })
+}
+
+fn new_run<'a, 'b>(
+    book: &'a RateBook,
+    options: ReplayOptions,
+    sink: &'b mut dyn LineSink,
+) -> Run<'a, 'b> {
+    Run {
+        classifier: Classifier::new(book, options.classify),
+        settlement: Settlement::new(book, options.classify.currency, options.classify.timezone),
+        ledger: Ledger::new(options.classify.currency),
+        sink,
+        io_error: None,
+    }
+}
+
+fn reject(
+    e: ReadError,
+    skip: bool,
+    skipped: &mut BTreeMap<String, u64>,
+    rejects: &mut Option<&mut dyn Write>,
+) -> Result<(), ReplayError> {
+    if !skip || e.is_fatal() {
+        return Err(ReplayError::Read(e));
+    }
+    *skipped.entry(reason_kind(&e.reason)).or_default() += 1;
+    if let Some(w) = rejects.as_mut() {
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        let position = match e.position {
+            crate::read::Position::Line(l) => l.to_string(),
+            crate::read::Position::Byte(b) => format!("byte {b}"),
+        };
+        let _ = csv.write_record([
+            e.file.as_str(),
+            &position,
+            &e.reason,
+            e.raw.as_deref().unwrap_or(""),
+        ]);
+        let bytes = csv.into_inner().unwrap_or_default();
+        w.write_all(&bytes)
+            .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The kind of a read error, for the summary's count by reason: the words before the first
+/// quoted value or colon (`timestamp`, `contact`, `expected 6 fields like the header`).
+fn reason_kind(reason: &str) -> String {
+    let cut = reason.find(['"', ':']).unwrap_or(reason.len());
+    let head = reason[..cut].trim();
+    if head.is_empty() {
+        reason.to_string()
+    } else {
+        head.to_string()
+    }
+}
