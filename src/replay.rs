@@ -171,10 +171,15 @@ impl Run<'_, '_> {
     }
 }
 
-fn open(source: &Source, stdin_cache: &mut Option<Vec<u8>>) -> Result<Box<dyn Read>, ReplayError> {
+fn open(
+    source: &Source,
+    stdin_cache: &mut Option<Vec<u8>>,
+) -> Result<Box<dyn Read + Send>, ReplayError> {
     match source {
         Source::Path(p) => std::fs::File::open(p)
-            .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as Box<dyn Read>)
+            .map(|f| {
+                Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as Box<dyn Read + Send>
+            })
             .map_err(|e| ReplayError::Io(format!("{}: {e}", p.display()))),
         Source::Stdin => {
             if stdin_cache.is_none() {
@@ -204,35 +209,27 @@ pub fn replay(
     // First pass: stream, as long as the events arrive in time order.
     let mut skipped = BTreeMap::new();
     let mut events = 0u64;
-    let streamed = {
-        let mut run = new_run(book, options, sink);
-        let mut last = i64::MIN;
-        let mut in_order = true;
-        'files: for source in sources {
-            let reader = CanonicalReader::new(open(source, &mut stdin_cache)?, &source.name());
-            for item in reader {
-                match item {
-                    Ok(ev) => {
-                        if ev.time < last {
-                            in_order = false;
-                            break 'files;
-                        }
-                        last = ev.time;
-                        events += 1;
-                        run.push(&ev)?;
-                    }
-                    Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejects)?,
-                }
-            }
-        }
-        if in_order { Some(run.finish()?) } else { None }
-    };
+    let mut readers = Vec::with_capacity(sources.len());
+    for source in sources {
+        readers.push((source.name(), open(source, &mut stdin_cache)?));
+    }
+    let mut rejected = Vec::new();
+    let streamed = stream(
+        book,
+        options,
+        sink,
+        readers,
+        &mut skipped,
+        &mut rejected,
+        &mut events,
+    )?;
     let (ledger, stats, settlement, contacts, sorted) = match streamed {
         Some((l, s, n, c)) => (l, s, n, c, false),
         None => {
             sink.reset()
                 .map_err(|e| ReplayError::Io(format!("writing lines: {e}")))?;
             skipped.clear();
+            rejected.clear();
             events = 0;
             let mut all: Vec<Event> = Vec::new();
             for source in sources {
@@ -240,7 +237,7 @@ pub fn replay(
                 for item in reader {
                     match item {
                         Ok(ev) => all.push(ev),
-                        Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut None)?,
+                        Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejected)?,
                     }
                 }
             }
@@ -255,6 +252,9 @@ pub fn replay(
             (l, s, n, c, true)
         }
     };
+    if let Some(w) = rejects.as_mut() {
+        write_rejects(*w, &rejected)?;
+    }
     Ok(Outcome {
         ledger,
         stats,
@@ -263,6 +263,93 @@ pub fn replay(
         sorted,
         events,
         contacts,
+    })
+}
+
+/// A batch of rows handed from the reading thread to the pricing thread.
+struct Batch {
+    events: Vec<Event>,
+    errors: Vec<ReadError>,
+    out_of_order: bool,
+}
+
+const BATCH: usize = 4096;
+
+/// The streaming pass: one thread reads and parses, the calling thread prices. Returns
+/// `None` when the input turns out not to be in time order.
+#[allow(clippy::type_complexity)]
+fn stream(
+    book: &RateBook,
+    options: ReplayOptions,
+    sink: &mut dyn LineSink,
+    readers: Vec<(String, Box<dyn Read + Send>)>,
+    skipped: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<ReadError>,
+    events: &mut u64,
+) -> Result<Option<(Ledger, ClassifyStats, SettlementNotes, usize)>, ReplayError> {
+    use std::sync::mpsc;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Batch>(8);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<Event>>();
+        scope.spawn(move || {
+            let mut last = i64::MIN;
+            let mut batch = Batch {
+                events: Vec::with_capacity(BATCH),
+                errors: Vec::new(),
+                out_of_order: false,
+            };
+            for (name, input) in readers {
+                for item in CanonicalReader::new(input, &name) {
+                    match item {
+                        Ok(ev) => {
+                            if ev.time < last {
+                                batch.out_of_order = true;
+                                let _ = tx.send(batch);
+                                return;
+                            }
+                            last = ev.time;
+                            batch.events.push(ev);
+                        }
+                        Err(e) => batch.errors.push(e),
+                    }
+                    if batch.events.len() >= BATCH || !batch.errors.is_empty() {
+                        let recycled = back_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                        let full = std::mem::replace(
+                            &mut batch,
+                            Batch {
+                                events: recycled,
+                                errors: Vec::new(),
+                                out_of_order: false,
+                            },
+                        );
+                        if tx.send(full).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        let mut run = new_run(book, options, sink);
+        for mut batch in rx {
+            // Rows keep their order: errors are reported before the events that follow them
+            // only within a batch, and a batch with an error holds the events read before it.
+            for ev in &batch.events {
+                *events += 1;
+                run.push(ev)?;
+            }
+            for e in batch.errors.drain(..) {
+                reject(e, options.skip_invalid, skipped, rejected)?;
+            }
+            if batch.out_of_order {
+                return Ok(None);
+            }
+            batch.events.clear();
+            let _ = back_tx.send(batch.events);
+        }
+        run.finish().map(Some)
     })
 }
 
@@ -284,29 +371,34 @@ fn reject(
     e: ReadError,
     skip: bool,
     skipped: &mut BTreeMap<String, u64>,
-    rejects: &mut Option<&mut dyn Write>,
+    rejected: &mut Vec<ReadError>,
 ) -> Result<(), ReplayError> {
     if !skip || e.is_fatal() {
         return Err(ReplayError::Read(e));
     }
     *skipped.entry(reason_kind(&e.reason)).or_default() += 1;
-    if let Some(w) = rejects.as_mut() {
-        let mut csv = csv::Writer::from_writer(Vec::new());
+    rejected.push(e);
+    Ok(())
+}
+
+/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read.
+fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), ReplayError> {
+    let mut csv = csv::Writer::from_writer(w);
+    for e in rejected {
         let position = match e.position {
             crate::read::Position::Line(l) => l.to_string(),
             crate::read::Position::Byte(b) => format!("byte {b}"),
         };
-        let _ = csv.write_record([
+        csv.write_record([
             e.file.as_str(),
             &position,
             &e.reason,
             e.raw.as_deref().unwrap_or(""),
-        ]);
-        let bytes = csv.into_inner().unwrap_or_default();
-        w.write_all(&bytes)
-            .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))?;
+        ])
+        .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))?;
     }
-    Ok(())
+    csv.flush()
+        .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))
 }
 
 /// The kind of a read error, for the summary's count by reason: the words before the first

@@ -5,10 +5,14 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;
-use wacost::pricing::BusinessProfile;
+use wacost::classify::ClassifyConfig;
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::{ContactNumber, Country};
 use wacost::pricing::quote::{QuoteRequest, quote};
+use wacost::pricing::{BusinessProfile, RateBook};
+use wacost::replay::{ReplayOptions, Source, replay};
+use wacost::report::lines::LineFiles;
+use wacost::report::summary;
 use wacost::report::table::Table;
 
 use super::{Failure, Global};
@@ -32,7 +36,7 @@ struct Example {
 }
 
 /// Runs `wacost demo`.
-pub fn run(global: &Global, _args: &DemoArgs) -> Result<(), Failure> {
+pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
     let book = global.rate_book()?;
     let now = Utc::now();
     let today = now.with_timezone(&global.timezone).date_naive();
@@ -247,5 +251,43 @@ pub fn run(global: &Global, _args: &DemoArgs) -> Result<(), Failure> {
         print!("{}", super::quote::render(&q));
         println!();
     }
+    replay_sample(global, args, &book)
+}
+
+/// The sample log shipped in `data/`: a month of a small shop's traffic.
+const SAMPLE_LOG: &str = include_str!("../../data/sample_log.csv");
+
+fn replay_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<(), Failure> {
+    let dir = args.out.join("replay");
+    let mut files = LineFiles::create(&dir, &book.names, false)
+        .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+    let options = ReplayOptions {
+        classify: ClassifyConfig {
+            currency: global.currency,
+            timezone: global.timezone,
+            profile: global.profile()?,
+            ..ClassifyConfig::default()
+        },
+        skip_invalid: false,
+    };
+    let source = Source::Bytes(
+        "data/sample_log.csv".to_string(),
+        SAMPLE_LOG.as_bytes().to_vec(),
+    );
+    let outcome = replay(book, &[source], options, &mut files, None).map_err(Failure::input)?;
+    files
+        .finish()
+        .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+    let doc = summary::to_json(&outcome, book);
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_string_pretty(&doc)? + "\n",
+    )?;
+    println!("Replay of the sample log (data/sample_log.csv, February 2026):\n");
+    print!("{}", summary::to_text(&outcome, book));
+    println!(
+        "\nEvery charge line with the rule that priced it: {}",
+        dir.join("lines.csv").display()
+    );
     Ok(())
 }

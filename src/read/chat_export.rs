@@ -33,11 +33,12 @@
 //! # What becomes an [`Event`]
 //!
 //! - Lines without an `Author: ` part are system notices (encryption notice, "You created
-//!   group", …); so are authored lines whose text is a known notice (iOS writes the encryption
-//!   notice under the chat's name; group chats under the group's name): `end-to-end
-//!   encrypted` and its German, Spanish, French and Portuguese forms, Meta's "secure service"
-//!   notice, missed calls. They are skipped and counted ([`ChatExportReader::system_lines`]),
-//!   together with any text before the first message.
+//!   group", …), and so are lines whose "author" is over 60 characters or has quotes (`Ann
+//!   changed the subject to "Sale: 50%"`). So are authored lines whose text is a known notice
+//!   (iOS writes the encryption notice under the chat's name, group chats under the group's
+//!   name): `end-to-end encrypted` and its German, Spanish, French and Portuguese forms,
+//!   Meta's "secure service" notice, missed calls. They are skipped and counted
+//!   ([`ChatExportReader::system_lines`]), together with any text before the first message.
 //! - A message whose author is `business_name` (any case) or, when the author is a phone
 //!   number, `business_number`, is **outbound** from `business_number`, delivered; any other
 //!   author is **inbound** and delivered. The contact is the author when the author is a phone
@@ -489,7 +490,9 @@ fn parse_header(line: &str) -> Parsed<'_> {
         return Parsed::Other;
     };
     let year_first = na == 4;
-    if (year_first && nc > 2) || (!year_first && !(nc == 2 || nc == 4)) || na == 3 {
+    // A year first and a 1- or 2-digit day last; or day and month first and a 2- or 4-digit
+    // year last.
+    if !matches!((na, nc), (4, 1 | 2) | (1 | 2, 2 | 4)) {
         return Parsed::Other;
     }
     c.eat('.');
@@ -611,7 +614,8 @@ fn am_pm(c: &mut Cursor<'_>) -> Option<bool> {
     }
 }
 
-/// `Author: text`, or `None` for a system line.
+/// `Author: text`, or `None` for a system line (no `: `, or an "author" longer than 60
+/// characters or with quotes, which is a notice that happens to contain `: `).
 fn split_author(rest: &str) -> Option<(&str, &str)> {
     let (author, text) = match rest.find(": ") {
         Some(p) => (&rest[..p], &rest[p + 2..]),
@@ -621,7 +625,11 @@ fn split_author(rest: &str) -> Option<(&str, &str)> {
         .trim_matches(|c: char| is_mark(c) || is_space(c))
         .trim_start_matches('~')
         .trim_matches(|c: char| is_mark(c) || is_space(c));
-    (!author.is_empty()).then_some((author, text))
+    // "Ann changed the subject to "Sale: 50%"" is a notice, not Ann writing.
+    let plausible = !author.is_empty()
+        && author.chars().count() <= 60
+        && !author.contains(['"', '\u{201C}', '\u{201D}']);
+    plausible.then_some((author, text))
 }
 
 /// Notices WhatsApp writes under an author's (or the chat's) name.
@@ -693,4 +701,386 @@ fn infer_order(text: &str) -> (DateOrder, bool, bool) {
         (DateOrder::DayFirst, true)
     };
     (order.0, order.1, any)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Position;
+    use proptest::prelude::*;
+
+    const EN: &str = include_str!("../../tests/data/chat_android_en.txt");
+    const DE: &str = include_str!("../../tests/data/chat_ios_de.txt");
+    const ES: &str = include_str!("../../tests/data/chat_android_es_12h.txt");
+
+    fn options(name: &str, tz: Tz, contact: &str, category: Category) -> ChatOptions {
+        ChatOptions {
+            business_name: name.to_string(),
+            timezone: tz,
+            business_number: "+1 555 010 0000".to_string(),
+            contact: contact.parse().unwrap(),
+            template_category: category,
+        }
+    }
+
+    fn uk() -> ChatOptions {
+        options(
+            "acme store",
+            chrono_tz::Europe::London,
+            "+447700900123",
+            Category::Utility,
+        )
+    }
+
+    fn reader(text: &str, o: ChatOptions) -> ChatExportReader {
+        ChatExportReader::from_bytes(text.as_bytes(), "chat.txt", o)
+    }
+
+    /// (time, direction, contact, kind) of each event.
+    fn summary(r: &mut ChatExportReader) -> Vec<(i64, Direction, String, MessageKind)> {
+        r.by_ref()
+            .map(|e| {
+                let e = e.unwrap();
+                assert_eq!(e.business, BusinessId::intern("15550100000"));
+                assert_eq!(
+                    (e.status, e.message_id, e.entry_point),
+                    (Status::Delivered, None, None)
+                );
+                (e.time, e.direction, e.contact.e164(), e.kind)
+            })
+            .collect()
+    }
+
+    use Direction::{Inbound as In, Outbound as Out};
+    use MessageKind::{FreeForm, Template};
+
+    #[test]
+    fn android_english() {
+        let mut r = reader(EN, uk());
+        let c = "+447700900123".to_string();
+        assert_eq!(
+            summary(&mut r),
+            [
+                (1_768_209_360, In, c.clone(), FreeForm),
+                (1_768_209_600, Out, c.clone(), FreeForm),
+                (1_768_209_660, In, c.clone(), FreeForm),
+                // Two days after Jane last wrote: a template.
+                (1_768_384_800, Out, c.clone(), Template(Category::Utility)),
+                (1_768_415_400, In, c.clone(), FreeForm),
+                (1_768_464_000, Out, c, FreeForm),
+            ]
+        );
+        assert_eq!(
+            (r.date_order(), r.date_order_assumed()),
+            (DateOrder::DayFirst, false)
+        );
+        assert_eq!((r.system_lines(), r.assumed_templates()), (2, 1));
+    }
+
+    #[test]
+    fn ios_german() {
+        let o = options(
+            "Acme Store",
+            chrono_tz::Europe::Berlin,
+            "+4915199999999",
+            Category::Utility,
+        );
+        let mut r = reader(DE, o);
+        // The author is a number: it is the contact, not the option.
+        let c = "+4915112345678".to_string();
+        assert_eq!(
+            summary(&mut r),
+            [
+                (1_770_123_962, In, c.clone(), FreeForm),
+                (1_770_124_245, Out, c.clone(), FreeForm),
+                (1_770_278_400, Out, c.clone(), Template(Category::Utility)),
+                (1_770_279_150, In, c.clone(), FreeForm),
+                (1_770_279_180, In, c, FreeForm),
+            ]
+        );
+        // 03.02 and 05.02 could be either order: day-first is assumed.
+        assert_eq!(
+            (r.date_order(), r.date_order_assumed()),
+            (DateOrder::DayFirst, true)
+        );
+        assert_eq!(r.system_lines(), 1);
+    }
+
+    #[test]
+    fn android_spanish_12h() {
+        let o = options(
+            "Tienda Acme",
+            chrono_tz::America::Mexico_City,
+            "+5215500000000",
+            Category::Marketing,
+        );
+        let mut r = reader(ES, o);
+        // 521 + 10 digits is folded to 52 + 10 digits.
+        let c = "+525512345678".to_string();
+        assert_eq!(
+            summary(&mut r),
+            [
+                (1_769_391_960, In, c.clone(), FreeForm),
+                (1_769_392_920, Out, c.clone(), FreeForm),
+                (1_769_408_100, In, c.clone(), FreeForm),
+                (1_769_526_000, Out, c, Template(Category::Marketing)),
+            ]
+        );
+        assert_eq!(
+            (r.date_order(), r.date_order_assumed()),
+            (DateOrder::DayFirst, false)
+        );
+        assert_eq!((r.system_lines(), r.assumed_templates()), (1, 1));
+    }
+
+    #[test]
+    fn header_forms() {
+        type Case = (&'static str, (u32, u32, u32), (u32, u32, u32), &'static str);
+        let cases: [Case; 14] = [
+            (
+                "06/03/2017, 00:45 - Ann: a",
+                (6, 3, 2017),
+                (0, 45, 0),
+                "Ann: a",
+            ),
+            (
+                "15.04.16, 15:04 - Ann: a",
+                (15, 4, 16),
+                (15, 4, 0),
+                "Ann: a",
+            ),
+            (
+                "2016-08-06, 1:23 PM - Ann: a",
+                (2016, 8, 6),
+                (13, 23, 0),
+                "Ann: a",
+            ),
+            (
+                "2016-08-10, 12:05 AM - Ann: a",
+                (2016, 8, 10),
+                (0, 5, 0),
+                "Ann: a",
+            ),
+            (
+                "[2019-04-16 02:09] Ann: a",
+                (2019, 4, 16),
+                (2, 9, 0),
+                "Ann: a",
+            ),
+            (
+                "[1.1.2019, 12.00.00] Ann: a",
+                (1, 1, 2019),
+                (12, 0, 0),
+                "Ann: a",
+            ),
+            (
+                "\u{200e}[7/2/24, 9:05:30\u{202f}PM] Ann: a",
+                (7, 2, 24),
+                (21, 5, 30),
+                "Ann: a",
+            ),
+            (
+                "3/6/18, 1:55 p.m. - Ann: a",
+                (3, 6, 18),
+                (13, 55, 0),
+                "Ann: a",
+            ),
+            (
+                "03-06-2018, 01.55 PM - Ann: a",
+                (3, 6, 2018),
+                (13, 55, 0),
+                "Ann: a",
+            ),
+            (
+                "13.06.18 21.25.15: Ann: a",
+                (13, 6, 18),
+                (21, 25, 15),
+                "Ann: a",
+            ),
+            (
+                "13.6.2018 klo 21.25.15 - Ann: a",
+                (13, 6, 2018),
+                (21, 25, 15),
+                "Ann: a",
+            ),
+            (
+                "13. 6. 2018. 21:25:15 Ann: a",
+                (13, 6, 2018),
+                (21, 25, 15),
+                "Ann: a",
+            ),
+            (
+                "[3/6/18 1:55:00 p. m.] Ann: a",
+                (3, 6, 18),
+                (13, 55, 0),
+                "Ann: a",
+            ),
+            (
+                "[2018/06/13, 21:25:15] am: a",
+                (2018, 6, 13),
+                (21, 25, 15),
+                "am: a",
+            ),
+        ];
+        for (line, date, time, rest) in cases {
+            match parse_header(line) {
+                Parsed::Header(h) => {
+                    assert_eq!(
+                        ((h.a, h.b, h.c), (h.hour, h.minute, h.second), h.rest),
+                        (date, time, rest),
+                        "{line}"
+                    );
+                }
+                _ => panic!("not a header: {line}"),
+            }
+        }
+        for line in [
+            "Is everything alright?",
+            "12 apples",
+            "06/03/2017 was a good day",
+            "",
+            "[x] y",
+            "1/2/3, 10:00 - a: b",
+        ] {
+            assert!(matches!(parse_header(line), Parsed::Other), "{line}");
+        }
+        for line in [
+            "06/03/2017, 00:4",
+            "06/03/2017, ",
+            "[06.03.17, 00:45:1",
+            "06/03/2017, 00:45 -",
+            "06/03/2017, 00:45 - ",
+        ] {
+            assert!(matches!(parse_header(line), Parsed::Broken), "{line}");
+        }
+    }
+
+    #[test]
+    fn month_first_and_year_first_files() {
+        let text = "1/25/26, 7:45 PM - Bob: hi\n1/25/26, 7:50 PM - Acme Store: hello Bob\n";
+        let mut r = reader(text, uk());
+        let s = summary(&mut r);
+        assert_eq!(r.date_order(), DateOrder::MonthFirst);
+        assert_eq!(s[0].0, 1_769_370_300);
+        let text = "[2026-02-02 10:00] Acme Store: Hello\n[2026-02-02 10:05] +44 7700 900456: Hi\n";
+        let mut r = reader(text, uk());
+        let s = summary(&mut r);
+        assert_eq!(r.date_order(), DateOrder::YearFirst);
+        assert_eq!(
+            s[0],
+            (
+                1_770_026_400,
+                Out,
+                "+447700900123".to_string(),
+                Template(Category::Utility)
+            )
+        );
+        assert_eq!(
+            s[1],
+            (1_770_026_700, In, "+447700900456".to_string(), FreeForm)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let rows: Vec<_> = reader("hello\nworld\n", uk()).collect();
+        assert_eq!(rows.len(), 1);
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!(e.position, Position::Line(1));
+        assert!(e.reason.starts_with("not a WhatsApp chat export"));
+        assert_eq!(e.raw.as_deref(), Some("hello"));
+        assert_eq!(reader("", uk()).count(), 1);
+        // A truncated file: the last header breaks off.
+        let cut = &EN[..EN.find("15/01/2026, 08:0").unwrap() + 16];
+        let rows: Vec<_> = reader(cut, uk()).collect();
+        let e = rows.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "chat.txt:9: line starts like a message but its date, time or author breaks off (file truncated?)"
+        );
+        assert_eq!(e.raw.as_deref(), Some("15/01/2026, 08:0"));
+        assert_eq!(rows.iter().filter(|r| r.is_ok()).count(), 5);
+        // A date that does not exist in the inferred order.
+        let rows: Vec<_> = reader(
+            "30/01/2026, 10:00 - Bob: a\n31/02/2026, 10:00 - Acme Store: b\n",
+            uk(),
+        )
+        .collect();
+        assert_eq!(
+            rows[1].as_ref().unwrap_err().to_string(),
+            "chat.txt:2: date 31.2.2026 does not exist (dates read day-first)"
+        );
+    }
+
+    #[test]
+    fn a_chat_without_the_business_is_an_error() {
+        let rows: Vec<_> = reader(
+            EN,
+            options(
+                "Acme Ltd",
+                chrono_tz::UTC,
+                "+447700900123",
+                Category::Utility,
+            ),
+        )
+        .collect();
+        assert_eq!(rows.iter().filter(|r| r.is_ok()).count(), 6);
+        assert_eq!(
+            rows.last().unwrap().as_ref().unwrap_err().to_string(),
+            "chat.txt:1: no message from the business \"Acme Ltd\": the authors are \"Acme Store\", \"Jane Doe\""
+        );
+        // The business may also be recognised by its number.
+        let text = "02/02/2026, 10:00 - +1 555-010-0000: Hi\n";
+        let e = reader(text, uk()).next().unwrap().unwrap();
+        assert_eq!(e.direction, Out);
+    }
+
+    #[test]
+    fn notices_are_not_messages() {
+        let text = "02/02/2026, 10:00 - Jane Doe changed the subject to \"Sale: 50%\"\n\
+                    02/02/2026, 10:01 - Acme Store: Missed voice call\n\
+                    02/02/2026, 10:02 - Acme Store: Welcome!\n";
+        let mut r = reader(text, uk());
+        assert_eq!(r.by_ref().filter(Result::is_ok).count(), 1);
+        assert_eq!(r.system_lines(), 2);
+    }
+
+    #[test]
+    fn daylight_saving_gaps_and_repeats() {
+        let o = || {
+            options(
+                "Acme Store",
+                chrono_tz::Europe::Berlin,
+                "+4915112345678",
+                Category::Utility,
+            )
+        };
+        // 02:30 does not exist on 2026-03-29 in Berlin: read as 03:30 CEST.
+        let text = "29/03/2026, 02:30 - Acme Store: a\n25/10/2026, 02:30 - Acme Store: b\n";
+        let t: Vec<i64> = reader(text, o()).map(|e| e.unwrap().time).collect();
+        assert_eq!(t, [1_774_747_800, 1_792_888_200]);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            for r in ChatExportReader::from_bytes(&bytes, "x", uk()) {
+                let _ = r;
+            }
+        }
+
+        #[test]
+        fn header_shaped_noise_never_panics(s in "[\\[\\]0-9/.,:\\- apmAPM\u{200e}\u{202f}\n]{0,120}") {
+            for r in ChatExportReader::from_bytes(s.as_bytes(), "x", uk()) {
+                let _ = r;
+            }
+        }
+
+        #[test]
+        fn truncation_never_panics(cut in 0usize..DE.len()) {
+            for r in ChatExportReader::from_bytes(&DE.as_bytes()[..cut], "x", uk()) {
+                let _ = r;
+            }
+        }
+    }
 }

@@ -51,9 +51,9 @@
 //! Not every status carries `pricing`: failed statuses never do, and from Graph v24 on `read`
 //! often does not. A status without a category takes the kind of another status of the same
 //! message id in this file (earlier or later: a status whose sibling with the category comes
-//! later is held back until then). A failed status with no such sibling is free-form (it is
-//! never charged anyway). Any other status left without a category at the end of the file is
-//! an error ("status without pricing category"). Memory for this stays bounded: the kinds of the
+//! later is held back until then). A failed status whose message's kind is not known yet is
+//! free-form (it is never charged anyway). Any other status left without a category at the end
+//! of the file is an error ("status without pricing category"). Memory for this stays bounded: the kinds of the
 //! last 2 × 2²⁰ messages and 2¹⁶ held-back message ids at most.
 //!
 //! Meta's own verdict (`pricing.pricing_model`, `type`, `category`, `billable`) is kept in
@@ -419,6 +419,8 @@ impl CloudApiReader {
             (None, Some(id)) => {
                 if let Some(kind) = self.kinds.get(&id) {
                     self.queue.push_back(Ok(Event { kind, ..event }));
+                } else if event.status == Status::Failed {
+                    self.queue.push_back(Ok(event));
                 } else {
                     let raw = s.to_string();
                     let evicted = self.pending.hold(
@@ -913,4 +915,485 @@ fn offset_of(s: &[u8], line: usize, column: usize) -> usize {
         }
     }
     (line_start + column.saturating_sub(1)).min(s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Position;
+    use proptest::prelude::*;
+
+    const DAY: &str = include_str!("../../tests/data/cloudapi_day.json");
+
+    fn read(text: &str) -> Vec<Result<Event, ReadError>> {
+        CloudApiReader::from_bytes(text.as_bytes(), "hooks.json").collect()
+    }
+
+    fn ok(rows: &[Result<Event, ReadError>]) -> Vec<Event> {
+        rows.iter().map(|r| *r.as_ref().unwrap()).collect()
+    }
+
+    fn n(s: &str) -> ContactNumber {
+        s.parse().unwrap()
+    }
+
+    fn verdict(t: PricingType, c: Category, billable: bool) -> Option<Verdict> {
+        Some(Verdict {
+            pricing_model: Some(PricingModel::Pmp),
+            pricing_type: Some(t),
+            category: Some(c),
+            billable: Some(billable),
+        })
+    }
+
+    /// One status event of the fixture: (id, status, time, contact, kind, verdict).
+    fn out(
+        id: &str,
+        status: Status,
+        time: i64,
+        contact: &str,
+        kind: MessageKind,
+        verdict: Option<Verdict>,
+    ) -> Event {
+        Event {
+            time,
+            business: BusinessId::intern("15550001234"),
+            waba: BusinessId::intern("210987654321098"),
+            contact: n(contact),
+            direction: Direction::Outbound,
+            kind,
+            status,
+            message_id: MessageId::new(id.as_bytes()),
+            entry_point: None,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn a_day_of_webhooks() {
+        use MessageKind::{FreeForm, Template};
+        use PricingType::{FreeCustomerService as Fcs, Regular};
+        let events = ok(&read(DAY));
+        let service = verdict(Fcs, Category::Service, false);
+        let utility = verdict(Fcs, Category::Utility, false);
+        let marketing = verdict(Regular, Category::Marketing, true);
+        let auth_intl = verdict(Regular, Category::AuthenticationInternational, true);
+        let (a, b, c, d) = (
+            "+5511987654321",
+            "+447700900123",
+            "+4915112345678",
+            "+919812345678",
+        );
+        let expected = vec![
+            Event {
+                time: 1_770_022_800,
+                direction: Direction::Inbound,
+                entry_point: Some(EntryPoint::CtwaAd),
+                status: Status::Delivered,
+                ..out("wamid.day.in.a1", Status::Delivered, 0, a, FreeForm, None)
+            },
+            // A free service reply.
+            out(
+                "wamid.day.out.a1",
+                Status::Sent,
+                1_770_023_100,
+                a,
+                FreeForm,
+                service,
+            ),
+            out(
+                "wamid.day.out.a1",
+                Status::Delivered,
+                1_770_023_102,
+                a,
+                FreeForm,
+                service,
+            ),
+            // A utility template inside the window; the v24 `read` has no pricing and takes
+            // the kind of its siblings.
+            out(
+                "wamid.day.out.a2",
+                Status::Sent,
+                1_770_024_600,
+                a,
+                Template(Category::Utility),
+                utility,
+            ),
+            out(
+                "wamid.day.out.a2",
+                Status::Delivered,
+                1_770_024_603,
+                a,
+                Template(Category::Utility),
+                utility,
+            ),
+            out(
+                "wamid.day.out.a2",
+                Status::Read,
+                1_770_024_660,
+                a,
+                Template(Category::Utility),
+                None,
+            ),
+            // A marketing template, v24 shape (no conversation), read without delivered.
+            out(
+                "wamid.day.out.b1",
+                Status::Sent,
+                1_770_026_400,
+                b,
+                Template(Category::Marketing),
+                marketing,
+            ),
+            out(
+                "wamid.day.out.b1",
+                Status::Read,
+                1_770_026_520,
+                b,
+                Template(Category::Marketing),
+                marketing,
+            ),
+            // Failed with 131047: no pricing, free-form.
+            out(
+                "wamid.day.out.c1",
+                Status::Failed,
+                1_770_030_000,
+                c,
+                FreeForm,
+                None,
+            ),
+            // The duplicated status comes out again: merging is the classifier's job.
+            out(
+                "wamid.day.out.a2",
+                Status::Delivered,
+                1_770_024_603,
+                a,
+                Template(Category::Utility),
+                utility,
+            ),
+            // A `read` before its `sent`: held back until the sent tells the category.
+            out(
+                "wamid.day.out.d1",
+                Status::Read,
+                1_770_033_660,
+                d,
+                Template(Category::Authentication),
+                None,
+            ),
+            out(
+                "wamid.day.out.d1",
+                Status::Sent,
+                1_770_033_600,
+                d,
+                Template(Category::Authentication),
+                auth_intl,
+            ),
+        ];
+        assert_eq!(events.len(), expected.len());
+        for (i, (got, want)) in events.iter().zip(&expected).enumerate() {
+            assert_eq!(got, want, "event {i}");
+        }
+    }
+
+    #[test]
+    fn volume_tier_webhooks_are_facts_not_messages() {
+        let mut r = CloudApiReader::from_bytes(DAY, "hooks.json");
+        assert_eq!(r.by_ref().count(), 12);
+        assert_eq!(
+            r.tier_facts(),
+            &[TierFact {
+                waba: BusinessId::intern("210987654321098"),
+                pricing_category: "UTILITY".into(),
+                tier: "1000001:5000000".into(),
+                effective_month: "2026-03".into(),
+                region: "Brazil".into(),
+                update_time: Some(1_770_033_700),
+            }]
+        );
+        assert_eq!(r.tier_facts()[0].category(), Some(Category::Utility));
+        assert_eq!(r.skipped(), Skipped::default());
+    }
+
+    #[test]
+    fn json_lines_and_single_envelopes_read_alike() {
+        let all: Vec<Value> = serde_json::from_str(DAY).unwrap();
+        let lines: String = all.iter().map(|v| format!("{v}\n")).collect();
+        assert_eq!(ok(&read(&lines)), ok(&read(DAY)));
+        let pretty = serde_json::to_string_pretty(&all[3]).unwrap();
+        let events = ok(&read(&pretty));
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].status, Status::Read);
+        // An entry alone, or a value alone (WABA unknown).
+        let entry = all[3]["entry"][0].to_string();
+        assert_eq!(ok(&read(&entry)), events);
+        let value = all[3]["entry"][0]["changes"][0]["value"].to_string();
+        let v = ok(&read(&value));
+        assert_eq!(v[0].waba, Event::default_waba());
+        assert_eq!(v[0].business, events[0].business);
+    }
+
+    fn envelope(value: &str) -> String {
+        format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"77","changes":[{{"field":"messages","value":{{"metadata":{{"display_phone_number":"+1 555 000 1234","phone_number_id":"9"}},{value}}}}}]}}]}}"#
+        )
+    }
+
+    fn status(id: &str, status: &str, extra: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","status":"{status}","timestamp":"1719000000","recipient_id":"5511987654321"{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn cbp_era_categories() {
+        let cbp = |cat: &str| {
+            format!(r#","pricing":{{"billable":true,"pricing_model":"CBP","category":"{cat}"}}"#)
+        };
+        let origin = |t: &str| format!(r#","conversation":{{"id":"x","origin":{{"type":"{t}"}}}}"#);
+        let statuses = [
+            status("w1", "sent", &cbp("user_initiated")),
+            status("w2", "sent", &cbp("business_initiated")),
+            status("w3", "sent", &cbp("referral_conversion")),
+            status("w4", "delivered", &origin("authentication")),
+            status("w5", "sent", &cbp("authentication-international")),
+            status("w6", "sent", &cbp("marketing_lite")),
+            status("w7", "sent", &cbp("promotional")),
+        ];
+        let rows = read(&envelope(&format!(
+            r#""statuses":[{}]"#,
+            statuses.join(",")
+        )));
+        let kinds: Vec<_> = rows
+            .iter()
+            .take(6)
+            .map(|r| r.as_ref().unwrap().kind)
+            .collect();
+        use MessageKind::{FreeForm, Template};
+        assert_eq!(
+            kinds,
+            [
+                FreeForm,
+                Template(Category::Marketing),
+                FreeForm,
+                Template(Category::Authentication),
+                Template(Category::Authentication),
+                Template(Category::Marketing),
+            ]
+        );
+        let v = rows[0].as_ref().unwrap().verdict.unwrap();
+        assert_eq!(
+            (v.pricing_model, v.pricing_type, v.category),
+            (Some(PricingModel::Cbp), None, None)
+        );
+        assert_eq!(rows[3].as_ref().unwrap().verdict, None);
+        let e = rows[6].as_ref().unwrap_err();
+        assert_eq!(
+            e.reason,
+            "entry[0].changes[0].value.statuses[6]: pricing.category \"promotional\" is not a \
+             pricing category wacost knows"
+        );
+        assert_eq!(e.position, Position::Byte(0));
+        assert!(e.raw.as_deref().unwrap().contains("\"w7\""));
+    }
+
+    #[test]
+    fn a_status_without_category_anywhere_is_an_error() {
+        let text = format!(
+            "\n\n{}",
+            envelope(&format!(
+                r#""statuses":[{},{}]"#,
+                status("w1", "delivered", ""),
+                status("w2", "failed", "")
+            ))
+        );
+        let rows = read(&text);
+        assert_eq!(rows.len(), 2);
+        // The failed one is free-form; the delivered one is reported at the end.
+        assert_eq!(rows[0].as_ref().unwrap().status, Status::Failed);
+        assert_eq!(rows[0].as_ref().unwrap().kind, MessageKind::FreeForm);
+        let e = rows[1].as_ref().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "hooks.json: byte 2: entry[0].changes[0].value.statuses[0]: status without pricing \
+             category (no other status of message w1 in this file has one)"
+        );
+        assert!(e.raw.as_deref().unwrap().contains("\"w1\""));
+    }
+
+    #[test]
+    fn users_known_only_by_user_id() {
+        let value = r#""contacts":[{"profile":{"name":"X"},"user_id":"BR.1234567890"}],
+            "messages":[{"from_user_id":"BR.1234567890","id":"m1","timestamp":"1770000000","type":"text"}],
+            "statuses":[{"id":"m2","status":"sent","timestamp":"1770000000","recipient_user_id":"BR.1234567890",
+                "pricing":{"category":"utility"}}]"#;
+        let rows = read(&envelope(value));
+        let msgs: Vec<String> = rows
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().reason.clone())
+            .collect();
+        assert!(
+            msgs[0].contains("no phone number for user_id \"BR.1234567890\""),
+            "{}",
+            msgs[0]
+        );
+        assert!(
+            msgs[1].contains("no phone number for user_id \"BR.1234567890\""),
+            "{}",
+            msgs[1]
+        );
+        // With a wa_id (and no from), the contact's number is used.
+        let value = r#""contacts":[{"wa_id":"447700900123","user_id":"GB.1"}],
+            "messages":[{"from_user_id":"GB.1","id":"m1","timestamp":"1770000000","type":"text",
+              "referral":{"source_type":"post","source_url":"x"}},
+              {"from":"447700900123","id":"m2","timestamp":"1770000001","type":"system"}]"#;
+        let mut r = CloudApiReader::from_bytes(envelope(value), "hooks.json");
+        let e = r.next().unwrap().unwrap();
+        assert_eq!(e.contact, n("+447700900123"));
+        assert_eq!(e.entry_point, Some(EntryPoint::PageCta));
+        assert_eq!(e.business, BusinessId::intern("15550001234"));
+        assert_eq!(e.waba, BusinessId::intern("77"));
+        assert!(r.next().is_none());
+        assert_eq!(r.skipped().system_messages, 1);
+    }
+
+    #[test]
+    fn bad_fields_name_their_path() {
+        let value = format!(
+            r#""statuses":[{},{},{}]"#,
+            status("w1", "lost", r#","pricing":{"category":"utility"}"#),
+            r#"{"id":"w2","status":"sent","timestamp":"soon","recipient_id":"5511987654321","pricing":{"category":"utility"}}"#,
+            r#"{"id":"w3","status":"sent","timestamp":"1","recipient_id":"hello","pricing":{"category":"utility"}}"#,
+        );
+        let rows = read(&envelope(&value));
+        let msgs: Vec<String> = rows
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().reason.clone())
+            .collect();
+        assert_eq!(
+            msgs[0],
+            "entry[0].changes[0].value.statuses[0]: status \"lost\" is not sent, delivered, read or failed"
+        );
+        assert_eq!(
+            msgs[1],
+            "entry[0].changes[0].value.statuses[1]: timestamp \"soon\" is not Unix seconds"
+        );
+        assert!(
+            msgs[2].starts_with("entry[0].changes[0].value.statuses[2]: recipient_id: "),
+            "{}",
+            msgs[2]
+        );
+        let rows = read(r#"{"object":"page","entry":[]} [1] {"entry":[{"id":"1"}]} {"a":1}"#);
+        let msgs: Vec<String> = rows
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                "hooks.json: byte 0: object \"page\" is not whatsapp_business_account",
+                "hooks.json: byte 29: not a webhook envelope: expected a JSON object",
+                "hooks.json: byte 33: entry[0]: entry without a changes array",
+                "hooks.json: byte 56: not a webhook envelope: no entry, changes, messages or statuses",
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_files_give_the_byte_offset() {
+        let cut = &DAY[..DAY.len() / 2];
+        let rows = read(cut);
+        let last = rows.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(last.position, Position::Byte(cut.len() as u64));
+        assert!(
+            last.reason.starts_with("unexpected end of input"),
+            "{}",
+            last.reason
+        );
+        assert!(rows[..rows.len() - 1].iter().all(Result::is_ok));
+        assert!(rows.len() > 1);
+        // Cut between elements of the array.
+        let end = DAY.find("\n  },\n").unwrap() + 4;
+        let rows = read(&DAY[..end]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1].as_ref().unwrap_err().position,
+            Position::Byte(end as u64)
+        );
+    }
+
+    #[test]
+    fn a_bad_json_line_is_skipped() {
+        let all: Vec<Value> = serde_json::from_str(DAY).unwrap();
+        let text = format!("{}\n{{\"entry\": [oops\n{}\n", all[0], all[3]);
+        let rows = read(&text);
+        assert_eq!(rows.len(), 4);
+        let e = rows[1].as_ref().unwrap_err();
+        let line2 = all[0].to_string().len() as u64 + 1;
+        assert_eq!(e.position, Position::Byte(line2 + 11));
+        assert!(
+            e.reason.starts_with("invalid JSON: expected value"),
+            "{}",
+            e.reason
+        );
+        assert_eq!(e.raw.as_deref(), Some("{\"entry\": [oops"));
+        assert!(rows[2].is_ok() && rows[3].is_ok());
+    }
+
+    #[test]
+    fn empty_and_odd_inputs() {
+        assert!(read("").is_empty());
+        assert!(read(" \n\u{feff}").len() == 1);
+        assert!(read("[]").is_empty());
+        assert!(read("\u{feff}[ ]\n").is_empty());
+        let rows = read("[] x");
+        assert_eq!(rows[0].as_ref().unwrap_err().position, Position::Byte(3));
+        let rows = read(r#"[{"entry":[]} {"entry":[]}]"#);
+        assert_eq!(
+            rows[0].as_ref().unwrap_err().reason,
+            "expected , or ] between array elements"
+        );
+    }
+
+    #[test]
+    fn folders_list_json_files_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.json", "a.JSON", "c.jsonl", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "[]").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.json")).unwrap();
+        let files = read_dir(dir.path()).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a.JSON", "b.json", "c.jsonl"]);
+        let e = read_dir(&dir.path().join("missing")).unwrap_err();
+        assert!(e.is_fatal());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            for r in CloudApiReader::from_bytes(bytes, "x.json") {
+                let _ = r;
+            }
+        }
+
+        #[test]
+        fn truncation_anywhere_is_an_error_not_a_panic(cut in 0usize..DAY.len()) {
+            let bytes = &DAY.as_bytes()[..cut];
+            let rows: Vec<_> = CloudApiReader::from_bytes(bytes, "x.json").collect();
+            let rest = &DAY.as_bytes()[cut..];
+            if !bytes.iter().all(u8::is_ascii_whitespace) && !rest.iter().all(u8::is_ascii_whitespace) {
+                prop_assert!(rows.iter().any(Result::is_err));
+            }
+        }
+
+        #[test]
+        fn json_shaped_noise_never_panics(s in r#"[\[\]{}",:0-9a-z_ \n]{0,200}"#) {
+            let text = format!(r#"{{"entry":[{{"id":"1","changes":[{{"field":"messages","value":{s}"#);
+            for r in CloudApiReader::from_bytes(text, "x.json") {
+                let _ = r;
+            }
+        }
+    }
 }

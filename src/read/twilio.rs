@@ -373,17 +373,24 @@ impl<R: Read> TwilioReader<R> {
     }
 
     fn json_message(&mut self, offset: usize, path: &str, m: &Value) {
-        let file = self.file.clone();
-        let fail = |reason: String| {
-            let mut e = ReadError::at_byte(&file, offset as u64, format!("{path}{reason}"));
-            e.raw = Some(m.to_string());
-            e
+        let result = if m.is_object() {
+            self.json_event(m)
+        } else {
+            Err("not a Twilio message object".to_string())
         };
-        if !m.is_object() {
-            let e = fail("not a Twilio message object".to_string());
-            self.queue.push_back(Err(e));
-            return;
+        match result {
+            Ok(Some(e)) => self.queue.push_back(Ok(e)),
+            Ok(None) => {}
+            Err(reason) => {
+                let mut e =
+                    ReadError::at_byte(&self.file, offset as u64, format!("{path}{reason}"));
+                e.raw = Some(m.to_string());
+                self.queue.push_back(Err(e));
+            }
         }
+    }
+
+    fn json_event(&mut self, m: &Value) -> Result<Option<Event>, String> {
         let get = |keys: &[&str]| -> String {
             keys.iter()
                 .find_map(|k| match m.get(*k) {
@@ -409,7 +416,7 @@ impl<R: Read> TwilioReader<R> {
             get(&["direction"]),
             get(&["sid"]),
         );
-        let fields = Fields {
+        self.event(&Fields {
             from: &from,
             to: &to,
             body: &body,
@@ -417,15 +424,7 @@ impl<R: Read> TwilioReader<R> {
             date: &date,
             direction: &direction,
             sid: &sid,
-        };
-        match self.event(&fields) {
-            Ok(Some(e)) => self.queue.push_back(Ok(e)),
-            Ok(None) => {}
-            Err(reason) => {
-                let e = fail(reason);
-                self.queue.push_back(Err(e));
-            }
-        }
+        })
     }
 
     /// The event of one message; `None` for a message of another channel.
@@ -649,4 +648,338 @@ fn raw_row(rec: &ByteRecord) -> String {
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Position;
+    use proptest::prelude::*;
+
+    const EXPORT: &str = include_str!("../../tests/data/twilio_export.csv");
+    const PAGE: &str = include_str!("../../tests/data/twilio_messages.json");
+
+    fn options() -> TwilioOptions {
+        TwilioOptions {
+            template_category: Some(Category::Marketing),
+            mapping: vec![("YOUR CODE IS".into(), Category::AuthenticationInternational)],
+        }
+    }
+
+    fn n(s: &str) -> ContactNumber {
+        s.parse().unwrap()
+    }
+
+    fn ev(
+        time: i64,
+        direction: Direction,
+        contact: &str,
+        kind: MessageKind,
+        status: Status,
+        sid: &str,
+    ) -> Event {
+        Event {
+            time,
+            business: BusinessId::intern("+14155550100"),
+            waba: Event::default_waba(),
+            contact: n(contact),
+            direction,
+            kind,
+            status,
+            message_id: MessageId::new(sid.as_bytes()),
+            entry_point: None,
+            verdict: None,
+        }
+    }
+
+    #[test]
+    fn console_export() {
+        use Direction::{Inbound, Outbound};
+        use MessageKind::{FreeForm, Template};
+        let mut r = TwilioReader::from_bytes(EXPORT.as_bytes(), "export.csv", options());
+        let events: Vec<Event> = r.by_ref().map(Result::unwrap).collect();
+        let (a, b, c) = ("+5511987654321", "+447700900123", "+919812345678");
+        let sid = |i: u32| format!("SM{i:032}");
+        let expected = [
+            ev(
+                1_770_026_400,
+                Inbound,
+                a,
+                FreeForm,
+                Status::Delivered,
+                &sid(1),
+            ),
+            ev(
+                1_770_026_460,
+                Outbound,
+                a,
+                FreeForm,
+                Status::Delivered,
+                &sid(2),
+            ),
+            ev(
+                1_770_030_000,
+                Outbound,
+                a,
+                Template(Category::Authentication),
+                Status::Delivered,
+                &sid(3),
+            ),
+            ev(
+                1_770_033_600,
+                Outbound,
+                b,
+                Template(Category::Marketing),
+                Status::Read,
+                &sid(4),
+            ),
+            ev(
+                1_770_037_200,
+                Outbound,
+                c,
+                Template(Category::Marketing),
+                Status::Failed,
+                &sid(5),
+            ),
+            ev(
+                1_770_033_900,
+                Inbound,
+                b,
+                FreeForm,
+                Status::Delivered,
+                &sid(7),
+            ),
+        ];
+        assert_eq!(events, expected);
+        assert_eq!(
+            r.assumptions(),
+            Assumptions {
+                assumed_template: 2,
+                assumed_free_form: 1,
+                mapped: 1
+            }
+        );
+        assert_eq!(r.not_whatsapp(), 1);
+    }
+
+    #[test]
+    fn without_options_outbound_api_is_free_form() {
+        let mut r =
+            TwilioReader::from_bytes(EXPORT.as_bytes(), "export.csv", TwilioOptions::default());
+        let kinds: Vec<MessageKind> = r.by_ref().map(|e| e.unwrap().kind).collect();
+        assert!(kinds.iter().all(|k| *k == MessageKind::FreeForm));
+        assert_eq!(
+            r.assumptions(),
+            Assumptions {
+                assumed_template: 0,
+                assumed_free_form: 4,
+                mapped: 0
+            }
+        );
+    }
+
+    #[test]
+    fn columns_by_name_in_any_order() {
+        let text = "sid,direction,status,date_sent,to,from\n\
+                    SM1,outbound-call,undelivered,2026-02-02T10:00:00-03:00,whatsapp:+5511987654321,whatsapp:+14155550100\n";
+        let e: Vec<_> = TwilioReader::from_bytes(text.as_bytes(), "x.csv", options()).collect();
+        let e = e[0].as_ref().unwrap();
+        assert_eq!(
+            (e.time, e.status, e.kind),
+            (
+                1_770_037_200,
+                Status::Failed,
+                MessageKind::Template(Category::Marketing)
+            )
+        );
+        let rows: Vec<_> =
+            TwilioReader::from_bytes(&b"From,To,Body\n"[..], "x.csv", options()).collect();
+        let err = rows[0].as_ref().unwrap_err();
+        assert!(err.is_fatal());
+        assert!(
+            err.to_string()
+                .starts_with("x.csv:1: missing required column \"Status\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn message_resource_json() {
+        let mut r = TwilioReader::from_bytes(PAGE.as_bytes(), "page.json", options());
+        let events: Vec<Event> = r.by_ref().map(Result::unwrap).collect();
+        let a = "+5511987654321";
+        assert_eq!(
+            events,
+            [
+                // Queued: no date_sent, so date_created.
+                ev(
+                    1_770_040_800,
+                    Direction::Outbound,
+                    a,
+                    MessageKind::Template(Category::Marketing),
+                    Status::Sent,
+                    &format!("SM{:032}", 10)
+                ),
+                ev(
+                    1_770_041_400,
+                    Direction::Inbound,
+                    a,
+                    MessageKind::FreeForm,
+                    Status::Delivered,
+                    &format!("SM{:032}", 11)
+                ),
+            ]
+        );
+        assert_eq!(r.assumptions().assumed_template, 1);
+        // A bare array, a single object and JSON lines read the same messages.
+        let page: Value = serde_json::from_str(PAGE).unwrap();
+        let list = &page["messages"];
+        let lines: String = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| format!("{m}\n"))
+            .collect();
+        for text in [list.to_string(), lines] {
+            let got: Vec<Event> = TwilioReader::from_bytes(text.as_bytes(), "x.json", options())
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(got, events);
+        }
+        let one: Vec<_> =
+            TwilioReader::from_bytes(list[1].to_string().as_bytes(), "x.json", options()).collect();
+        assert_eq!(one.len(), 1);
+        // camelCase, as the helper libraries write it.
+        let camel = r#"{"from":"whatsapp:+14155550100","to":"whatsapp:+447700900123","direction":"outbound-reply","status":"read","dateSent":"2026-02-02T10:00:00Z","sid":"SMx"}"#;
+        let e: Vec<_> = TwilioReader::from_bytes(camel.as_bytes(), "x.json", options()).collect();
+        assert_eq!(e[0].as_ref().unwrap().time, 1_770_026_400);
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_reason() {
+        let text = "From,To,Status,SentDate,Direction,Sid\n\
+                    whatsapp:+14155550100,whatsapp:+5511987654321,delivered,yesterday,outbound-api,S1\n\
+                    whatsapp:+14155550100,whatsapp:+5511987654321,lost,2026-02-02 10:00:00,outbound-api,S2\n\
+                    whatsapp:+14155550100,whatsapp:+5511987654321,sent,2026-02-02 10:00:00,sideways,S3\n\
+                    whatsapp:+14155550100,whatsapp:hello,sent,2026-02-02 10:00:00,outbound-api,S4\n\
+                    whatsapp:+14155550100,whatsapp:+5511987654321,sent\n";
+        let rows: Vec<_> = TwilioReader::from_bytes(text.as_bytes(), "t.csv", options()).collect();
+        let msgs: Vec<String> = rows
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(
+            msgs[0],
+            "t.csv:2: date \"yesterday\" is not 2026-02-02 10:00:00, RFC 2822 or RFC 3339"
+        );
+        assert_eq!(
+            msgs[1],
+            "t.csv:3: status \"lost\" is not delivered, read, sent, queued, failed or undelivered"
+        );
+        assert_eq!(
+            msgs[2],
+            "t.csv:4: direction \"sideways\" is not inbound, outbound-api, outbound-call or outbound-reply"
+        );
+        assert!(msgs[3].starts_with("t.csv:5: To: "), "{}", msgs[3]);
+        // A truncated last row.
+        assert_eq!(
+            msgs[4],
+            "t.csv:6: expected 6 fields like the header, found 3"
+        );
+        assert_eq!(
+            rows[4].as_ref().unwrap_err().raw.as_deref(),
+            Some("whatsapp:+14155550100,whatsapp:+5511987654321,sent")
+        );
+        assert_eq!(
+            rows[0]
+                .as_ref()
+                .unwrap_err()
+                .raw
+                .as_deref()
+                .map(|r| r.ends_with(",S1")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn truncated_files() {
+        let cut = &EXPORT[..EXPORT.find("Big sale").unwrap()];
+        let rows: Vec<_> =
+            TwilioReader::from_bytes(cut.as_bytes(), "export.csv", options()).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows[3].as_ref().unwrap_err().to_string(),
+            "export.csv:5: expected 13 fields like the header, found 3"
+        );
+        let cut = &PAGE[..PAGE.len() - 40];
+        let rows: Vec<_> =
+            TwilioReader::from_bytes(cut.as_bytes(), "page.json", options()).collect();
+        assert_eq!(rows.len(), 1);
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!(e.position, Position::Byte(cut.len() as u64));
+        assert!(e.reason.starts_with("unexpected end of input"));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2026-02-02 10:00:00"), Some(1_770_026_400));
+        assert_eq!(
+            parse_date("Mon, 02 Feb 2026 10:00:00 +0000"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(
+            parse_date("Mon, 02 Feb 2026 07:00:00 -0300"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(parse_date("2026-02-02T10:00:00.123Z"), Some(1_770_026_400));
+        assert_eq!(parse_date("2026-02-02 10:00:00 UTC"), Some(1_770_026_400));
+        assert_eq!(parse_date("2026-02-02 10:00"), Some(1_770_026_400));
+        assert_eq!(parse_date("02/02/2026"), None);
+        assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn empty_inputs() {
+        assert_eq!(
+            TwilioReader::from_bytes(&b""[..], "x", options()).count(),
+            0
+        );
+        assert_eq!(
+            TwilioReader::from_bytes(&b"\xEF\xBB\xBF \n"[..], "x", options()).count(),
+            0
+        );
+        let header = "\u{feff}From,To,Status,SentDate,Direction\n";
+        assert_eq!(
+            TwilioReader::from_bytes(header.as_bytes(), "x", options()).count(),
+            0
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            for r in TwilioReader::from_bytes(&bytes, "x", options()) {
+                let _ = r;
+            }
+        }
+
+        #[test]
+        fn csv_shaped_noise_never_panics(s in "[a-z:+0-9,\"\n -]{0,200}") {
+            let text = format!("From,To,Body,Status,SentDate,Direction,Sid\n{s}");
+            for r in TwilioReader::from_bytes(text.as_bytes(), "x", options()) {
+                let _ = r;
+            }
+        }
+
+        #[test]
+        fn truncation_never_panics(cut in 0usize..PAGE.len()) {
+            for r in TwilioReader::from_bytes(&PAGE.as_bytes()[..cut], "x", options()) {
+                let _ = r;
+            }
+            let cut = cut.min(EXPORT.len());
+            for r in TwilioReader::from_bytes(&EXPORT.as_bytes()[..cut], "x", options()) {
+                let _ = r;
+            }
+        }
+    }
 }

@@ -1,0 +1,224 @@
+//! The `wacost` binary as a user runs it: exit codes, messages, output formats.
+
+use std::process::{Command, Output};
+
+fn wacost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wacost"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("wacost runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn quote_prints_the_acceptance_figures() {
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "marketing",
+        "--at",
+        "2026-02-02T10:00:00Z",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("USD 0.0625\n"), "{}", stdout(&o));
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "utility",
+        "--in-service-window",
+        "--at",
+        "2026-02-02T10:00:00Z",
+    ]);
+    assert!(stdout(&o).starts_with("USD 0\n"), "{}", stdout(&o));
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "utility",
+        "--in-service-window",
+        "--at",
+        "2026-10-15",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["amount"], "0.0068");
+    assert_eq!(v["market"], "Brazil");
+}
+
+#[test]
+fn bad_numbers_and_usage_errors() {
+    let o = wacost(&["quote", "--to", "hello", "--category", "marketing"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not a phone number"),
+        "{}",
+        stderr(&o)
+    );
+    let o = wacost(&["quote", "--to", "+5511987654321"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "missing --category is a usage error"
+    );
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "marketing",
+        "--at",
+        "2022-01-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no pricing rules before 2023-06-01"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn rates_show_provenance() {
+    let o = wacost(&[
+        "rates",
+        "--at",
+        "2026-07-15",
+        "--market",
+        "Hong Kong",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("market,category,rate,currency,provenance,source,note,effective\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Hong Kong,marketing,0.0732,USD,estimated,"),
+        "{out}"
+    );
+    let o = wacost(&["rates", "--market", "Atlantis"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no market \"Atlantis\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn replay_stops_at_the_first_bad_row() {
+    let o = wacost(&["replay", "tests/data/bad_rows.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        "wacost: tests/data/bad_rows.csv:4: timestamp \"not-a-time\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds"
+    );
+}
+
+#[test]
+fn replay_skips_and_rejects_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let out = dir.path().join("out");
+    let o = wacost(&[
+        "replay",
+        "tests/data/bad_rows.csv",
+        "--skip-invalid",
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["skipped"], 3);
+    assert_eq!(
+        v["total"], "0.0625",
+        "marketing charged, utility in the window free"
+    );
+    assert_eq!(v["messages"], 2);
+    assert_eq!(v["charged"], 1);
+    assert_eq!(v["currency"], "USD");
+    assert_eq!(v["by_category"]["marketing"]["amount"], "0.0625");
+    assert_eq!(v["estimated_rates_used"], 0);
+    let r = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = r.lines().collect();
+    assert_eq!(lines.len(), 4, "{r}");
+    assert!(
+        lines[1].starts_with("tests/data/bad_rows.csv,4,\"timestamp"),
+        "{r}"
+    );
+    assert!(
+        lines[3].contains("expected 8 fields like the header, found 5"),
+        "{r}"
+    );
+    for f in [
+        "lines.csv",
+        "lines.parquet",
+        "ledger.parquet",
+        "summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} written");
+    }
+    let lines_csv = std::fs::read_to_string(out.join("lines.csv")).unwrap();
+    assert_eq!(lines_csv.lines().count(), 3, "header and two message lines");
+    assert!(
+        lines_csv.contains("+55*********21"),
+        "contacts masked by default"
+    );
+}
+
+#[test]
+fn replay_reads_stdin_and_empty_logs() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wacost"))
+        .args(["replay", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"timestamp,business,contact,direction\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["total"].as_str(), v["messages"].as_u64()),
+        (Some("0"), Some(0))
+    );
+}
+
+#[test]
+fn arbitrary_bytes_never_crash_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("junk.csv");
+    let mut bytes: Vec<u8> = b"timestamp,business,contact,direction\n".to_vec();
+    bytes.extend((0..2000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(&p, &bytes).unwrap();
+    let o = wacost(&["replay", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = wacost(&["replay", p.to_str().unwrap(), "--skip-invalid"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
