@@ -47,3 +47,4 @@ pub mod read;
 pub mod replay;
 pub mod report;
 pub mod settle;
+pub mod usage;

@@ -16,6 +16,7 @@ use crate::pricing::RateBook;
 use crate::read::ReadError;
 use crate::read::canonical::CanonicalReader;
 use crate::settle::{Settlement, SettlementNotes};
+use crate::usage::Usage;
 
 /// Where a log comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +86,8 @@ pub struct Outcome {
     pub events: u64,
     /// Contacts seen.
     pub contacts: usize,
+    /// Message counts by month, for providers' fees.
+    pub usage: Usage,
 }
 
 impl Outcome {
@@ -106,6 +109,40 @@ pub enum ReplayError {
     /// Reading input or writing output failed.
     #[error("{0}")]
     Io(String),
+}
+
+/// The result of pricing one stream of events.
+#[derive(Clone, Debug)]
+pub struct Priced {
+    /// The totals.
+    pub ledger: Ledger,
+    /// Counts from classification.
+    pub stats: ClassifyStats,
+    /// What settlement did.
+    pub settlement: SettlementNotes,
+    /// Contacts seen.
+    pub contacts: usize,
+    /// Message counts by month.
+    pub usage: Usage,
+}
+
+/// Prices a stream of events already in time order (a simulation, or events a caller read
+/// itself): classify, settle, total. Every line goes to `sink`.
+pub fn price_events<'e>(
+    book: &RateBook,
+    config: ClassifyConfig,
+    events: impl IntoIterator<Item = &'e Event>,
+    sink: &mut dyn LineSink,
+) -> Result<Priced, ReplayError> {
+    let options = ReplayOptions {
+        classify: config,
+        skip_invalid: false,
+    };
+    let mut run = new_run(book, options, sink);
+    for ev in events {
+        run.push(ev)?;
+    }
+    run.finish()
 }
 
 struct Run<'a, 'b> {
@@ -136,7 +173,7 @@ impl Run<'_, '_> {
         })
     }
 
-    fn finish(mut self) -> Result<(Ledger, ClassifyStats, SettlementNotes, usize), ReplayError> {
+    fn finish(mut self) -> Result<Priced, ReplayError> {
         let Run {
             classifier,
             settlement,
@@ -155,6 +192,7 @@ impl Run<'_, '_> {
         })?;
         let stats = self.classifier.stats();
         let contacts = self.classifier.contacts();
+        let usage = self.classifier.usage().clone();
         let (adjustments, notes) = self.settlement.finish();
         for a in &adjustments {
             self.ledger.add(a);
@@ -167,7 +205,13 @@ impl Run<'_, '_> {
         if let Some(e) = self.io_error {
             return Err(ReplayError::Io(format!("writing lines: {e}")));
         }
-        Ok((self.ledger, stats, notes, contacts))
+        Ok(Priced {
+            ledger: self.ledger,
+            stats,
+            settlement: notes,
+            contacts,
+            usage,
+        })
     }
 }
 
@@ -223,8 +267,8 @@ pub fn replay(
         &mut rejected,
         &mut events,
     )?;
-    let (ledger, stats, settlement, contacts, sorted) = match streamed {
-        Some((l, s, n, c)) => (l, s, n, c, false),
+    let (priced, sorted) = match streamed {
+        Some(p) => (p, false),
         None => {
             sink.reset()
                 .map_err(|e| ReplayError::Io(format!("writing lines: {e}")))?;
@@ -248,21 +292,21 @@ pub fn replay(
                 events += 1;
                 run.push(ev)?;
             }
-            let (l, s, n, c) = run.finish()?;
-            (l, s, n, c, true)
+            (run.finish()?, true)
         }
     };
     if let Some(w) = rejects.as_mut() {
         write_rejects(*w, &rejected)?;
     }
     Ok(Outcome {
-        ledger,
-        stats,
-        settlement,
+        ledger: priced.ledger,
+        stats: priced.stats,
+        settlement: priced.settlement,
         skipped,
         sorted,
         events,
-        contacts,
+        contacts: priced.contacts,
+        usage: priced.usage,
     })
 }
 
@@ -286,7 +330,7 @@ fn stream(
     skipped: &mut BTreeMap<String, u64>,
     rejected: &mut Vec<ReadError>,
     events: &mut u64,
-) -> Result<Option<(Ledger, ClassifyStats, SettlementNotes, usize)>, ReplayError> {
+) -> Result<Option<Priced>, ReplayError> {
     use std::sync::mpsc;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Batch>(8);

@@ -12,7 +12,7 @@
 //! (24 h of log time) passes; a duplicate row, or a status row for a message already priced,
 //! is counted and dropped, never charged twice.
 
-use chrono::{DateTime, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -26,6 +26,7 @@ use crate::pricing::phone::{ContactNumber, Country};
 use crate::pricing::regime::Regime;
 use crate::pricing::rules::{Offer, Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
+use crate::usage::{Usage, status_index};
 
 /// Settings of a classification run.
 #[derive(Clone, Copy, Debug)]
@@ -95,6 +96,8 @@ struct ContactState {
     market: MarketId,
     epoch: u32,
     last_fingerprint: u64,
+    active_month: u32,
+    service_day: i32,
     recent: Vec<(u64, i64)>,
     held: Vec<Event>,
 }
@@ -111,6 +114,8 @@ impl ContactState {
             market: MarketId(0),
             epoch: u32::MAX,
             last_fingerprint: 0,
+            active_month: 0,
+            service_day: i32::MIN,
             recent: Vec::new(),
             held: Vec::new(),
         }
@@ -144,6 +149,7 @@ struct Engine<'a> {
     day: Option<Day>,
     next_conversation: u64,
     stats: ClassifyStats,
+    usage: Usage,
     windows: Windows,
 }
 
@@ -177,6 +183,7 @@ impl<'a> Classifier<'a> {
             day: None,
             next_conversation: 1,
             stats: ClassifyStats::default(),
+            usage: Usage::new(),
             windows: Windows {
                 csw: i64::from(w.customer_service_hours) * 3600,
                 fep_reply: i64::from(w.free_entry_point_reply_hours) * 3600,
@@ -193,6 +200,11 @@ impl<'a> Classifier<'a> {
     /// The counts so far.
     pub fn stats(&self) -> ClassifyStats {
         self.engine.stats
+    }
+
+    /// Message counts by month, for providers' fees.
+    pub fn usage(&self) -> &Usage {
+        &self.engine.usage
     }
 
     /// How many contacts have state.
@@ -355,6 +367,8 @@ impl Engine<'_> {
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
         let t = ev.time;
+        let day = self.day_of(t)?;
+        self.count_usage(state, ev, day);
         if ev.direction == Direction::Inbound {
             self.stats.inbound += 1;
             state.last_inbound = t;
@@ -363,7 +377,6 @@ impl Engine<'_> {
             }
             return Ok(());
         }
-        let day = self.day_of(t)?;
         if state.epoch != day.epoch {
             state.market = self
                 .book
@@ -496,6 +509,38 @@ impl Engine<'_> {
             verdict: ev.verdict,
         });
         Ok(())
+    }
+}
+
+impl Engine<'_> {
+    fn count_usage(&mut self, state: &mut ContactState, ev: &Event, day: Day) {
+        let (y, m) = (day.date.year(), day.date.month());
+        let u = self.usage.entry((y, m)).or_default();
+        let month_key = (y as u32) * 100 + m;
+        if state.active_month != month_key {
+            state.active_month = month_key;
+            u.active_contacts += 1;
+        }
+        if !u.businesses.contains(&ev.business) {
+            u.businesses.insert(ev.business);
+        }
+        match ev.direction {
+            Direction::Inbound => u.inbound += 1,
+            Direction::Outbound => {
+                u.outbound_by_status[status_index(ev.status)] += 1;
+                match ev.kind {
+                    MessageKind::Template(c) => u.templates[slot(c).min(2)] += 1,
+                    MessageKind::FreeForm => {
+                        u.free_form += 1;
+                        let d = day.date.num_days_from_ce();
+                        if state.service_day != d {
+                            state.service_day = d;
+                            u.service_days += 1;
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

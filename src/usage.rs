@@ -1,0 +1,69 @@
+//! Usage: the message counts of a month that providers bill on, beside Meta's fees in the
+//! [`Ledger`](crate::ledger::Ledger): inbound and outbound messages by final status,
+//! templates by category, monthly active contacts, customer-days with service messages, and
+//! the business numbers in use.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::event::{BusinessId, Status};
+
+/// Counts for one calendar month (WABA time zone).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MonthUsage {
+    /// Messages from users.
+    pub inbound: u64,
+    /// Messages from the business by final status: failed, sent (never delivered),
+    /// delivered, read.
+    pub outbound_by_status: [u64; 4],
+    /// Templates sent: marketing, utility, authentication.
+    pub templates: [u64; 3],
+    /// Free-form messages sent.
+    pub free_form: u64,
+    /// Contacts with at least one message (either way) in the month.
+    pub active_contacts: u64,
+    /// Distinct (contact, day) pairs with a free-form message from the business: Callbell's
+    /// "active conversation".
+    pub service_days: u64,
+    /// Business numbers with at least one message in the month.
+    pub businesses: BTreeSet<BusinessId>,
+}
+
+impl MonthUsage {
+    /// Outbound messages in all.
+    pub fn outbound(&self) -> u64 {
+        self.outbound_by_status.iter().sum()
+    }
+
+    /// Outbound messages that ended with this status.
+    pub fn with_status(&self, status: Status) -> u64 {
+        self.outbound_by_status[status_index(status)]
+    }
+
+    /// Adds another month's counts (for runs split over threads or files).
+    pub fn merge(&mut self, other: &MonthUsage) {
+        self.inbound += other.inbound;
+        for i in 0..4 {
+            self.outbound_by_status[i] += other.outbound_by_status[i];
+        }
+        for i in 0..3 {
+            self.templates[i] += other.templates[i];
+        }
+        self.free_form += other.free_form;
+        self.active_contacts += other.active_contacts;
+        self.service_days += other.service_days;
+        self.businesses.extend(other.businesses.iter().copied());
+    }
+}
+
+/// Index of a status in [`MonthUsage::outbound_by_status`].
+pub fn status_index(status: Status) -> usize {
+    match status {
+        Status::Failed => 0,
+        Status::Sent => 1,
+        Status::Delivered => 2,
+        Status::Read => 3,
+    }
+}
+
+/// Usage by month, `(year, month)` keys.
+pub type Usage = BTreeMap<(i32, u32), MonthUsage>;
