@@ -14,7 +14,7 @@ use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
-use crate::read::canonical::CanonicalReader;
+use crate::read::detect::{AnyReader, FormatOptions};
 use crate::settle::{Settlement, SettlementNotes};
 use crate::usage::Usage;
 
@@ -88,6 +88,8 @@ pub struct Outcome {
     pub contacts: usize,
     /// Message counts by month, for providers' fees.
     pub usage: Usage,
+    /// What the readers assumed (formats that lack a field) or skipped.
+    pub reader_notes: Vec<String>,
 }
 
 impl Outcome {
@@ -241,23 +243,78 @@ fn open(
     }
 }
 
-/// Replays logs in canonical CSV.
+/// Replays logs, each in the format told from its content.
 pub fn replay(
     book: &RateBook,
     sources: &[Source],
     options: ReplayOptions,
     sink: &mut dyn LineSink,
+    rejects: Option<&mut dyn Write>,
+) -> Result<Outcome, ReplayError> {
+    replay_with(
+        book,
+        sources,
+        options,
+        &FormatOptions::default(),
+        sink,
+        rejects,
+    )
+}
+
+/// The inputs behind a source: a folder of webhook archives is its `.json` files.
+fn expand(sources: &[Source]) -> Result<Vec<Source>, ReplayError> {
+    let mut out = Vec::new();
+    for s in sources {
+        match s {
+            Source::Path(p) if p.is_dir() => {
+                let files = crate::read::cloud_api::read_dir(p).map_err(ReplayError::Read)?;
+                if files.is_empty() {
+                    return Err(ReplayError::Io(format!(
+                        "{}: no .json files in this folder",
+                        p.display()
+                    )));
+                }
+                out.extend(files.into_iter().map(Source::Path));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    Ok(out)
+}
+
+fn open_all(
+    sources: &[Source],
+    formats: &FormatOptions,
+    stdin_cache: &mut Option<Vec<u8>>,
+) -> Result<Vec<(String, AnyReader)>, ReplayError> {
+    let mut readers = Vec::with_capacity(sources.len());
+    for source in sources {
+        let name = source.name();
+        let reader = AnyReader::open(open(source, stdin_cache)?, &name, formats)
+            .map_err(ReplayError::Read)?;
+        readers.push((name, reader));
+    }
+    Ok(readers)
+}
+
+/// Replays logs with explicit format options (`--input-format`, Twilio and chat-export
+/// assumptions).
+pub fn replay_with(
+    book: &RateBook,
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    sink: &mut dyn LineSink,
     mut rejects: Option<&mut dyn Write>,
 ) -> Result<Outcome, ReplayError> {
+    let sources = expand(sources)?;
     let mut stdin_cache = None;
     // First pass: stream, as long as the events arrive in time order.
     let mut skipped = BTreeMap::new();
     let mut events = 0u64;
-    let mut readers = Vec::with_capacity(sources.len());
-    for source in sources {
-        readers.push((source.name(), open(source, &mut stdin_cache)?));
-    }
+    let readers = open_all(&sources, formats, &mut stdin_cache)?;
     let mut rejected = Vec::new();
+    let mut reader_notes = Vec::new();
     let streamed = stream(
         book,
         options,
@@ -266,6 +323,7 @@ pub fn replay(
         &mut skipped,
         &mut rejected,
         &mut events,
+        &mut reader_notes,
     )?;
     let (priced, sorted) = match streamed {
         Some(p) => (p, false),
@@ -275,15 +333,16 @@ pub fn replay(
             skipped.clear();
             rejected.clear();
             events = 0;
+            reader_notes.clear();
             let mut all: Vec<Event> = Vec::new();
-            for source in sources {
-                let reader = CanonicalReader::new(open(source, &mut stdin_cache)?, &source.name());
-                for item in reader {
+            for (name, mut reader) in open_all(&sources, formats, &mut stdin_cache)? {
+                for item in reader.by_ref() {
                     match item {
                         Ok(ev) => all.push(ev),
                         Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejected)?,
                     }
                 }
+                reader_notes.extend(reader.notes(&name));
             }
             // Stable: rows with one timestamp keep their order in the log.
             all.sort_by_key(|e| e.time);
@@ -307,6 +366,7 @@ pub fn replay(
         events,
         contacts: priced.contacts,
         usage: priced.usage,
+        reader_notes,
     })
 }
 
@@ -315,6 +375,7 @@ struct Batch {
     events: Vec<Event>,
     errors: Vec<ReadError>,
     out_of_order: bool,
+    notes: Vec<String>,
 }
 
 const BATCH: usize = 4096;
@@ -326,10 +387,11 @@ fn stream(
     book: &RateBook,
     options: ReplayOptions,
     sink: &mut dyn LineSink,
-    readers: Vec<(String, Box<dyn Read + Send>)>,
+    readers: Vec<(String, AnyReader)>,
     skipped: &mut BTreeMap<String, u64>,
     rejected: &mut Vec<ReadError>,
     events: &mut u64,
+    notes: &mut Vec<String>,
 ) -> Result<Option<Priced>, ReplayError> {
     use std::sync::mpsc;
     std::thread::scope(|scope| {
@@ -341,9 +403,10 @@ fn stream(
                 events: Vec::with_capacity(BATCH),
                 errors: Vec::new(),
                 out_of_order: false,
+                notes: Vec::new(),
             };
-            for (name, input) in readers {
-                for item in CanonicalReader::new(input, &name) {
+            for (name, mut reader) in readers {
+                for item in reader.by_ref() {
                     match item {
                         Ok(ev) => {
                             if ev.time < last {
@@ -366,6 +429,7 @@ fn stream(
                                 events: recycled,
                                 errors: Vec::new(),
                                 out_of_order: false,
+                                notes: Vec::new(),
                             },
                         );
                         if tx.send(full).is_err() {
@@ -373,6 +437,7 @@ fn stream(
                         }
                     }
                 }
+                batch.notes.extend(reader.notes(&name));
             }
             let _ = tx.send(batch);
         });
@@ -390,6 +455,7 @@ fn stream(
             if batch.out_of_order {
                 return Ok(None);
             }
+            notes.append(&mut batch.notes);
             batch.events.clear();
             let _ = back_tx.send(batch.events);
         }

@@ -151,6 +151,7 @@ struct Engine<'a> {
     stats: ClassifyStats,
     usage: Usage,
     windows: Windows,
+    countries: FxHashMap<u64, Country>,
 }
 
 #[derive(Clone, Copy)]
@@ -184,6 +185,7 @@ impl<'a> Classifier<'a> {
             next_conversation: 1,
             stats: ClassifyStats::default(),
             usage: Usage::new(),
+            countries: FxHashMap::default(),
             windows: Windows {
                 csw: i64::from(w.customer_service_hours) * 3600,
                 fep_reply: i64::from(w.free_entry_point_reply_hours) * 3600,
@@ -214,12 +216,12 @@ impl<'a> Classifier<'a> {
 
     /// Takes one event; every charge it settles is passed to `out`.
     pub fn push(&mut self, ev: &Event, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
-        let book = self.engine.book;
+        let engine = &mut self.engine;
         let state = self
             .states
             .entry((ev.business, ev.contact))
-            .or_insert_with(|| ContactState::new(book.markets.country_of(ev.contact)));
-        self.engine.push_to(state, ev, out)
+            .or_insert_with(|| ContactState::new(engine.country(ev.contact)));
+        engine.push_to(state, ev, out)
     }
 
     /// Prices every held message (end of input).
@@ -513,6 +515,29 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
+    /// The recipient's country. Where a calling code is shared (+1, +7, +44…) the phone
+    /// library examines the number, which is slow; its answer is remembered for the calling
+    /// code and the next six digits, which decide the country in libphonenumber's metadata.
+    fn country(&mut self, n: ContactNumber) -> Country {
+        let code = n.calling_code();
+        if !crate::pricing::phone::shared_code(code) {
+            return self.book.markets.country_of(n);
+        }
+        let code_len = if code >= 100 {
+            3
+        } else if code >= 10 {
+            2
+        } else {
+            1
+        };
+        let key = n.leading(code_len + 6);
+        let book = self.book;
+        *self
+            .countries
+            .entry(key)
+            .or_insert_with(|| book.markets.country_of(n))
+    }
+
     fn count_usage(&mut self, state: &mut ContactState, ev: &Event, day: Day) {
         let (y, m) = (day.date.year(), day.date.month());
         let u = self.usage.entry((y, m)).or_default();

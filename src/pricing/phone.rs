@@ -93,8 +93,8 @@ impl ContactNumber {
 
     fn calling_code_checked(self) -> Option<u16> {
         (1..=3).find_map(|k| {
-            let code = self.leading(k) as u16;
-            DATABASE.region(&code).map(|_| code)
+            let code = self.leading(k) as usize;
+            calling_codes_valid(code).then_some(code as u16)
         })
     }
 
@@ -331,15 +331,67 @@ impl Serialize for Country {
     }
 }
 
+/// What libphonenumber knows of a calling code: whether it exists, the one country it
+/// belongs to (when only one does), and its main country.
+#[derive(Clone, Copy, Default)]
+struct CodeInfo {
+    valid: bool,
+    single: Option<Country>,
+    main: Option<Country>,
+}
+
+/// Every calling code, as a lookup table built once, so that the hot path neither allocates
+/// nor hashes to validate a number or find a single-country code's country.
+fn code_table() -> &'static [CodeInfo; 1000] {
+    static TABLE: std::sync::OnceLock<[CodeInfo; 1000]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [CodeInfo::default(); 1000];
+        for m in DATABASE.iter() {
+            if let Some(slot) = t.get_mut(m.country_code() as usize) {
+                slot.valid = true;
+            }
+        }
+        for (code, slot) in t.iter_mut().enumerate() {
+            if !slot.valid {
+                continue;
+            }
+            let code = code as u16;
+            let regions = DATABASE.region(&code).unwrap_or_default();
+            if regions.len() == 1 {
+                slot.single = Country::parse(regions[0]);
+            }
+            slot.main = DATABASE.by_code(&code).and_then(|metas| {
+                metas
+                    .iter()
+                    .find(|m| m.is_main_country_for_code())
+                    .or_else(|| metas.first())
+                    .and_then(|m| Country::parse(m.id()))
+            });
+        }
+        t
+    })
+}
+
+fn calling_codes_valid(code: usize) -> bool {
+    code_table().get(code).is_some_and(|c| c.valid)
+}
+
+/// Whether several countries share a calling code (+1, +7, +44…), so that the number itself
+/// must be examined to tell the country.
+pub fn shared_code(code: u16) -> bool {
+    code_table()
+        .get(code as usize)
+        .is_some_and(|c| c.valid && c.single.is_none())
+}
+
 /// The country a number belongs to according to libphonenumber's metadata (through the
 /// `phonenumber` crate), when the calling code is one country's alone or the library can place
 /// the number. `None` when several countries share the calling code and the number falls in
 /// a range the library does not know: the caller then decides by prefix.
 pub fn library_country(number: ContactNumber) -> Option<Country> {
-    let code = number.calling_code();
-    let regions = DATABASE.region(&code)?;
-    if regions.len() == 1 {
-        return Country::parse(regions[0]);
+    let info = code_table().get(number.calling_code() as usize)?;
+    if let Some(c) = info.single {
+        return Some(c);
     }
     let parsed = phonenumber::parse(None, number.e164()).ok()?;
     let id = parsed.country().id()?;
@@ -348,12 +400,7 @@ pub fn library_country(number: ContactNumber) -> Option<Country> {
 
 /// The main country of a calling code (`US` for 1, `RU` for 7, `GB` for 44).
 pub fn main_country(code: u16) -> Option<Country> {
-    let metas = DATABASE.by_code(&code)?;
-    metas
-        .iter()
-        .find(|m| m.is_main_country_for_code())
-        .or_else(|| metas.first())
-        .and_then(|m| Country::parse(m.id()))
+    code_table().get(code as usize).and_then(|c| c.main)
 }
 
 #[cfg(test)]

@@ -57,11 +57,17 @@ pub struct CanonicalReader<R: Read> {
     file: String,
     csv: csv::Reader<R>,
     record: ByteRecord,
-    cols: Columns,
-    width: usize,
-    cache: Vec<(Vec<u8>, BusinessId)>,
+    parser: Option<RowParser>,
     done: bool,
     header_error: Option<ReadError>,
+}
+
+/// Turns one row of canonical columns into an [`Event`]. Shared by the CSV and Parquet
+/// readers.
+pub struct RowParser {
+    file: String,
+    cols: Columns,
+    cache: Vec<(Vec<u8>, BusinessId)>,
 }
 
 impl<R: Read> CanonicalReader<R> {
@@ -76,9 +82,7 @@ impl<R: Read> CanonicalReader<R> {
             file: file.to_string(),
             csv,
             record: ByteRecord::new(),
-            cols: Columns::default(),
-            width: 0,
-            cache: Vec::new(),
+            parser: None,
             done: false,
             header_error: None,
         };
@@ -100,40 +104,9 @@ impl<R: Read> CanonicalReader<R> {
         }
         let names: Vec<String> = header
             .iter()
-            .map(|f| {
-                String::from_utf8_lossy(f)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_ascii_lowercase()
-            })
+            .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect();
-        let find = |n: &str| names.iter().position(|h| h == n);
-        let need = |n: &str| {
-            find(n).ok_or_else(|| {
-                ReadError::at_line(
-                    &self.file,
-                    1,
-                    format!(
-                        "missing required column {n:?}: the header must name timestamp, \
-                         business, contact and direction (found: {})",
-                        names.join(",")
-                    ),
-                )
-            })
-        };
-        self.cols = Columns {
-            timestamp: need("timestamp")?,
-            business: need("business")?,
-            contact: need("contact")?,
-            direction: need("direction")?,
-            message_type: find("message_type"),
-            category: find("category"),
-            status: find("status"),
-            message_id: find("message_id"),
-            entry_point: find("entry_point"),
-            waba: find("waba"),
-        };
-        self.width = names.len();
+        self.parser = Some(RowParser::new(&names, &self.file)?);
         Ok(())
     }
 
@@ -149,6 +122,60 @@ impl<R: Read> CanonicalReader<R> {
             _ => e.to_string(),
         };
         ReadError::at_line(&self.file, line, reason)
+    }
+
+    fn parse_row(&mut self, line: u64) -> Result<Event, ReadError> {
+        match self.parser.as_mut() {
+            Some(p) => p.parse(&self.record, line),
+            None => Err(ReadError::at_line(
+                &self.file,
+                line,
+                "row before the header",
+            )),
+        }
+    }
+}
+
+impl RowParser {
+    /// A parser for rows with these column names (any case, any order; unknown names
+    /// ignored). Fails when a required column is missing.
+    pub fn new(header: &[String], file: &str) -> Result<RowParser, ReadError> {
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| f.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect();
+        let file = file.to_string();
+        let find = |n: &str| names.iter().position(|h| h == n);
+        let need = |n: &str| {
+            find(n).ok_or_else(|| {
+                ReadError::at_line(
+                    &file,
+                    1,
+                    format!(
+                        "missing required column {n:?}: the header must name timestamp, \
+                         business, contact and direction (found: {})",
+                        names.join(",")
+                    ),
+                )
+            })
+        };
+        let cols = Columns {
+            timestamp: need("timestamp")?,
+            business: need("business")?,
+            contact: need("contact")?,
+            direction: need("direction")?,
+            message_type: find("message_type"),
+            category: find("category"),
+            status: find("status"),
+            message_id: find("message_id"),
+            entry_point: find("entry_point"),
+            waba: find("waba"),
+        };
+        Ok(RowParser {
+            file,
+            cols,
+            cache: Vec::new(),
+        })
     }
 
     fn business(&mut self, raw: &[u8], line: u64) -> Result<BusinessId, ReadError> {
@@ -168,12 +195,10 @@ impl<R: Read> CanonicalReader<R> {
         Ok(id)
     }
 
-    fn parse_row(&mut self, line: u64) -> Result<Event, ReadError> {
+    /// Parses one row.
+    pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Result<Event, ReadError> {
         let c = self.cols;
-        let rec = std::mem::take(&mut self.record);
-        let result = self.parse_record(&rec, c, line);
-        self.record = rec;
-        result
+        self.parse_record(rec, c, line)
     }
 
     fn parse_record(

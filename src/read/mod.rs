@@ -4,6 +4,8 @@
 pub mod canonical;
 pub mod chat_export;
 pub mod cloud_api;
+pub mod detect;
+pub mod parquet;
 pub mod time;
 pub mod twilio;
 
