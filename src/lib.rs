@@ -11,6 +11,8 @@
 //! - [`pricing`]: rate cards, markets, rule regimes and Meta's own files, as effective-dated
 //!   data in a [`pricing::RateBook`].
 //! - [`money`]: exact decimal amounts with a currency.
+//! - [`providers`]: what each BSP charges besides Meta, as data; bills and comparisons, put in
+//!   one currency with an [`fx`] table.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -40,9 +42,11 @@
 pub mod charge;
 pub mod classify;
 pub mod event;
+pub mod fx;
 pub mod ledger;
 pub mod money;
 pub mod pricing;
+pub mod providers;
 pub mod read;
 pub mod replay;
 pub mod report;

@@ -1,5 +1,6 @@
 //! Command-line parsing and the options every command shares. One file per command.
 
+mod compare;
 mod demo;
 mod quote;
 mod rates;
@@ -35,6 +36,8 @@ enum Command {
     Quote(quote::QuoteArgs),
     /// Price a message log exactly, and say which rule priced every message.
     Replay(replay::ReplayArgs),
+    /// Compare what a log would cost with each provider (BSP), in one currency.
+    Compare(compare::CompareArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -145,6 +148,7 @@ pub fn run() -> ExitCode {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
         Command::Replay(a) => replay::run(&cli.global, a),
+        Command::Compare(a) => compare::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
     };
     match result {
