@@ -1,5 +1,10 @@
-//! Reports: text tables for the terminal, CSV and JSON.
+//! Reports: text tables for the terminal, CSV and JSON; charts (PNG, SVG), a self-contained
+//! HTML page and an XLSX workbook.
 
+pub mod charts;
+pub mod font;
+pub mod html;
 pub mod lines;
 pub mod summary;
 pub mod table;
+pub mod xlsx;
