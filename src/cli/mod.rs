@@ -2,6 +2,7 @@
 
 mod compare;
 mod demo;
+mod input;
 mod quote;
 mod rates;
 mod replay;

@@ -6,16 +6,18 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wacost::classify::ClassifyConfig;
-use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay};
+use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay_with};
 use wacost::report::lines::LineFiles;
 use wacost::report::summary;
 
+use super::input::InputArgs;
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost replay`.
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
-    /// Logs in canonical CSV (`-` reads standard input). Several logs are one log.
+    /// Logs (`-` reads standard input): canonical CSV, Cloud API webhooks (a file or a
+    /// folder of .json), Twilio exports, chat exports or Parquet. Several logs are one log.
     #[arg(value_name = "LOG", required = true)]
     logs: Vec<String>,
     /// Output format of the summary.
@@ -34,6 +36,8 @@ pub struct ReplayArgs {
     /// Show full phone numbers in written lines (masked by default).
     #[arg(long)]
     show_contacts: bool,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 /// Runs `wacost replay`.
@@ -84,10 +88,12 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         Some(f) => f,
         None => &mut none,
     };
-    let outcome = replay(
+    let formats = args.input.format_options(global)?;
+    let outcome = replay_with(
         &book,
         &sources,
         options,
+        &formats,
         sink,
         rejects.as_mut().map(|w| w as &mut dyn Write),
     )

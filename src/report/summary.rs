@@ -61,6 +61,7 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
             outcome.settlement.list_rate_messages
         ));
     }
+    n.extend(outcome.reader_notes.iter().cloned());
     if outcome.sorted {
         n.push("the log was not in time order: it was sorted by timestamp before pricing".into());
     }

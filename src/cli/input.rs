@@ -1,0 +1,132 @@
+//! Options shared by the commands that read logs: the format, and what formats that lack a
+//! field must be told.
+
+use std::path::PathBuf;
+
+use chrono_tz::Tz;
+use clap::{Args, ValueEnum};
+use wacost::pricing::category::Category;
+use wacost::pricing::phone::ContactNumber;
+use wacost::read::chat_export::ChatOptions;
+use wacost::read::detect::{FormatOptions, InputFormat};
+use wacost::read::twilio::TwilioOptions;
+
+use super::{Failure, Global};
+
+/// A template category, as the command line names it.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum TemplateCategory {
+    /// Marketing templates.
+    Marketing,
+    /// Utility templates.
+    Utility,
+    /// Authentication templates.
+    Authentication,
+}
+
+impl From<TemplateCategory> for Category {
+    fn from(c: TemplateCategory) -> Category {
+        match c {
+            TemplateCategory::Marketing => Category::Marketing,
+            TemplateCategory::Utility => Category::Utility,
+            TemplateCategory::Authentication => Category::Authentication,
+        }
+    }
+}
+
+/// How to read the logs.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// The logs' format (default: told from each log's content).
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: InputFormat,
+    /// Twilio and chat exports do not say a template's category: the category of a business
+    /// message taken as a template (Twilio: outbound-api messages; chat: messages outside the
+    /// customer service window). Without it, Twilio messages are taken as free-form.
+    #[arg(long, value_enum, value_name = "CATEGORY")]
+    template_category: Option<TemplateCategory>,
+    /// Twilio: a CSV of `pattern,category` lines; an outbound body containing the pattern
+    /// (any case) is a template of that category.
+    #[arg(long, value_name = "FILE")]
+    template_map: Option<PathBuf>,
+    /// Chat export: the author name that is the business.
+    #[arg(long, value_name = "NAME")]
+    business_name: Option<String>,
+    /// Chat export: the business number (default: the business name).
+    #[arg(long, value_name = "NUMBER")]
+    business_number: Option<String>,
+    /// Chat export: the other party's number, when authors are names (e.g. +5511987654321).
+    #[arg(long, value_name = "NUMBER")]
+    chat_contact: Option<String>,
+    /// Chat export: the phone's time zone (default: --timezone).
+    #[arg(long, value_name = "TZ")]
+    chat_timezone: Option<Tz>,
+}
+
+impl InputArgs {
+    /// The reader options these arguments describe.
+    pub fn format_options(&self, global: &Global) -> Result<FormatOptions, Failure> {
+        let mut mapping = Vec::new();
+        if let Some(path) = &self.template_map {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (pattern, cat) = line.rsplit_once(',').ok_or_else(|| {
+                    Failure::input(format!(
+                        "{}:{}: expected `pattern,category`",
+                        path.display(),
+                        i + 1
+                    ))
+                })?;
+                let category = Category::parse(cat)
+                    .filter(|c| {
+                        matches!(
+                            c,
+                            Category::Marketing | Category::Utility | Category::Authentication
+                        )
+                    })
+                    .ok_or_else(|| {
+                        Failure::input(format!(
+                            "{}:{}: {cat:?} is not marketing, utility or authentication",
+                            path.display(),
+                            i + 1
+                        ))
+                    })?;
+                mapping.push((pattern.trim().trim_matches('"').to_string(), category));
+            }
+        }
+        let chat = match &self.business_name {
+            Some(name) => {
+                let contact = match &self.chat_contact {
+                    Some(c) => ContactNumber::parse(c)
+                        .map_err(|e| Failure::usage(format!("--chat-contact: {e}")))?,
+                    // Authors that are numbers are used as they are; a placeholder contact
+                    // (the +1 555 test range) stands for a user known only by name.
+                    None => ContactNumber::parse("+15550000000").map_err(Failure::input)?,
+                };
+                Some(ChatOptions {
+                    business_name: name.clone(),
+                    timezone: self.chat_timezone.unwrap_or(global.timezone),
+                    business_number: self.business_number.clone().unwrap_or_else(|| name.clone()),
+                    contact,
+                    template_category: self
+                        .template_category
+                        .map_or(Category::Utility, Category::from),
+                })
+            }
+            None => None,
+        };
+        Ok(FormatOptions {
+            format: self.input_format,
+            twilio: TwilioOptions {
+                template_category: self.template_category.map(Category::from),
+                mapping,
+            },
+            chat,
+        })
+    }
+}
