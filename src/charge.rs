@@ -32,6 +32,17 @@ impl LineKind {
             LineKind::TierDiscount => "tier_discount",
         }
     }
+
+    /// Parses [`LineKind::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<LineKind> {
+        [
+            LineKind::Message,
+            LineKind::Allowance,
+            LineKind::TierDiscount,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s.trim())
+    }
 }
 
 /// Flags a reader of the ledger should know about.

@@ -16,6 +16,16 @@ use crate::pricing::category::{Category, PricingType, Provenance};
 use crate::pricing::market::{MarketId, MarketNames};
 use crate::pricing::phone::Country;
 
+/// An amount read back from a frame, whose decimals were padded to a common scale: trailing
+/// zeros trimmed, but at least the four decimals of a list rate (`0.0625`, `1.2500`).
+fn written_scale(d: Decimal) -> Decimal {
+    let mut d = d.normalize();
+    if d.scale() < 4 && !d.is_zero() {
+        d.rescale(4);
+    }
+    d
+}
+
 /// The grouping key of a ledger row: every dimension reports group by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RowKey {
@@ -190,6 +200,114 @@ impl Ledger {
         out
     }
 
+    /// Reads back a ledger written by [`Ledger::to_dataframe`] (e.g. from `ledger.parquet`).
+    /// Market names unknown to `names` are added to it. An empty frame gives an empty ledger
+    /// in USD (set [`Ledger::currency`] if you know better).
+    pub fn from_dataframe(df: &DataFrame, names: &mut MarketNames) -> PolarsResult<Ledger> {
+        let bad = |what: String| PolarsError::ComputeError(what.into());
+        let text = |name: &str| -> PolarsResult<Vec<String>> {
+            let c = df.column(name)?.cast(&DataType::String)?;
+            let s = c.str()?;
+            s.iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.map(str::to_string)
+                        .ok_or_else(|| bad(format!("ledger row {}: {name} is empty", i + 1)))
+                })
+                .collect()
+        };
+        let unsigned = |name: &str| -> PolarsResult<Vec<u64>> {
+            let c = df.column(name)?.cast(&DataType::UInt64)?;
+            Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
+        };
+        let date_col = df.column("date")?.cast(&DataType::Date)?;
+        let days: Vec<Option<i32>> = date_col.date()?.physical().iter().collect();
+        let amount_col = df.column("amount")?;
+        let amounts: Vec<Decimal> = match amount_col.dtype() {
+            DataType::Decimal(_, scale) => {
+                let scale = *scale as u32;
+                let d = amount_col.decimal()?;
+                d.physical()
+                    .iter()
+                    .map(|v| Decimal::try_from_i128_with_scale(v.unwrap_or(0), scale))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| bad(format!("ledger amount: {e}")))?
+            }
+            _ => {
+                let c = amount_col.cast(&DataType::String)?;
+                c.str()?
+                    .iter()
+                    .map(|v| {
+                        v.unwrap_or("0")
+                            .parse::<Decimal>()
+                            .map_err(|e| bad(format!("ledger amount: {e}")))
+                    })
+                    .collect::<PolarsResult<_>>()?
+            }
+        };
+        let business = text("business")?;
+        let market = text("market")?;
+        let country = text("country")?;
+        let category = text("category")?;
+        let pricing_type = text("pricing_type")?;
+        let kind = text("line_kind")?;
+        let currency = text("currency")?;
+        let lines = unsigned("lines")?;
+        let billed = unsigned("billed")?;
+        let estimated = unsigned("estimated")?;
+        let quantity_col = df.column("quantity")?.cast(&DataType::Int64)?;
+        let quantity: Vec<i64> = quantity_col.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+
+        let mut ledger = Ledger::new(match currency.first() {
+            Some(c) => c
+                .parse()
+                .map_err(|e| bad(format!("ledger currency: {e}")))?,
+            None => "USD".parse().map_err(|e| bad(format!("{e}")))?,
+        });
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let mut business_ids: BTreeMap<&str, BusinessId> = BTreeMap::new();
+        for i in 0..df.height() {
+            let row = i + 1;
+            if currency[i] != ledger.currency.to_string() {
+                return Err(bad(format!(
+                    "ledger row {row}: currency {} differs from {}",
+                    currency[i], ledger.currency
+                )));
+            }
+            let date = days[i]
+                .map(|d| epoch + chrono::Duration::days(i64::from(d)))
+                .ok_or_else(|| bad(format!("ledger row {row}: no date")))?;
+            let business = *business_ids
+                .entry(business[i].as_str())
+                .or_insert_with(|| BusinessId::intern(&business[i]));
+            let key = RowKey {
+                date,
+                business,
+                market: names.intern(&market[i]),
+                country: Country::parse(&country[i])
+                    .ok_or_else(|| bad(format!("ledger row {row}: country {:?}", country[i])))?,
+                category: Category::parse(&category[i])
+                    .ok_or_else(|| bad(format!("ledger row {row}: category {:?}", category[i])))?,
+                pricing_type: PricingType::parse(&pricing_type[i]).ok_or_else(|| {
+                    bad(format!(
+                        "ledger row {row}: pricing type {:?}",
+                        pricing_type[i]
+                    ))
+                })?,
+                kind: LineKind::parse(&kind[i])
+                    .ok_or_else(|| bad(format!("ledger row {row}: line kind {:?}", kind[i])))?,
+            };
+            ledger.rows.entry(key).or_default().add(&Totals {
+                lines: lines[i],
+                quantity: quantity[i],
+                amount: written_scale(amounts[i]),
+                estimated: estimated[i],
+                billed: billed[i],
+            });
+        }
+        Ok(ledger)
+    }
+
     /// The ledger as a polars `DataFrame`: one row per group, amounts as exact decimals.
     pub fn to_dataframe(&self, names: &MarketNames) -> PolarsResult<DataFrame> {
         let rows = self.rows();
@@ -253,5 +371,75 @@ impl Ledger {
             ),
             amount.into(),
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::RateBook;
+    use crate::replay::{NoLines, ReplayOptions, Source, replay};
+
+    #[test]
+    fn dataframe_round_trips_through_parquet() {
+        let book = RateBook::embedded().expect("embedded data");
+        let log = include_str!("../data/sample_log.csv");
+        let source = Source::Bytes("sample".into(), log.as_bytes().to_vec());
+        let outcome = replay(
+            &book,
+            &[source],
+            ReplayOptions::default(),
+            &mut NoLines,
+            None,
+        )
+        .expect("sample replays");
+        let ledger = outcome.ledger;
+        assert!(ledger.rows().len() > 10);
+
+        let mut df = ledger.to_dataframe(&book.names).expect("frame");
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .finish(&mut df)
+            .expect("parquet written");
+        let back = ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .expect("parquet read");
+
+        // Read into a fresh set of names: markets are interned by name.
+        let mut names = MarketNames::new();
+        let read = Ledger::from_dataframe(&back, &mut names).expect("ledger read");
+        assert_eq!(read.currency, ledger.currency);
+        assert_eq!(read.total(), ledger.total());
+        assert_eq!(read.total().to_string(), ledger.total().to_string());
+        assert_eq!(read.messages(), ledger.messages());
+        assert_eq!(read.charged(), ledger.charged());
+        assert_eq!(read.estimated_rates_used(), ledger.estimated_rates_used());
+        let name = |n: &MarketNames, r: &LedgerRow| n.name(r.key.market).to_string();
+        let a: Vec<_> = ledger
+            .rows()
+            .iter()
+            .map(|r| (name(&book.names, r), r.key.date, r.key.category, r.totals))
+            .collect();
+        let mut b: Vec<_> = read
+            .rows()
+            .iter()
+            .map(|r| (name(&names, r), r.key.date, r.key.category, r.totals))
+            .collect();
+        let mut a = a;
+        a.sort_by(|x, y| (&x.0, x.1, x.2).cmp(&(&y.0, y.1, y.2)));
+        b.sort_by(|x, y| (&x.0, x.1, x.2).cmp(&(&y.0, y.1, y.2)));
+        assert_eq!(a, b);
+        // Read with the book's names (same market ids, so same row order), the frame of the
+        // ledger read back is the frame written.
+        let mut same = book.names.clone();
+        let again = Ledger::from_dataframe(&back, &mut same).expect("ledger read");
+        assert!(again.to_dataframe(&same).expect("frame").equals(&df));
+    }
+
+    #[test]
+    fn bad_frames_are_errors() {
+        let df =
+            DataFrame::new_infer_height(vec![Column::new("date".into(), [1i32])]).expect("frame");
+        assert!(Ledger::from_dataframe(&df, &mut MarketNames::new()).is_err());
     }
 }

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::charge::Charge;
 use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats};
@@ -217,14 +219,58 @@ impl Run<'_, '_> {
     }
 }
 
+/// Bytes read from the files of a replay so far, for a progress bar: shared with the thread
+/// that reads (clone it, read it with [`BytesRead::get`]). When an out-of-order log is read
+/// again to be sorted, it starts again from 0.
+#[derive(Clone, Debug, Default)]
+pub struct BytesRead(Arc<AtomicU64>);
+
+impl BytesRead {
+    /// A counter at 0.
+    pub fn new() -> BytesRead {
+        BytesRead::default()
+    }
+
+    /// Bytes read so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn reset(&self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A file reader that counts what it reads.
+struct Counting<R> {
+    inner: R,
+    count: BytesRead,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 fn open(
     source: &Source,
     stdin_cache: &mut Option<Vec<u8>>,
+    progress: Option<&BytesRead>,
 ) -> Result<Box<dyn Read + Send>, ReplayError> {
     match source {
         Source::Path(p) => std::fs::File::open(p)
             .map(|f| {
-                Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as Box<dyn Read + Send>
+                let buffered = std::io::BufReader::with_capacity(1 << 16, f);
+                match progress {
+                    Some(count) => Box::new(Counting {
+                        inner: buffered,
+                        count: count.clone(),
+                    }) as Box<dyn Read + Send>,
+                    None => Box::new(buffered) as Box<dyn Read + Send>,
+                }
             })
             .map_err(|e| ReplayError::Io(format!("{}: {e}", p.display()))),
         Source::Stdin => {
@@ -286,11 +332,12 @@ fn open_all(
     sources: &[Source],
     formats: &FormatOptions,
     stdin_cache: &mut Option<Vec<u8>>,
+    progress: Option<&BytesRead>,
 ) -> Result<Vec<(String, AnyReader)>, ReplayError> {
     let mut readers = Vec::with_capacity(sources.len());
     for source in sources {
         let name = source.name();
-        let reader = AnyReader::open(open(source, stdin_cache)?, &name, formats)
+        let reader = AnyReader::open(open(source, stdin_cache, progress)?, &name, formats)
             .map_err(ReplayError::Read)?;
         readers.push((name, reader));
     }
@@ -305,14 +352,47 @@ pub fn replay_with(
     options: ReplayOptions,
     formats: &FormatOptions,
     sink: &mut dyn LineSink,
+    rejects: Option<&mut dyn Write>,
+) -> Result<Outcome, ReplayError> {
+    replay_counting(book, sources, options, formats, sink, rejects, None)
+}
+
+/// [`replay_with`], counting the bytes read from files in `progress` (for a progress bar).
+pub fn replay_with_progress(
+    book: &RateBook,
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    sink: &mut dyn LineSink,
+    rejects: Option<&mut dyn Write>,
+    progress: &BytesRead,
+) -> Result<Outcome, ReplayError> {
+    replay_counting(
+        book,
+        sources,
+        options,
+        formats,
+        sink,
+        rejects,
+        Some(progress),
+    )
+}
+
+fn replay_counting(
+    book: &RateBook,
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    sink: &mut dyn LineSink,
     mut rejects: Option<&mut dyn Write>,
+    progress: Option<&BytesRead>,
 ) -> Result<Outcome, ReplayError> {
     let sources = expand(sources)?;
     let mut stdin_cache = None;
     // First pass: stream, as long as the events arrive in time order.
     let mut skipped = BTreeMap::new();
     let mut events = 0u64;
-    let readers = open_all(&sources, formats, &mut stdin_cache)?;
+    let readers = open_all(&sources, formats, &mut stdin_cache, progress)?;
     let mut rejected = Vec::new();
     let mut reader_notes = Vec::new();
     let streamed = stream(
@@ -334,8 +414,11 @@ pub fn replay_with(
             rejected.clear();
             events = 0;
             reader_notes.clear();
+            if let Some(p) = progress {
+                p.reset();
+            }
             let mut all: Vec<Event> = Vec::new();
-            for (name, mut reader) in open_all(&sources, formats, &mut stdin_cache)? {
+            for (name, mut reader) in open_all(&sources, formats, &mut stdin_cache, progress)? {
                 for item in reader.by_ref() {
                     match item {
                         Ok(ev) => all.push(ev),

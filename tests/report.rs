@@ -485,6 +485,7 @@ fn sample_log_charts() {
                 .collect(),
             links: vec![Link::new("workbook (XLSX)", "wacost.xlsx")],
             footer: "wacost".into(),
+            ..Default::default()
         };
         page.write(&dir.join("index.html")).expect("html");
         wacost::report::xlsx::write(
@@ -786,6 +787,11 @@ mod html {
                 .into_iter()
                 .chain([format!("template {HOSTILE} had no category")])
                 .collect(),
+            provenance: vec![(format!("cards {HOSTILE}"), {
+                let mut t = wacost::report::table::Table::new(["card", "note"]);
+                t.row(["2026-01-01".to_string(), HOSTILE.to_string()]);
+                t
+            })],
             tables,
             charts: inline,
             links: vec![

@@ -8,8 +8,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rust_decimal::Decimal;
-use serde_json::json;
 use wacost::classify::ClassifyConfig;
 use wacost::fx::FxTable;
 use wacost::ledger::Ledger;
@@ -17,7 +15,8 @@ use wacost::money::Currency;
 use wacost::pricing::DataSource;
 use wacost::providers::{BillOptions, Comparison, Providers, compare};
 use wacost::replay::{NoLines, ReplayOptions, Source, replay};
-use wacost::report::table::Table;
+use wacost::report::bundle::{self, Collect, Report};
+use wacost::report::summary;
 use wacost::usage::Usage;
 
 use super::{Failure, Format, Global};
@@ -47,6 +46,20 @@ pub struct ProviderOptions {
     pub report_currency: Currency,
 }
 
+impl Default for ProviderOptions {
+    /// Every provider known, the default FX snapshot, one seat, USD.
+    fn default() -> ProviderOptions {
+        ProviderOptions {
+            providers: Vec::new(),
+            providers_file: None,
+            fx: None,
+            seats: 1,
+            numbers: None,
+            report_currency: Currency::USD,
+        }
+    }
+}
+
 /// Arguments of `wacost compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -59,6 +72,13 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Also write the full report (the replay of the log and the comparison) to this
+    /// folder: index.html, charts, tables, workbook.xlsx.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Show full phone numbers in the report (masked by default).
+    #[arg(long)]
+    pub show_contacts: bool,
 }
 
 /// Runs `wacost compare`.
@@ -84,11 +104,32 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
         },
         skip_invalid: false,
     };
-    let outcome = replay(&book, &sources, options, &mut NoLines, None).map_err(Failure::input)?;
+    let keep = if args.report.is_some() {
+        bundle::KEPT_LINES
+    } else {
+        0
+    };
+    let mut none = NoLines;
+    let mut collect = Collect::new(&mut none, keep);
+    let outcome = replay(&book, &sources, options, &mut collect, None).map_err(Failure::input)?;
+    let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
     print!(
         "{}",
-        compare_table(&outcome.ledger, &outcome.usage, &args.options, args.format)?
+        render(&comparison, &outcome.ledger, &outcome.usage, args.format)?
     );
+    if let Some(dir) = &args.report {
+        let run = super::report::run_info(&args.logs, global, args.show_contacts);
+        let mut report = Report::from_outcome(&outcome, &book, args.logs.join(", "));
+        report.summary = super::report::with_run(summary::to_json(&outcome, &book), run);
+        report.assumptions = super::report::assumptions(global.timezone.name());
+        report.comparison = Some(&comparison);
+        report.lines = Some(&collect.kept.lines);
+        report.lines_dropped = collect.kept.dropped;
+        report.contacts = collect.top_contacts(bundle::TOP_CONTACTS, args.show_contacts);
+        report.show_contacts = args.show_contacts;
+        let written = super::report::write(dir, &report)?;
+        eprintln!("wacost: report written to {}", written.index.display());
+    }
     Ok(())
 }
 
@@ -116,12 +157,24 @@ pub fn load_fx(options: &ProviderOptions) -> Result<FxTable, Failure> {
 }
 
 /// Compares the providers for a ledger (Meta's fees) and its usage, and renders the result.
+/// (For `simulate`: the same table for a simulated ledger.)
+#[allow(dead_code)]
 pub fn compare_table(
     ledger: &Ledger,
     usage: &Usage,
     options: &ProviderOptions,
     format: Format,
 ) -> Result<String, Failure> {
+    let c = comparison(ledger, usage, options)?;
+    render(&c, ledger, usage, format)
+}
+
+/// Compares the providers for a ledger (Meta's fees) and its usage.
+pub fn comparison(
+    ledger: &Ledger,
+    usage: &Usage,
+    options: &ProviderOptions,
+) -> Result<Comparison, Failure> {
     let providers = load_providers(options)?;
     let chosen = providers
         .select(&options.providers)
@@ -132,52 +185,18 @@ pub fn compare_table(
         numbers: options.numbers,
         fx: &fx,
     };
-    let comparison = compare(
+    compare(
         &chosen,
         ledger,
         usage,
         &bill_options,
         options.report_currency,
     )
-    .map_err(Failure::input)?;
-    render(&comparison, ledger, usage, format)
-}
-
-fn text(d: Option<Decimal>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string())
-}
-
-fn table(c: &Comparison) -> Table {
-    let mut t = Table::new([
-        "rank",
-        "provider",
-        "meta_fees",
-        "provider_fees",
-        "total",
-        "per_message",
-        "confidence",
-    ])
-    .right_align(0)
-    .right_align(2)
-    .right_align(3)
-    .right_align(4)
-    .right_align(5);
-    for r in &c.rows {
-        t.row([
-            r.rank.to_string(),
-            r.provider.clone(),
-            r.meta_fees.to_string(),
-            r.provider_fees.to_string(),
-            r.total.to_string(),
-            text(r.per_message),
-            r.confidence.to_string(),
-        ]);
-    }
-    t
+    .map_err(Failure::input)
 }
 
 /// Renders a comparison as a table with notes, CSV or JSON.
-fn render(
+pub fn render(
     c: &Comparison,
     ledger: &Ledger,
     usage: &Usage,
@@ -185,52 +204,11 @@ fn render(
 ) -> Result<String, Failure> {
     match format {
         Format::Json => {
-            let providers: Vec<_> = c
-                .rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "provider": r.provider,
-                        "meta_fees": r.meta_fees.to_string(),
-                        "provider_fees": r.provider_fees.to_string(),
-                        "total": r.total.to_string(),
-                        "per_message": r.per_message.map(|d| d.to_string()),
-                        "rank": r.rank,
-                        "source": r.source,
-                        "as_of": r.as_of,
-                        "confidence": r.confidence.as_str(),
-                        "notes": r.notes,
-                    })
-                })
-                .collect();
-            let doc = json!({
-                "currency": c.currency.code(),
-                "card_currency": ledger.currency.code(),
-                "outbound_messages": usage.values().map(|u| u.outbound()).sum::<u64>(),
-                "providers": providers,
-                "notes": c.notes,
-            });
+            let outbound = usage.values().map(|u| u.outbound()).sum::<u64>();
+            let doc = bundle::comparison_json(c, ledger.currency.code(), outbound);
             Ok(serde_json::to_string_pretty(&doc)? + "\n")
         }
-        Format::Csv => {
-            let mut t = table(c);
-            let mut with_source = Table::new(
-                t.header()
-                    .iter()
-                    .cloned()
-                    .chain(["as_of".to_string(), "source".to_string()])
-                    .collect::<Vec<_>>(),
-            );
-            for (row, r) in t.rows().iter().zip(&c.rows) {
-                with_source.row(
-                    row.iter()
-                        .cloned()
-                        .chain([r.as_of.clone(), r.source.clone()]),
-                );
-            }
-            t = with_source;
-            Ok(t.to_csv()?)
-        }
+        Format::Csv => Ok(bundle::providers_csv_table(c).to_csv()?),
         Format::Table => {
             let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
             let months = match (usage.keys().next(), usage.keys().next_back()) {
@@ -243,7 +221,7 @@ fn render(
                  from the {} rate card)\n\n",
                 c.currency, ledger.currency
             );
-            out.push_str(&table(c).render());
+            out.push_str(&bundle::providers_table(c).render());
             if !c.notes.is_empty() {
                 out.push_str("\nNotes:\n");
                 for n in &c.notes {

@@ -11,16 +11,19 @@ use wacost::pricing::phone::{ContactNumber, Country};
 use wacost::pricing::quote::{QuoteRequest, quote};
 use wacost::pricing::{BusinessProfile, RateBook};
 use wacost::replay::{ReplayOptions, Source, replay};
+use wacost::report::bundle::{self, Collect, Report, SimulationSection};
 use wacost::report::lines::LineFiles;
 use wacost::report::summary;
 use wacost::report::table::Table;
+use wacost::report::xlsx::KeepLines;
 
-use super::{Failure, Global};
+use super::compare::{self, ProviderOptions};
+use super::{Failure, Format, Global};
 
 /// Arguments of `wacost demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Where to write the report.
+    /// Where to write the report (index.html, charts, tables, workbook, charge lines).
     #[arg(long, value_name = "DIR", default_value = "reports/demo")]
     out: PathBuf,
 }
@@ -251,16 +254,32 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
         print!("{}", super::quote::render(&q));
         println!();
     }
-    replay_sample(global, args, &book)
+    report_sample(global, args, &book)
 }
 
 /// The sample log shipped in `data/`: a month of a small shop's traffic.
 const SAMPLE_LOG: &str = include_str!("../../data/sample_log.csv");
+/// Its name in reports.
+const SAMPLE_NAME: &str = "data/sample_log.csv";
 
-fn replay_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<(), Failure> {
-    let dir = args.out.join("replay");
-    let mut files = LineFiles::create(&dir, &book.names, false)
+/// Where `wacost simulate` plugs into the demo: simulate the example scenario with each of
+/// its strategies and return what the report shows of it (strategy comparison with P5–P95
+/// whiskers, Monte Carlo spend distribution, tables, notes). The report writes whatever this
+/// returns; until the simulator is built it returns `None` and the demo is complete without
+/// it.
+fn simulate_example_scenario(
+    _global: &Global,
+    _book: &RateBook,
+) -> Result<Option<SimulationSection>, Failure> {
+    Ok(None)
+}
+
+/// Replays the sample log, compares the providers on it, and writes the full report.
+fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<(), Failure> {
+    let dir = &args.out;
+    let mut files = LineFiles::create(dir, &book.names, false)
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+    let mut collect = Collect::new(&mut files, bundle::KEPT_LINES);
     let options = ReplayOptions {
         classify: ClassifyConfig {
             currency: global.currency,
@@ -270,24 +289,63 @@ fn replay_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
         },
         skip_invalid: false,
     };
-    let source = Source::Bytes(
-        "data/sample_log.csv".to_string(),
-        SAMPLE_LOG.as_bytes().to_vec(),
-    );
-    let outcome = replay(book, &[source], options, &mut files, None).map_err(Failure::input)?;
+    let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().to_vec());
+    let outcome = replay(book, &[source], options, &mut collect, None).map_err(Failure::input)?;
+    let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));
+    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, false);
+    drop(collect);
     files
         .finish()
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    let doc = summary::to_json(&outcome, book);
-    std::fs::write(
-        dir.join("summary.json"),
-        serde_json::to_string_pretty(&doc)? + "\n",
-    )?;
-    println!("Replay of the sample log (data/sample_log.csv, February 2026):\n");
+    println!("Replay of the sample log ({SAMPLE_NAME}, February 2026):\n");
     print!("{}", summary::to_text(&outcome, book));
+
+    let provider_options = ProviderOptions::default();
+    let comparison = compare::comparison(&outcome.ledger, &outcome.usage, &provider_options)?;
+    println!();
+    print!(
+        "{}",
+        compare::render(&comparison, &outcome.ledger, &outcome.usage, Format::Table)?
+    );
+
+    let simulation = simulate_example_scenario(global, book)?;
+
+    let inputs = [SAMPLE_NAME.to_string()];
+    let run = super::report::run_info(&inputs, global, false);
+    let mut report = Report::from_outcome(&outcome, book, SAMPLE_NAME);
+    report.title = "WhatsApp Business spend: wacost demo".into();
+    report.summary = super::report::with_run(summary::to_json(&outcome, book), run);
+    report.assumptions = super::report::assumptions(global.timezone.name());
+    report.comparison = Some(&comparison);
+    report.lines = Some(&kept.lines);
+    report.lines_dropped = kept.dropped;
+    report.contacts = contacts;
+    report.simulation = simulation;
+    let written = super::report::write(dir, &report)?;
+
+    let l = &outcome.ledger;
     println!(
-        "\nEvery charge line with the rule that priced it: {}",
-        dir.join("lines.csv").display()
+        "\nReport: {} (open it in a browser)",
+        written.index.display()
+    );
+    println!(
+        "  total spend: {} {} for {} outbound messages ({} charged, {} priced with an estimated rate)",
+        l.currency,
+        l.total(),
+        l.messages(),
+        l.charged(),
+        l.estimated_rates_used()
+    );
+    if let Some(best) = comparison.rows.first() {
+        println!(
+            "  cheapest provider: {} at {} {} (Meta's fees {} + provider's fees {})",
+            best.provider, comparison.currency, best.total, best.meta_fees, best.provider_fees
+        );
+    }
+    println!(
+        "  charts, tables (CSV, JSON, Parquet), workbook.xlsx and every charge line (lines.csv) \
+         in {}",
+        dir.display()
     );
     Ok(())
 }

@@ -3,9 +3,11 @@
 mod compare;
 mod demo;
 mod input;
+mod progress;
 mod quote;
 mod rates;
 mod replay;
+mod report;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,6 +41,9 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Compare what a log would cost with each provider (BSP), in one currency.
     Compare(compare::CompareArgs),
+    /// Rebuild the full report (HTML page, charts, tables, workbook) from a `replay --out`
+    /// folder.
+    Report(report::ReportArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -150,6 +155,7 @@ pub fn run() -> ExitCode {
         Command::Quote(a) => quote::run(&cli.global, a),
         Command::Replay(a) => replay::run(&cli.global, a),
         Command::Compare(a) => compare::run(&cli.global, a),
+        Command::Report(a) => report::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
     };
     match result {

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wacost::classify::ClassifyConfig;
-use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay_with};
+use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay_with_progress};
+use wacost::report::bundle::{self, Collect, Report};
 use wacost::report::lines::LineFiles;
 use wacost::report::summary;
 
 use super::input::InputArgs;
+use super::progress::Progress;
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost replay`.
@@ -30,10 +32,14 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Write every charge line (lines.csv, lines.parquet), the ledger (ledger.parquet) and
-    /// the summary (summary.json) to this folder.
+    /// the summary (summary.json) to this folder (`wacost report DIR` makes a report of it).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Show full phone numbers in written lines (masked by default).
+    /// Write the full report to this folder: index.html (open it in a browser), charts
+    /// (PNG, SVG), summary and ledger (CSV, JSON, Parquet) and workbook.xlsx.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Show full phone numbers in written lines and reports (masked by default).
     #[arg(long)]
     show_contacts: bool,
     #[command(flatten)]
@@ -88,35 +94,65 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         Some(f) => f,
         None => &mut none,
     };
+    // With --report, also keep what the report shows beyond the ledger.
+    let keep = if args.report.is_some() {
+        bundle::KEPT_LINES
+    } else {
+        0
+    };
+    let mut collect = Collect::new(sink, keep);
     let formats = args.input.format_options(global)?;
-    let outcome = replay_with(
+    let progress = Progress::for_sources(&sources);
+    let outcome = replay_with_progress(
         &book,
         &sources,
         options,
         &formats,
-        sink,
+        &mut collect,
         rejects.as_mut().map(|w| w as &mut dyn Write),
-    )
-    .map_err(Failure::input)?;
+        &progress
+            .as_ref()
+            .map(|p| p.bytes.clone())
+            .unwrap_or_default(),
+    );
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let outcome = outcome.map_err(Failure::input)?;
+    let kept = std::mem::replace(&mut collect.kept, wacost::report::xlsx::KeepLines::new(0));
+    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, args.show_contacts);
+    drop(collect);
     if let Some(mut w) = rejects {
         w.flush()?;
     }
+    let run = super::report::run_info(&args.logs, global, args.show_contacts);
+    let doc = super::report::with_run(summary::to_json(&outcome, &book), run);
     if let (Some(f), Some(dir)) = (files, &args.out) {
         f.finish()
             .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-        let doc = summary::to_json(&outcome, &book);
         std::fs::write(
-            dir.join("summary.json"),
+            dir.join(bundle::SUMMARY_JSON),
             serde_json::to_string_pretty(&doc)? + "\n",
         )?;
         let mut df = outcome
             .ledger
             .to_dataframe(&book.names)
             .map_err(|e| Failure::input(format!("ledger: {e}")))?;
-        let file = File::create(dir.join("ledger.parquet"))?;
+        let file = File::create(dir.join(bundle::LEDGER_PARQUET))?;
         polars::prelude::ParquetWriter::new(file)
             .finish(&mut df)
             .map_err(|e| Failure::input(format!("ledger.parquet: {e}")))?;
+    }
+    if let Some(dir) = &args.report {
+        let mut report = Report::from_outcome(&outcome, &book, args.logs.join(", "));
+        report.summary = doc;
+        report.assumptions = super::report::assumptions(global.timezone.name());
+        report.lines = Some(&kept.lines);
+        report.lines_dropped = kept.dropped;
+        report.contacts = contacts;
+        report.show_contacts = args.show_contacts;
+        let written = super::report::write(dir, &report)?;
+        eprintln!("wacost: report written to {}", written.index.display());
     }
     match args.format {
         Format::Table => print!("{}", summary::to_text(&outcome, &book)),

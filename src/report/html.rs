@@ -96,6 +96,9 @@ pub struct ReportPage {
     /// Data provenance and caveats: estimated rate cells, what an input format lacked,
     /// skipped rows.
     pub notes: Vec<String>,
+    /// Provenance tables under the notes (rate cards in force, estimated cells used), each
+    /// with a heading.
+    pub provenance: Vec<(String, Table)>,
     /// Summary tables, each with a heading.
     pub tables: Vec<(String, Table)>,
     /// Charts.
@@ -231,7 +234,9 @@ ul.notes li{margin:4px 0}
 table{border-collapse:collapse;font-size:.92rem;margin:4px 0 12px}
 th,td{padding:4px 12px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 th{border-bottom:2px solid var(--ink)}
-.num{text-align:right;font-variant-numeric:tabular-nums}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+section.table{overflow-x:auto}
+td,li{overflow-wrap:anywhere}
 figure{margin:20px 0 32px}
 figure svg{width:100%;height:auto;display:block;border:1px solid var(--rule)}
 figcaption{color:var(--muted);font-size:.92rem;margin-top:6px}
@@ -278,7 +283,7 @@ impl ReportPage {
         }
         o.push_str("</section>\n");
 
-        if !self.assumptions.is_empty() || !self.notes.is_empty() {
+        if !self.assumptions.is_empty() || !self.notes.is_empty() || !self.provenance.is_empty() {
             o.push_str("<h2>Assumptions and data provenance</h2>\n");
             for (heading, list) in [("Assumptions", &self.assumptions), ("Notes", &self.notes)] {
                 if list.is_empty() {
@@ -289,6 +294,9 @@ impl ReportPage {
                     let _ = writeln!(o, "<li>{}</li>", escape(n));
                 }
                 o.push_str("</ul>\n");
+            }
+            for (heading, table) in &self.provenance {
+                table_html(&mut o, heading, table);
             }
         }
 

@@ -7,7 +7,7 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
-use crate::ledger::Totals;
+use crate::ledger::{Ledger, Totals};
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::report::table::Table;
@@ -84,7 +84,14 @@ pub fn groupings(
     outcome: &Outcome,
     book: &RateBook,
 ) -> Vec<(&'static str, BTreeMap<String, Totals>)> {
-    let l = &outcome.ledger;
+    ledger_groupings(&outcome.ledger, book)
+}
+
+/// The groupings of a ledger, by name (what [`groupings`] shows).
+pub fn ledger_groupings(
+    l: &Ledger,
+    book: &RateBook,
+) -> Vec<(&'static str, BTreeMap<String, Totals>)> {
     vec![
         ("by_category", l.group_by(|k| k.category.to_string())),
         (
@@ -180,16 +187,21 @@ pub fn to_text(outcome: &Outcome, book: &RateBook) -> String {
 
 /// The summary as CSV: one row per grouping and key.
 pub fn to_csv(outcome: &Outcome, book: &RateBook) -> Result<String, csv::Error> {
+    ledger_csv(&outcome.ledger, book)
+}
+
+/// The summary of a ledger as CSV (what [`to_csv`] writes).
+pub fn ledger_csv(ledger: &Ledger, book: &RateBook) -> Result<String, csv::Error> {
     let mut t = Table::new(["grouping", "key", "lines", "billed", "amount", "currency"]);
     t.row([
         "total".to_string(),
         "total".to_string(),
-        outcome.ledger.messages().to_string(),
-        outcome.ledger.charged().to_string(),
-        outcome.ledger.total().to_string(),
-        outcome.ledger.currency.to_string(),
+        ledger.messages().to_string(),
+        ledger.charged().to_string(),
+        ledger.total().to_string(),
+        ledger.currency.to_string(),
     ]);
-    for (name, g) in groupings(outcome, book) {
+    for (name, g) in ledger_groupings(ledger, book) {
         for (k, v) in g {
             t.row([
                 name.to_string(),
@@ -197,7 +209,7 @@ pub fn to_csv(outcome: &Outcome, book: &RateBook) -> Result<String, csv::Error> 
                 v.lines.to_string(),
                 v.billed.to_string(),
                 v.amount.to_string(),
-                outcome.ledger.currency.to_string(),
+                ledger.currency.to_string(),
             ]);
         }
     }

@@ -254,6 +254,7 @@ fn lines_sheet(
     f: &Formats,
     charges: &[Charge],
     names: &MarketNames,
+    show_contacts: bool,
 ) -> Result<usize, XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(LINES)?;
@@ -262,8 +263,8 @@ fn lines_sheet(
     let (date, rate, amount, quantity) = (col("date"), col("rate"), col("amount"), col("quantity"));
     for (i, c) in charges.iter().enumerate().take(MAX_ROWS) {
         let r = 1 + i as RowNum;
-        // Contacts masked: finance does not need phone numbers.
-        let fields = lines::fields(c, names, false);
+        // Contacts masked unless asked for: finance does not need phone numbers.
+        let fields = lines::fields(c, names, show_contacts);
         for (j, text) in fields.iter().enumerate() {
             let jc = j as u16;
             if Some(j) == date {
@@ -303,6 +304,18 @@ pub fn workbook(
     names: &MarketNames,
     lines: Option<&[Charge]>,
     notes: &[String],
+) -> Result<Workbook, XlsxError> {
+    workbook_with_contacts(ledger, names, lines, notes, false)
+}
+
+/// [`workbook`], with the contacts of the `lines` sheet in full when `show_contacts` (masked
+/// otherwise, as [`workbook`] writes them).
+pub fn workbook_with_contacts(
+    ledger: &Ledger,
+    names: &MarketNames,
+    lines: Option<&[Charge]>,
+    notes: &[String],
+    show_contacts: bool,
 ) -> Result<Workbook, XlsxError> {
     let currency = ledger.currency.to_string();
     let f = Formats::new(&currency);
@@ -450,7 +463,7 @@ pub fn workbook(
     group_sheet(&mut wb, &f, "by_month", "month", &by_month)?;
     ledger_sheet(&mut wb, &f, ledger, names)?;
     if let Some(l) = lines {
-        lines_sheet(&mut wb, &f, l, names)?;
+        lines_sheet(&mut wb, &f, l, names, show_contacts)?;
     }
     Ok(wb)
 }

@@ -1,0 +1,343 @@
+//! Reports from the command line: `replay --report`, `report` from an `--out` folder,
+//! `compare --report` and `demo`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use calamine::{Reader, Xlsx, open_workbook};
+
+fn wacost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wacost"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("wacost runs")
+}
+
+fn ok(o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every contact of the sample log, as written there (E.164).
+fn sample_contacts() -> Vec<String> {
+    let log =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample_log.csv"))
+            .expect("sample log");
+    let mut v: Vec<String> = log
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(2))
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v.dedup();
+    assert!(v.len() > 5);
+    v
+}
+
+const FILES: [&str; 7] = [
+    "index.html",
+    "summary.json",
+    "summary.csv",
+    "ledger.parquet",
+    "ledger.csv",
+    "workbook.xlsx",
+    "charts",
+];
+
+/// The page and the chart files: every SVG in `charts/` is inline on the page, with links to
+/// its files; returns the page.
+fn check_report(dir: &Path, charts: &[&str]) -> String {
+    for f in FILES {
+        assert!(dir.join(f).exists(), "{f} written in {}", dir.display());
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("page");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let mut svgs = 0;
+    for entry in std::fs::read_dir(dir.join("charts")).expect("charts") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if let Some(stem) = name.strip_suffix(".svg") {
+            svgs += 1;
+            assert!(dir.join("charts").join(format!("{stem}.png")).is_file());
+            assert!(
+                html.contains(&format!("href=\"charts/{stem}.svg\""))
+                    && html.contains(&format!("href=\"charts/{stem}.png\"")),
+                "{stem} linked"
+            );
+            // The chart's title, as the SVG writes it, is on the page: the SVG is inline.
+            let svg = std::fs::read_to_string(&path).expect("svg");
+            let title = svg
+                .split("<text")
+                .nth(1)
+                .and_then(|t| t.split('>').nth(1))
+                .and_then(|t| t.split('<').next())
+                .expect("a title");
+            assert!(html.contains(title), "{stem}: {title} inline");
+        }
+    }
+    for c in charts {
+        assert!(
+            dir.join("charts").join(format!("{c}.svg")).is_file(),
+            "{c} drawn"
+        );
+    }
+    assert_eq!(svgs, charts.len(), "the charts drawn");
+    assert_eq!(html.matches("<figure>").count(), svgs, "every chart inline");
+    assert_eq!(html.matches("<svg ").count(), svgs, "every chart inline");
+    // Nothing on the page runs code or loads anything.
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "no script");
+    assert!(!lower.contains("<img"), "no external image");
+    assert!(html.contains("default-src 'none'"), "CSP");
+    html
+}
+
+/// The contacts of the `lines` sheet.
+fn workbook_contacts(path: &Path) -> Vec<String> {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("workbook opens");
+    let names = wb.sheet_names();
+    assert!(names.iter().any(|n| n == "summary"), "{names:?}");
+    let Ok(range) = wb.worksheet_range("lines") else {
+        return Vec::new();
+    };
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    let col = header
+        .iter()
+        .position(|h| h == "contact")
+        .expect("a contact column");
+    range
+        .rows()
+        .skip(1)
+        .map(|r| r[col].to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+const LEDGER_CHARTS: [&str; 4] = [
+    "spend_by_month",
+    "spend_by_market",
+    "daily_spend",
+    "messages_by_pricing_type",
+];
+
+#[test]
+fn replay_report_has_everything_and_masks_contacts() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("report");
+    let o = ok(wacost(&[
+        "replay",
+        "data/sample_log.csv",
+        "--report",
+        s(&dir),
+        "--format",
+        "json",
+    ]));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let html = check_report(&dir, &LEDGER_CHARTS);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("index.html"),
+        "says where the report is"
+    );
+    // The headline is the exact total.
+    let total = summary["total"].as_str().expect("total");
+    assert!(html.contains(&format!("USD {total}")), "headline {total}");
+    assert!(html.contains("February 2026"), "period");
+    assert!(html.contains("data/sample_log.csv"), "source");
+    // Provenance: the card in force and its confidence.
+    assert!(html.contains("Rate cards in force"));
+    assert!(html.contains("Meta per-message list rates, USD, effective 2026-01-01"));
+    // Notes of the summary are on the page.
+    for n in summary["notes"].as_array().expect("notes") {
+        let n = n.as_str().expect("note");
+        let escaped = n.replace('\'', "&#39;");
+        assert!(html.contains(&escaped), "note on the page: {n}");
+    }
+    // Contacts masked on the page and in the workbook.
+    assert!(html.contains("Top 10 contacts by spend (masked)"));
+    assert!(html.contains("+55*********01"));
+    let in_workbook = workbook_contacts(&dir.join("workbook.xlsx"));
+    assert!(in_workbook.len() > 100, "lines sheet filled");
+    let files = [
+        html.clone(),
+        in_workbook.join("\n"),
+        std::fs::read_to_string(dir.join("summary.json")).expect("json"),
+    ];
+    for c in sample_contacts() {
+        let digits = c.trim_start_matches('+');
+        for f in &files {
+            assert!(!f.contains(digits), "{c} masked");
+        }
+    }
+    assert!(in_workbook.iter().all(|c| c.contains('*')));
+
+    // --show-contacts shows them.
+    let shown = tmp.path().join("shown");
+    ok(wacost(&[
+        "replay",
+        "data/sample_log.csv",
+        "--report",
+        s(&shown),
+        "--show-contacts",
+    ]));
+    let html = std::fs::read_to_string(shown.join("index.html")).expect("page");
+    assert!(html.contains("Top 10 contacts by spend</h3>"));
+    assert!(sample_contacts().iter().any(|c| html.contains(c.as_str())));
+    let in_workbook = workbook_contacts(&shown.join("workbook.xlsx"));
+    assert!(in_workbook.iter().any(|c| sample_contacts().contains(c)));
+}
+
+#[test]
+fn hostile_names_are_escaped() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let log = tmp.path().join("hostile.csv");
+    std::fs::write(
+        &log,
+        "timestamp,business,contact,direction,message_type,category,status,message_id\n\
+         2026-02-02T10:00:00Z,<script>alert('x')</script>,+5511987654321,outbound,template,marketing,delivered,m1\n\
+         2026-02-02T11:00:00Z,\"<img src=x onerror=alert(1)>\",+5511987654322,outbound,template,utility,delivered,m2\n",
+    )
+    .expect("log");
+    let dir = tmp.path().join("report");
+    ok(wacost(&["replay", s(&log), "--report", s(&dir)]));
+    let html = check_report(&dir, &LEDGER_CHARTS);
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<script>"));
+    assert!(!html.contains("<img src"));
+    // The log's name is escaped too, and the page still links the real files.
+    assert!(html.contains("hostile.csv"));
+}
+
+#[test]
+fn report_rebuilds_from_an_out_folder() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let o = ok(wacost(&[
+        "replay",
+        "data/sample_log.csv",
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+    ]));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(written["run"]["inputs"][0], "data/sample_log.csv");
+    assert_eq!(written["run"]["timezone"], "UTC");
+    assert!(
+        !out.join("index.html").exists(),
+        "--out alone writes no page"
+    );
+
+    // Into the folder itself: the page links the charge lines next to it.
+    let o = ok(wacost(&["report", s(&out)]));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("index.html"), "{stdout}");
+    let html = check_report(&out, &LEDGER_CHARTS);
+    let total = summary["total"].as_str().expect("total");
+    assert!(html.contains(&format!("USD {total}")), "same total");
+    assert!(html.contains("href=\"lines.csv\""));
+    assert!(html.contains("rebuilt by `wacost report`"));
+    for n in summary["notes"].as_array().expect("notes") {
+        let escaped = n.as_str().expect("note").replace('\'', "&#39;");
+        assert!(html.contains(&escaped), "note kept: {n}");
+    }
+    assert!(html.contains("+55*********01"), "top contacts, masked");
+    for c in sample_contacts() {
+        assert!(!html.contains(c.trim_start_matches('+')), "{c} masked");
+    }
+    // The summary read back is the summary written (the ledger round-trips).
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(again, written);
+    let csv = std::fs::read_to_string(out.join("summary.csv")).expect("csv");
+    assert!(
+        csv.contains(&format!("total,total,220,37,{total},USD")),
+        "{csv}"
+    );
+
+    // Elsewhere, with --to.
+    let other = tmp.path().join("elsewhere");
+    ok(wacost(&["report", s(&out), "--to", s(&other)]));
+    let html = check_report(&other, &LEDGER_CHARTS);
+    assert!(!html.contains("href=\"lines.csv\""), "no lines next to it");
+
+    // A folder that is not an --out folder.
+    let o = wacost(&["report", s(tmp.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replay --out"));
+}
+
+#[test]
+fn compare_report_adds_the_providers() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("report");
+    let o = ok(wacost(&[
+        "compare",
+        "--log",
+        "data/sample_log.csv",
+        "--report",
+        s(&dir),
+    ]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Provider comparison"));
+    let mut charts = LEDGER_CHARTS.to_vec();
+    charts.push("providers");
+    let html = check_report(&dir, &charts);
+    assert!(dir.join("providers.csv").is_file());
+    assert!(dir.join("providers.json").is_file());
+    assert!(html.contains("Provider comparison (USD, cheapest first"));
+    assert!(html.contains("cheapest provider"));
+}
+
+#[test]
+fn demo_writes_the_full_report() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("demo");
+    let o = ok(wacost(&["demo", "--out", s(&dir)]));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(&format!("Report: {}", dir.join("index.html").display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("total spend: USD "), "{stdout}");
+    assert!(stdout.contains("cheapest provider: "), "{stdout}");
+    // The worked quotes are still there.
+    assert!(stdout.contains("Worked quotes"), "{stdout}");
+    let mut charts = LEDGER_CHARTS.to_vec();
+    charts.push("providers");
+    let html = check_report(&dir, &charts);
+    for f in ["lines.csv", "lines.parquet", "providers.csv"] {
+        assert!(dir.join(f).is_file(), "{f}");
+        assert!(html.contains(&format!("href=\"{f}\"")), "{f} linked");
+    }
+    for c in charts {
+        let png = std::fs::metadata(dir.join("charts").join(format!("{c}.png"))).expect("png");
+        assert!(png.len() > 10_000, "{c}.png drawn");
+    }
+    // And `wacost report` can rebuild it.
+    ok(wacost(&[
+        "report",
+        s(&dir),
+        "--to",
+        s(&tmp.path().join("again")),
+    ]));
+}
