@@ -4,6 +4,7 @@ mod demo;
 mod quote;
 mod rates;
 mod replay;
+mod simulate;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,6 +36,9 @@ enum Command {
     Quote(quote::QuoteArgs),
     /// Price a message log exactly, and say which rule priced every message.
     Replay(replay::ReplayArgs),
+    /// Simulate a scenario of expected traffic many times: P5/P50/P95 of spend, and
+    /// strategies compared with the same random numbers.
+    Simulate(simulate::SimulateArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -145,6 +149,7 @@ pub fn run() -> ExitCode {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
         Command::Replay(a) => replay::run(&cli.global, a),
+        Command::Simulate(a) => simulate::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
     };
     match result {
