@@ -51,4 +51,5 @@ pub mod read;
 pub mod replay;
 pub mod report;
 pub mod settle;
+pub mod simulate;
 pub mod usage;

@@ -8,6 +8,7 @@ mod quote;
 mod rates;
 mod replay;
 mod report;
+mod simulate;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +45,9 @@ enum Command {
     /// Rebuild the full report (HTML page, charts, tables, workbook) from a `replay --out`
     /// folder.
     Report(report::ReportArgs),
+    /// Simulate a scenario of expected traffic many times: P5/P50/P95 of spend, and
+    /// strategies compared with the same random numbers.
+    Simulate(simulate::SimulateArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -156,6 +160,7 @@ pub fn run() -> ExitCode {
         Command::Replay(a) => replay::run(&cli.global, a),
         Command::Compare(a) => compare::run(&cli.global, a),
         Command::Report(a) => report::run(&cli.global, a),
+        Command::Simulate(a) => simulate::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
     };
     match result {

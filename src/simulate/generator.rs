@@ -1,0 +1,1114 @@
+//! The generator: a [`Scenario`] and a seed in, [`Event`]s out, in time order, the same
+//! events byte for byte for the same seed.
+//!
+//! ## Random numbers
+//!
+//! Every contact has its own ChaCha8 stream: the run's key comes from the seed, the stream
+//! number from the contact's audience group (a hash of its name) and index in it, so adding
+//! a group or contacts to another group changes nobody's numbers. One ChaCha8 block per
+//! contact and month seeds a SplitMix64 generator per purpose: conversations, utility
+//! notifications, authentication codes, and one per marketing campaign (by the campaign's
+//! name). Every item (a conversation, a blast, a notification) takes a fixed number of draws
+//! from its purpose whatever the scenario's values, and a draw that decides one thing is used
+//! for that thing only. So two scenarios run with one seed use the same random numbers for
+//! the same decisions (common random numbers): raising the automation share turns exactly
+//! the conversations whose draw falls under the new share into bot conversations, and leaves
+//! every template where it was. Variable-length details (the gaps between a conversation's
+//! messages) come from a generator seeded by one draw of the conversation.
+//!
+//! ## Memory
+//!
+//! Months are generated one at a time: every contact's month is generated into compact
+//! 12-byte records, bucketed by hour; an hour's bucket is sorted (by time, contact, order
+//! of generation) when the iterator reaches it. Memory is one month of records plus what
+//! spills into the next month, so it grows with contacts, not with the period.
+
+use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::scenario::{Counts, DeliveryRates, Scenario, ScenarioError};
+use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
+use crate::pricing::category::Category;
+use crate::pricing::phone::ContactNumber;
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
+
+/// The purposes of a contact's random numbers (marketing campaigns: 16 and up).
+const CONVERSATIONS: u32 = 0;
+const UTILITY: u32 = 1;
+const AUTHENTICATION: u32 = 2;
+
+/// One generated message, compactly: seconds since the period's start, the contact's
+/// index, its order of generation within the contact's month, and what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rec {
+    time: u32,
+    contact: u32,
+    seq: u16,
+    tag: u16,
+}
+
+// Tag bits: 0 direction (1 outbound); 1-2 kind (0 free-form, 1 marketing, 2 utility,
+// 3 authentication); 3-4 status (0 delivered, 1 failed, 2 sent); 5-6 entry point (0 none,
+// 1 ad, 2 Page button).
+const OUT: u16 = 1;
+const KIND_MARKETING: u16 = 1 << 1;
+const KIND_UTILITY: u16 = 2 << 1;
+const KIND_AUTH: u16 = 3 << 1;
+const STATUS_FAILED: u16 = 1 << 3;
+const STATUS_SENT: u16 = 2 << 3;
+const ENTRY_AD: u16 = 1 << 5;
+const ENTRY_PAGE: u16 = 2 << 5;
+
+/// A seeded, deterministic traffic generator for one scenario.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    seed: u64,
+    tz: Tz,
+    counts: Counts,
+    start: i64,
+    end: i64,
+    months: Vec<(NaiveDate, NaiveDate)>,
+    businesses: Vec<BusinessId>,
+    waba: BusinessId,
+    contacts: Vec<ContactNumber>,
+    streams: Vec<u64>,
+    hour_cdf: [f64; 24],
+    weekday: [f64; 7],
+    campaigns: Vec<CampaignPlan>,
+    p: Params,
+    threads: usize,
+}
+
+#[derive(Clone, Debug)]
+struct CampaignPlan {
+    segment: u32,
+    share: f64,
+    sends: u32,
+    hour: u32,
+    send_seconds: f64,
+}
+
+/// The scenario's numbers, converted to seconds.
+#[derive(Clone, Debug)]
+struct Params {
+    conversations: f64,
+    messages: f64,
+    message_gap: f64,
+    ad_share: f64,
+    page_share: f64,
+    automation: f64,
+    bot_seconds: f64,
+    agent_mu: f64,
+    agent_sigma: f64,
+    replies: f64,
+    reply_gap: f64,
+    follow_up: f64,
+    follow_up_delay: f64,
+    utility: f64,
+    utility_in_window: f64,
+    authentication: f64,
+    expected: f64,
+    marketing_delivery: DeliveryRates,
+    utility_delivery: DeliveryRates,
+    authentication_delivery: DeliveryRates,
+}
+
+/// The local calendar of one month: when each local hour starts (UTC), and how likely
+/// each day is.
+struct Month {
+    index: u32,
+    start: i64,
+    end: i64,
+    day_cdf: Vec<f64>,
+    hours: Vec<[i64; 24]>,
+    blasts: Vec<Vec<i64>>,
+}
+
+impl Generator {
+    /// A generator for `scenario`, with `seed` (a run's seed, not necessarily the
+    /// scenario's).
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<Generator, ScenarioError> {
+        scenario.validate()?;
+        let err = |reason: String| ScenarioError {
+            origin: scenario.origin().to_string(),
+            line: None,
+            reason,
+        };
+        let tz = scenario.timezone;
+        let mut months = Vec::new();
+        for m in 0..scenario.period.months {
+            let a = scenario
+                .period
+                .start
+                .checked_add_months(Months::new(m))
+                .ok_or_else(|| err("period out of range".into()))?;
+            let b = a
+                .checked_add_months(Months::new(1))
+                .ok_or_else(|| err("period out of range".into()))?;
+            months.push((a, b));
+        }
+        let start = local_midnight(tz, scenario.period.start);
+        let end = local_midnight(tz, scenario.end());
+        if end - start >= i64::from(u32::MAX) {
+            return Err(err("the period is too long: at most 136 years".into()));
+        }
+        let businesses: Vec<BusinessId> = scenario
+            .business_numbers
+            .iter()
+            .map(|n| BusinessId::intern(n))
+            .collect();
+        let mut contacts = Vec::with_capacity(scenario.contacts() as usize);
+        let mut streams = Vec::with_capacity(scenario.contacts() as usize);
+        let mut tags: Vec<u32> = Vec::new();
+        let mut spaces: Vec<(String, u64, u32)> = Vec::new();
+        for (key, group) in &scenario.audience {
+            let (prefix, width) = number_plan(key, group.prefix.as_deref(), group.contacts)
+                .map_err(|r| err(format!("audience.{key}: {r}")))?;
+            let space = prefix.to_string();
+            for (other, p, w) in &spaces {
+                let (a, b) = (space.as_str(), p.to_string());
+                let same_length = a.len() + width as usize == b.len() + *w as usize;
+                if same_length && (a.starts_with(&b) || b.starts_with(a)) {
+                    return Err(err(format!(
+                        "audience.{key} and audience.{other} would share numbers: give them \
+                         prefixes that do not start alike"
+                    )));
+                }
+            }
+            spaces.push((key.clone(), prefix, width));
+            let mut tag = fnv32(key.as_bytes());
+            while tags.contains(&tag) {
+                tag = tag.wrapping_add(0x9e37_79b9);
+            }
+            tags.push(tag);
+            let scale = 10u64.pow(width);
+            for i in 0..group.contacts {
+                let digits = prefix * scale + u64::from(i);
+                let n = ContactNumber::from_digits(digits)
+                    .map_err(|e| err(format!("audience.{key}: {e}")))?;
+                // The form a log reader gives the number (WhatsApp's Mexican and Argentine
+                // mobile tokens folded), so an exported log replays to the same contacts.
+                let folded = if matches!(n.leading(3), 521 | 549) && digits_of(digits) == 13 {
+                    ContactNumber::parse(&n.e164()).unwrap_or(n)
+                } else {
+                    n
+                };
+                contacts.push(folded);
+                streams.push((u64::from(tag) << 32) | u64::from(i));
+            }
+        }
+        let i = &scenario.inbound;
+        let mut hour_cdf = [0.0; 24];
+        let mut acc = 0.0;
+        for (h, w) in i.hourly.iter().enumerate() {
+            acc += w;
+            hour_cdf[h] = acc;
+        }
+        let mut weekday = [0.0; 7];
+        weekday.copy_from_slice(&i.weekday);
+        let s = &scenario.service;
+        let campaigns = scenario
+            .templates
+            .marketing
+            .iter()
+            .map(|(name, c)| CampaignPlan {
+                segment: 16 + fnv32(name.as_bytes()) % 65_000,
+                share: c.audience_share,
+                sends: c.sends_per_month,
+                hour: c.send_hour,
+                send_seconds: c.send_minutes * 60.0,
+            })
+            .collect();
+        Ok(Generator {
+            seed,
+            tz,
+            counts: scenario.counts,
+            start,
+            end,
+            months,
+            businesses,
+            waba: Event::default_waba(),
+            contacts,
+            streams,
+            hour_cdf,
+            weekday,
+            campaigns,
+            p: Params {
+                conversations: i.conversations_per_contact_month,
+                messages: i.messages_per_conversation,
+                message_gap: i.message_gap_minutes * 60.0,
+                ad_share: i.ctwa_ad_share,
+                page_share: i.page_cta_share,
+                automation: s.automation_share,
+                bot_seconds: s.automation_reply_seconds,
+                agent_mu: (s.agent_median_minutes * 60.0).ln(),
+                agent_sigma: (s.agent_p90_minutes / s.agent_median_minutes).ln()
+                    / 1.281_551_565_544_600_5,
+                replies: s.replies_per_conversation,
+                reply_gap: s.reply_gap_minutes * 60.0,
+                follow_up: s.follow_up_share,
+                follow_up_delay: s.follow_up_delay_hours * 3600.0,
+                utility: scenario.templates.utility.per_contact_month,
+                utility_in_window: scenario.templates.utility.in_window_share,
+                authentication: scenario.templates.authentication.per_contact_month,
+                expected: expected_per_contact_month(scenario),
+                marketing_delivery: scenario.delivery.marketing.clone(),
+                utility_delivery: scenario.delivery.utility.clone(),
+                authentication_delivery: scenario.delivery.authentication.clone(),
+            },
+            threads: 1,
+        })
+    }
+
+    /// Generates each month on this many threads (default 1; the events are the same).
+    pub fn with_threads(mut self, threads: usize) -> Generator {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// How many contacts.
+    pub fn contacts(&self) -> usize {
+        self.contacts.len()
+    }
+
+    /// The contacts' numbers, in audience order.
+    pub fn contact_numbers(&self) -> &[ContactNumber] {
+        &self.contacts
+    }
+
+    /// The period, in Unix seconds: `[start, end)`.
+    pub fn period(&self) -> (i64, i64) {
+        (self.start, self.end)
+    }
+
+    /// The events of the generator's seed, in time order.
+    pub fn events(&self) -> Events<'_> {
+        self.events_seeded(self.seed)
+    }
+
+    /// The events of another seed (the same scenario), in time order: Monte Carlo runs
+    /// share one generator.
+    pub fn events_seeded(&self, seed: u64) -> Events<'_> {
+        Events {
+            generator: self,
+            key: run_key(seed),
+            threads: self.threads,
+            next_month: 0,
+            month_base: 0,
+            buckets: Vec::new(),
+            bucket: 0,
+            pos: 0,
+            spill: Vec::new(),
+            next_id: 0,
+        }
+    }
+
+    fn month_start(&self, index: u32) -> i64 {
+        local_midnight(self.tz, self.months[index as usize].0)
+    }
+
+    fn month(&self, index: u32) -> Month {
+        let (first, next) = self.months[index as usize];
+        let start = local_midnight(self.tz, first);
+        let end = local_midnight(self.tz, next).min(self.end);
+        let mut day_cdf = Vec::new();
+        let mut hours = Vec::new();
+        let mut acc = 0.0;
+        let mut d = first;
+        while d < next {
+            acc += self.weekday[d.weekday().num_days_from_monday() as usize];
+            day_cdf.push(acc);
+            let mut row = [0i64; 24];
+            for (h, slot) in row.iter_mut().enumerate() {
+                *slot = local_time(self.tz, d, h as u32);
+            }
+            hours.push(row);
+            d = d.succ_opt().unwrap_or(next);
+        }
+        let days = hours.len() as u64;
+        let blasts = self
+            .campaigns
+            .iter()
+            .map(|c| {
+                (0..u64::from(c.sends))
+                    .map(|k| {
+                        let day = ((2 * k + 1) * days / (2 * u64::from(c.sends))) as usize;
+                        hours[day.min(hours.len() - 1)][c.hour as usize]
+                    })
+                    .collect()
+            })
+            .collect();
+        Month {
+            index,
+            start,
+            end,
+            day_cdf,
+            hours,
+            blasts,
+        }
+    }
+
+    /// A contact's random seeds for one month: one ChaCha8 block of the contact's stream.
+    fn month_seeds(&self, key: &[u8; 32], contact: u32, month: u32) -> [u64; 2] {
+        let mut r = ChaCha8Rng::from_seed(*key);
+        r.set_stream(self.streams[contact as usize]);
+        r.set_word_pos(u128::from(month) * 64);
+        [r.next_u64(), r.next_u64()]
+    }
+
+    fn count(&self, mean: f64, u: f64) -> u32 {
+        match self.counts {
+            Counts::Fixed => rounded(mean, u),
+            Counts::Poisson => poisson(mean, u),
+        }
+    }
+
+    fn profile_time(&self, m: &Month, ud: f64, uh: f64, us: f64) -> i64 {
+        let total = m.day_cdf.last().copied().unwrap_or(0.0);
+        let day = if total > 0.0 {
+            m.day_cdf.partition_point(|x| *x <= ud * total)
+        } else {
+            (ud * m.day_cdf.len() as f64) as usize
+        }
+        .min(m.hours.len() - 1);
+        let hour = self
+            .hour_cdf
+            .partition_point(|x| *x <= uh * self.hour_cdf[23])
+            .min(23);
+        m.hours[day][hour] + (us * HOUR as f64) as i64
+    }
+
+    /// Generates one contact's month; `emit` gets every message with its time.
+    fn contact_month(
+        &self,
+        key: &[u8; 32],
+        m: &Month,
+        c: u32,
+        inbound_ends: &mut Vec<i64>,
+        emit: &mut impl FnMut(i64, u16),
+    ) {
+        let p = &self.p;
+        inbound_ends.clear();
+        let seeds = self.month_seeds(key, c, m.index);
+        if p.conversations > 0.0 {
+            let mut rng = segment(&seeds, CONVERSATIONS);
+            let n = self.count(p.conversations, rng.u01());
+            for _ in 0..n {
+                let mut u = [0.0; 11];
+                for x in &mut u {
+                    *x = rng.u01();
+                }
+                let [
+                    u_day,
+                    u_hour,
+                    u_sec,
+                    u_entry,
+                    u_auto,
+                    u_latency,
+                    u_messages,
+                    u_replies,
+                    u_follow,
+                    u_delay,
+                    u_status,
+                ] = u;
+                let mut sub = SplitMix(rng.next());
+                let t0 = self.profile_time(m, u_day, u_hour, u_sec);
+                let messages = rounded(p.messages, u_messages).max(1);
+                let entry = if u_entry < p.ad_share {
+                    ENTRY_AD
+                } else if u_entry < p.ad_share + p.page_share {
+                    ENTRY_PAGE
+                } else {
+                    0
+                };
+                let mut times = [0i64; 64];
+                let kept = (messages as usize).min(times.len());
+                let mut t = t0;
+                for (j, slot) in times.iter_mut().take(kept).enumerate() {
+                    if j > 0 {
+                        t += seconds(exponential(p.message_gap, sub.u01()));
+                    }
+                    *slot = t;
+                    emit(t, if j == 0 { entry } else { 0 });
+                }
+                // Messages beyond 64 in one conversation: one a minute.
+                for _ in kept..messages as usize {
+                    t += 60;
+                    emit(t, 0);
+                }
+                let last_inbound = t;
+                let replies = rounded(p.replies, u_replies);
+                let bot = u_auto < p.automation;
+                let mut previous = i64::MIN;
+                for j in 0..replies {
+                    let target = times[((j as usize * kept) / replies as usize).min(kept - 1)];
+                    let delay = if j == 0 {
+                        if bot {
+                            1.0 + u_latency * (p.bot_seconds - 1.0)
+                        } else {
+                            (p.agent_mu + p.agent_sigma * inverse_normal(u_latency)).exp()
+                        }
+                    } else if bot {
+                        1.0 + sub.u01() * (p.bot_seconds - 1.0)
+                    } else {
+                        exponential(p.reply_gap, sub.u01())
+                    };
+                    let at = target.max(previous) + seconds(delay.round());
+                    emit(at, OUT);
+                    previous = at;
+                }
+                if u_follow < p.follow_up {
+                    let delay = seconds(exponential(p.follow_up_delay, u_delay));
+                    emit(
+                        last_inbound + DAY + delay,
+                        OUT | KIND_UTILITY | status_bits(&p.utility_delivery, u_status),
+                    );
+                }
+                inbound_ends.push(last_inbound);
+            }
+        }
+        for (k, campaign) in self.campaigns.iter().enumerate() {
+            if campaign.sends == 0 || campaign.share <= 0.0 {
+                continue;
+            }
+            let mut rng = segment(&seeds, campaign.segment);
+            for blast in &m.blasts[k] {
+                let (u_in, u_jitter, u_status) = (rng.u01(), rng.u01(), rng.u01());
+                if u_in < campaign.share {
+                    let t = blast + (u_jitter * campaign.send_seconds) as i64;
+                    emit(
+                        t,
+                        OUT | KIND_MARKETING | status_bits(&p.marketing_delivery, u_status),
+                    );
+                }
+            }
+        }
+        if p.utility > 0.0 {
+            let mut rng = segment(&seeds, UTILITY);
+            let n = self.count(p.utility, rng.u01());
+            for _ in 0..n {
+                let mut u = [0.0; 7];
+                for x in &mut u {
+                    *x = rng.u01();
+                }
+                let [u_day, u_hour, u_sec, u_in, u_pick, u_offset, u_status] = u;
+                let mut t = self.profile_time(m, u_day, u_hour, u_sec);
+                if u_in < p.utility_in_window && !inbound_ends.is_empty() {
+                    let pick =
+                        ((u_pick * inbound_ends.len() as f64) as usize).min(inbound_ends.len() - 1);
+                    let at = inbound_ends[pick] + 60 + (u_offset * (23 * HOUR - 60) as f64) as i64;
+                    if at < self.end {
+                        t = at;
+                    }
+                }
+                emit(
+                    t,
+                    OUT | KIND_UTILITY | status_bits(&p.utility_delivery, u_status),
+                );
+            }
+        }
+        if p.authentication > 0.0 {
+            let mut rng = segment(&seeds, AUTHENTICATION);
+            let n = self.count(p.authentication, rng.u01());
+            for _ in 0..n {
+                let (u_day, u_hour, u_sec, u_status) = (rng.u01(), rng.u01(), rng.u01(), rng.u01());
+                let t = self.profile_time(m, u_day, u_hour, u_sec);
+                emit(
+                    t,
+                    OUT | KIND_AUTH | status_bits(&p.authentication_delivery, u_status),
+                );
+            }
+        }
+    }
+
+    /// Generates a month for contacts `range` into hour buckets (and records past the
+    /// month's end into `spill`).
+    fn fill(
+        &self,
+        key: &[u8; 32],
+        m: &Month,
+        range: std::ops::Range<u32>,
+        buckets: &mut [Vec<Rec>],
+    ) -> Vec<Rec> {
+        let mut spill = Vec::new();
+        let mut ends = Vec::new();
+        for c in range {
+            let mut seq: u16 = 0;
+            self.contact_month(key, m, c, &mut ends, &mut |t, tag| {
+                if t < m.start.max(self.start) || t >= self.end {
+                    return;
+                }
+                let rec = Rec {
+                    time: (t - self.start) as u32,
+                    contact: c,
+                    seq,
+                    tag,
+                };
+                seq = seq.saturating_add(1);
+                if t >= m.end {
+                    spill.push(rec);
+                } else {
+                    buckets[((t - m.start) / HOUR) as usize].push(rec);
+                }
+            });
+        }
+        spill
+    }
+
+    /// Generates a month: hour buckets of records, unsorted, and records past its end.
+    fn generate(
+        &self,
+        key: &[u8; 32],
+        index: u32,
+        carried: Vec<Rec>,
+        threads: usize,
+    ) -> (Vec<Vec<Rec>>, Vec<Rec>) {
+        let m = self.month(index);
+        let hours = ((m.end - m.start + HOUR - 1) / HOUR).max(1) as usize;
+        let n = self.contacts.len() as u32;
+        let parts = if threads <= 1 || n < 1024 { 1 } else { threads };
+        // Room for the expected records of an hour, so that buckets rarely grow.
+        let per_bucket =
+            (self.p.expected * f64::from(n) * 1.25 / hours as f64 / parts as f64) as usize + 4;
+        let new_buckets =
+            || -> Vec<Vec<Rec>> { (0..hours).map(|_| Vec::with_capacity(per_bucket)).collect() };
+        let mut buckets = new_buckets();
+        let mut spill = Vec::new();
+        for r in carried {
+            let t = self.start + i64::from(r.time);
+            if t >= m.end {
+                spill.push(r);
+            } else {
+                buckets[((t - m.start).max(0) / HOUR) as usize].push(r);
+            }
+        }
+        if parts == 1 {
+            spill.extend(self.fill(key, &m, 0..n, &mut buckets));
+            return (buckets, spill);
+        }
+        let parts = parts as u32;
+        let results: Vec<(Vec<Vec<Rec>>, Vec<Rec>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..parts)
+                .map(|k| {
+                    let m = &m;
+                    let new_buckets = &new_buckets;
+                    scope.spawn(move || {
+                        let mut b = new_buckets();
+                        let range = (n as u64 * k as u64 / parts as u64) as u32
+                            ..(n as u64 * (k as u64 + 1) / parts as u64) as u32;
+                        let s = self.fill(key, m, range, &mut b);
+                        (b, s)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("generator thread"))
+                .collect()
+        });
+        for (b, s) in results {
+            for (into, mut from) in buckets.iter_mut().zip(b) {
+                into.append(&mut from);
+            }
+            spill.extend(s);
+        }
+        (buckets, spill)
+    }
+
+    fn event(&self, r: Rec, id: u64) -> Event {
+        let t = r.tag;
+        let direction = if t & OUT != 0 {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let kind = match (t >> 1) & 3 {
+            1 => MessageKind::Template(Category::Marketing),
+            2 => MessageKind::Template(Category::Utility),
+            3 => MessageKind::Template(Category::Authentication),
+            _ => MessageKind::FreeForm,
+        };
+        let status = match (t >> 3) & 3 {
+            1 => Status::Failed,
+            2 => Status::Sent,
+            _ => Status::Delivered,
+        };
+        let entry_point = match (t >> 5) & 3 {
+            1 => Some(EntryPoint::CtwaAd),
+            2 => Some(EntryPoint::PageCta),
+            _ => None,
+        };
+        Event {
+            time: self.start + i64::from(r.time),
+            business: self.businesses[r.contact as usize % self.businesses.len()],
+            waba: self.waba,
+            contact: self.contacts[r.contact as usize],
+            direction,
+            kind,
+            status,
+            message_id: Some(message_id(id)),
+            entry_point,
+            verdict: None,
+        }
+    }
+}
+
+/// The generated events of one run, in time order (see [`Generator::events`]).
+pub struct Events<'g> {
+    generator: &'g Generator,
+    key: [u8; 32],
+    threads: usize,
+    next_month: u32,
+    month_base: u32,
+    buckets: Vec<Vec<Rec>>,
+    bucket: usize,
+    pos: usize,
+    spill: Vec<Rec>,
+    next_id: u64,
+}
+
+impl Events<'_> {
+    /// Generates each month on this many threads (the events are the same).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Sorts the current hour's records by time, contact and order of generation, packed
+    /// into one integer (seconds into the hour, contact, sequence).
+    fn sort_bucket(&mut self) {
+        let base = self.month_base + self.bucket as u32 * HOUR as u32;
+        if let Some(b) = self.buckets.get_mut(self.bucket) {
+            b.sort_unstable_by_key(|r| {
+                (u64::from(r.time - base) << 48) | (u64::from(r.contact) << 16) | u64::from(r.seq)
+            });
+        }
+    }
+}
+
+impl Iterator for Events<'_> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(b) = self.buckets.get(self.bucket) {
+                if let Some(r) = b.get(self.pos) {
+                    self.pos += 1;
+                    self.next_id += 1;
+                    return Some(self.generator.event(*r, self.next_id));
+                }
+                self.buckets[self.bucket] = Vec::new();
+                self.bucket += 1;
+                self.pos = 0;
+                self.sort_bucket();
+                continue;
+            }
+            let g = self.generator;
+            if self.next_month as usize >= g.months.len() {
+                return None;
+            }
+            let carried = std::mem::take(&mut self.spill);
+            let (buckets, spill) = g.generate(&self.key, self.next_month, carried, self.threads);
+            self.next_month += 1;
+            self.buckets = buckets;
+            self.spill = spill;
+            self.bucket = 0;
+            self.pos = 0;
+            self.month_base = (g.month_start(self.next_month - 1) - g.start) as u32;
+            self.sort_bucket();
+        }
+    }
+}
+
+/// Messages a contact is expected to get or send in a month.
+fn expected_per_contact_month(s: &Scenario) -> f64 {
+    let conversation = s.inbound.messages_per_conversation
+        + s.service.replies_per_conversation
+        + s.service.follow_up_share;
+    s.inbound.conversations_per_contact_month * conversation
+        + s.templates
+            .marketing
+            .values()
+            .map(|c| c.audience_share * f64::from(c.sends_per_month))
+            .sum::<f64>()
+        + s.templates.utility.per_contact_month
+        + s.templates.authentication.per_contact_month
+}
+
+/// The ChaCha key of a run.
+fn run_key(seed: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut key);
+    key
+}
+
+/// `wamid.sim` and a decimal counter: unique within a run.
+fn message_id(n: u64) -> MessageId {
+    let mut buf = [0u8; 32];
+    let head = b"wamid.sim";
+    buf[..head.len()].copy_from_slice(head);
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    let mut v = n;
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - k;
+    buf[head.len()..head.len() + len].copy_from_slice(&digits[k..]);
+    MessageId::new(&buf[..head.len() + len]).expect("non-empty id")
+}
+
+fn status_bits(d: &DeliveryRates, u: f64) -> u16 {
+    if u < d.delivered {
+        0
+    } else if u < d.delivered + d.failed {
+        STATUS_FAILED
+    } else {
+        STATUS_SENT
+    }
+}
+
+/// The generator of one purpose (a segment) of a contact's month.
+fn segment(seeds: &[u64; 2], segment: u32) -> SplitMix {
+    let mut m = SplitMix(seeds[1] ^ u64::from(segment).wrapping_mul(0xd6e8_feb8_6659_fd93));
+    SplitMix(seeds[0] ^ m.next())
+}
+
+/// SplitMix64: the fast generator of one purpose, seeded from ChaCha output.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform number in [0, 1) from the top 53 bits of a draw.
+    fn u01(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+/// The whole part of `mean`, plus one with the probability of its fraction.
+fn rounded(mean: f64, u: f64) -> u32 {
+    let whole = mean.floor();
+    whole as u32 + u32::from(u < mean - whole)
+}
+
+/// A Poisson count by inversion from one uniform (so a higher mean never gives fewer).
+fn poisson(mean: f64, u: f64) -> u32 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    if mean > 200.0 {
+        let x = mean + mean.sqrt() * inverse_normal(u) + 0.5;
+        return x.max(0.0) as u32;
+    }
+    let mut p = (-mean).exp();
+    let mut cdf = p;
+    let mut k = 0u32;
+    let cap = (mean * 4.0 + 60.0) as u32;
+    while u >= cdf && k < cap {
+        k += 1;
+        p *= mean / f64::from(k);
+        cdf += p;
+    }
+    k
+}
+
+/// A delay in whole seconds: at least 1, at most ~30 years (later than any period).
+fn seconds(x: f64) -> i64 {
+    if x.is_nan() {
+        return 1;
+    }
+    x.clamp(1.0, 1e9) as i64
+}
+
+/// An exponential variate with this mean, by inversion.
+fn exponential(mean: f64, u: f64) -> f64 {
+    -mean * (1.0 - u).ln()
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+fn inverse_normal(u: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = u.clamp(1e-12, 1.0 - 1e-12);
+    let low = 0.02425;
+    if p < low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    }
+}
+
+fn fnv32(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// 00:00 of a local date, in Unix seconds (the first instant of the day where midnight
+/// does not exist).
+fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
+    local_time(tz, date, 0)
+}
+
+/// The start of a local hour, in Unix seconds; an hour skipped by a clock change maps to
+/// the next hour that exists.
+fn local_time(tz: Tz, date: NaiveDate, hour: u32) -> i64 {
+    let naive = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
+    for k in 0..4 {
+        let n: NaiveDateTime = naive + Duration::hours(k);
+        if let Some(t) = tz.from_local_datetime(&n).earliest() {
+            return t.timestamp();
+        }
+    }
+    naive.and_utc().timestamp()
+}
+
+/// The numbers of an audience group: a prefix (digits) and how many digits of the
+/// contact's index follow it.
+fn number_plan(key: &str, prefix: Option<&str>, contacts: u32) -> Result<(u64, u32), String> {
+    use phonenumber::metadata::DATABASE;
+    let needed = digits_of(u64::from(contacts.saturating_sub(1)));
+    let example = |code: u16| -> Option<String> {
+        let metas = DATABASE.by_code(&code)?;
+        let meta = metas
+            .iter()
+            .find(|m| m.is_main_country_for_code())
+            .or_else(|| metas.first())?;
+        let d = meta.descriptors();
+        d.mobile()
+            .and_then(|m| m.example())
+            .or_else(|| d.general().example())
+            .map(str::to_string)
+    };
+    match prefix {
+        Some(p) => {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            if digits.is_empty()
+                || p.chars()
+                    .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')')))
+            {
+                return Err(format!(
+                    "prefix {p:?} is not a number prefix: write it like \"+1 809\""
+                ));
+            }
+            let code = (1..=3.min(digits.len()))
+                .map(|k| digits[..k].parse::<u16>().unwrap_or(0))
+                .find(|c| DATABASE.region(c).is_some())
+                .ok_or_else(|| format!("prefix {p:?} does not start with a calling code"))?;
+            let usual = code.to_string().len()
+                + example(code).map_or(10, |e| e.chars().filter(char::is_ascii_digit).count());
+            let width = needed.max(usual.saturating_sub(digits.len()) as u32);
+            if digits.len() + width as usize > 15 {
+                return Err(format!(
+                    "prefix {p:?} leaves no room for {contacts} numbers (E.164 numbers have \
+                     at most 15 digits): shorten it"
+                ));
+            }
+            let value = digits.parse::<u64>().map_err(|e| e.to_string())?;
+            Ok((value, width))
+        }
+        None => {
+            let id = key.trim().to_ascii_uppercase();
+            let meta = DATABASE.by_id(id.as_str()).ok_or_else(|| {
+                format!(
+                    "{key:?} is not an ISO country code: use one (BR, IN, US) or give a \
+                     prefix = \"+55 11\""
+                )
+            })?;
+            let d = meta.descriptors();
+            let national: String = d
+                .mobile()
+                .and_then(|m| m.example())
+                .or_else(|| d.general().example())
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let keep = national.len().saturating_sub(needed as usize);
+            if keep < 3.min(national.len().saturating_sub(1)).max(1) {
+                return Err(format!(
+                    "{contacts} contacts do not fit in {id}'s {}-digit numbers: split the \
+                     group, or give a prefix",
+                    national.len()
+                ));
+            }
+            let width = (national.len() - keep) as u32;
+            let value = format!("{}{}", meta.country_code(), &national[..keep])
+                .parse::<u64>()
+                .map_err(|e| e.to_string())?;
+            Ok((value, width))
+        }
+    }
+}
+
+fn digits_of(mut n: u64) -> u32 {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_inversion_matches_its_mean() {
+        let n = 20_000;
+        let mut sum = 0u64;
+        for i in 0..n {
+            sum += u64::from(poisson(2.5, (i as f64 + 0.5) / n as f64));
+        }
+        let mean = sum as f64 / n as f64;
+        assert!((mean - 2.5).abs() < 0.01, "{mean}");
+        assert_eq!(poisson(0.0, 0.9), 0);
+        // A higher mean never gives fewer from the same draw.
+        for i in 0..100 {
+            let u = i as f64 / 100.0;
+            assert!(poisson(1.2, u) <= poisson(1.8, u));
+        }
+        let big = poisson(1000.0, 0.5);
+        assert!((995..=1005).contains(&big), "{big}");
+    }
+
+    #[test]
+    fn rounded_counts_are_exact_for_whole_numbers() {
+        assert_eq!(rounded(1.0, 0.999), 1);
+        assert_eq!(rounded(2.3, 0.29), 3);
+        assert_eq!(rounded(2.3, 0.31), 2);
+        assert_eq!(rounded(0.0, 0.0), 0);
+    }
+
+    #[test]
+    fn inverse_normal_quantiles() {
+        assert!(inverse_normal(0.5).abs() < 1e-9);
+        assert!((inverse_normal(0.9) - 1.281_551_565_5).abs() < 1e-8);
+        assert!((inverse_normal(0.025) + 1.959_963_985).abs() < 1e-8);
+        assert!((inverse_normal(0.999) - 3.090_232_306).abs() < 1e-8);
+    }
+
+    #[test]
+    fn message_ids_are_decimal_counters() {
+        assert_eq!(message_id(0).as_str(), "wamid.sim0");
+        assert_eq!(message_id(1234567).as_str(), "wamid.sim1234567");
+        assert_eq!(
+            message_id(u64::MAX).as_str(),
+            format!("wamid.sim{}", u64::MAX)
+        );
+    }
+
+    #[test]
+    fn numbers_follow_the_country_example() {
+        let (p, w) = number_plan("BR", None, 100).unwrap();
+        assert!(p.to_string().starts_with("55"), "{p}");
+        assert_eq!(p.to_string().len() + w as usize, 13);
+        let (p, w) = number_plan("dr", Some("+1 809"), 20).unwrap();
+        assert_eq!((p, w), (1809, 7));
+        assert!(number_plan("XX", None, 1).is_err());
+        assert!(number_plan("us", Some("+1 809 555 1234 567"), 100).is_err());
+        assert!(number_plan("x", Some("hello"), 1).is_err());
+    }
+
+    #[test]
+    fn extreme_values_stay_inside_the_period() {
+        let s = Scenario::parse(
+            r#"
+[period]
+start = 2026-02-01
+months = 2
+[audience.BR]
+contacts = 50
+[inbound]
+conversations_per_contact_month = 3
+messages_per_conversation = 80
+message_gap_minutes = 100000
+[service]
+agent_median_minutes = 0.001
+agent_p90_minutes = 1e12
+replies_per_conversation = 70
+reply_gap_minutes = 1e9
+follow_up_share = 1
+follow_up_delay_hours = 1e15
+"#,
+            "extreme.toml",
+        )
+        .unwrap();
+        let g = Generator::new(&s, 3).unwrap().with_threads(2);
+        let (start, end) = g.period();
+        let events: Vec<Event> = g.events().collect();
+        assert!(!events.is_empty());
+        assert!(events.windows(2).all(|w| w[0].time <= w[1].time));
+        assert!(events.iter().all(|e| e.time >= start && e.time < end));
+    }
+
+    #[test]
+    fn local_hours_cross_clock_changes() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        // 02:00 does not exist that day: it maps to 03:00 EDT (07:00 UTC).
+        assert_eq!(local_time(tz, d, 2), local_time(tz, d, 3));
+        assert_eq!(local_time(tz, d, 3) - local_time(tz, d, 1), HOUR);
+    }
+}

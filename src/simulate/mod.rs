@@ -1,0 +1,249 @@
+//! Simulation: describe expected traffic in a [`Scenario`], generate it as [`Event`]s with a
+//! seeded, deterministic [`Generator`], and price it exactly with the same classifier,
+//! settlement and ledger a replayed log goes through. [`monte_carlo`] runs a scenario many
+//! times and gives the mean, P5, P50 and P95 of spend; strategies (named overrides of the
+//! scenario) run with the same random numbers, so their difference from the base is the
+//! strategy and not the noise.
+//!
+//! ```
+//! use wacost::pricing::RateBook;
+//! use wacost::simulate::{Generator, Scenario, price_stream};
+//! use wacost::classify::ClassifyConfig;
+//! use wacost::replay::NoLines;
+//! use rust_decimal_macros::dec;
+//!
+//! let scenario = Scenario::parse(r#"
+//!     counts = "fixed"
+//!     [period]
+//!     start = 2026-02-01
+//!     [audience.BR]
+//!     contacts = 100
+//!     [templates.marketing.launch]
+//!     sends_per_month = 1
+//! "#, "example").unwrap();
+//! let book = RateBook::embedded().unwrap();
+//! let generator = Generator::new(&scenario, 7).unwrap();
+//! let priced = price_stream(&book, ClassifyConfig::default(), generator.events(), &mut NoLines)
+//!     .unwrap();
+//! // 100 delivered marketing templates to Brazil at USD 0.0625.
+//! assert_eq!(priced.ledger.total(), dec!(6.2500));
+//! ```
+
+pub mod generator;
+pub mod montecarlo;
+pub mod scenario;
+
+use std::io::Write;
+use std::sync::mpsc;
+
+pub use generator::{Events, Generator};
+pub use montecarlo::{
+    MonteCarlo, MonteCarloOptions, RunTotals, Spread, StrategyRuns, VariantRuns, monte_carlo,
+};
+pub use scenario::{Scenario, ScenarioError};
+
+use crate::charge::Charge;
+use crate::classify::{Classifier, ClassifyConfig};
+use crate::event::{Direction, Event, MessageKind};
+use crate::ledger::Ledger;
+use crate::pricing::RateBook;
+use crate::replay::{LineSink, Priced, ReplayError};
+use crate::settle::Settlement;
+
+/// Why a simulation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// The scenario (or a strategy) is not usable.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Pricing failed (e.g. a period before 2023-06-01, or no card for the currency).
+    #[error(transparent)]
+    Price(#[from] ReplayError),
+    /// Writing output failed.
+    #[error("{0}")]
+    Io(String),
+    /// A bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Prices a stream of events in time order, as [`crate::replay::price_events`] does
+/// (classify, settle, total, every line to `sink`), taking the events by value so that a
+/// generated stream never has to be held in memory at once.
+pub fn price_stream(
+    book: &RateBook,
+    config: ClassifyConfig,
+    events: impl IntoIterator<Item = Event>,
+    sink: &mut dyn LineSink,
+) -> Result<Priced, ReplayError> {
+    let mut classifier = Classifier::new(book, config);
+    let mut settlement = Settlement::new(book, config.currency, config.timezone);
+    let mut ledger = Ledger::new(config.currency);
+    let mut io_error: Option<std::io::Error> = None;
+    let mut take = |c: &Charge| {
+        settlement.observe(c);
+        ledger.add(c);
+        if io_error.is_none()
+            && let Err(e) = sink.line(c)
+        {
+            io_error = Some(e);
+        }
+    };
+    for ev in events {
+        classifier.push(&ev, &mut take)?;
+    }
+    classifier.finish(&mut take)?;
+    let (adjustments, notes) = settlement.finish();
+    for a in &adjustments {
+        ledger.add(a);
+        if io_error.is_none()
+            && let Err(e) = sink.line(a)
+        {
+            io_error = Some(e);
+        }
+    }
+    if let Some(e) = io_error {
+        return Err(ReplayError::Io(format!("writing lines: {e}")));
+    }
+    Ok(Priced {
+        ledger,
+        stats: classifier.stats(),
+        settlement: notes,
+        contacts: classifier.contacts(),
+        usage: classifier.usage().clone(),
+    })
+}
+
+/// Generates one run (`seed`) and prices it. With `threads` ≥ 2 the months are generated
+/// on that many threads and the events are made on another thread while the calling thread
+/// prices them; the result does not depend on `threads`.
+pub fn price_run(
+    generator: &Generator,
+    seed: u64,
+    book: &RateBook,
+    config: ClassifyConfig,
+    sink: &mut dyn LineSink,
+    threads: usize,
+) -> Result<Priced, ReplayError> {
+    if threads <= 1 {
+        return price_stream(book, config, generator.events_seeded(seed).threads(1), sink);
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(8);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<Event>>();
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for ev in generator.events_seeded(seed).threads(threads) {
+                batch.push(ev);
+                if batch.len() == BATCH {
+                    let next = back_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                    if tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        let batches = Batches {
+            rx,
+            back: back_tx,
+            current: Vec::new(),
+            pos: 0,
+        };
+        price_stream(book, config, batches, sink)
+    })
+}
+
+const BATCH: usize = 4096;
+
+/// Events arriving in batches from the generating thread; emptied batches go back to it.
+struct Batches {
+    rx: mpsc::Receiver<Vec<Event>>,
+    back: mpsc::Sender<Vec<Event>>,
+    current: Vec<Event>,
+    pos: usize,
+}
+
+impl Iterator for Batches {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(ev) = self.current.get(self.pos) {
+                self.pos += 1;
+                return Some(*ev);
+            }
+            let next = self.rx.recv().ok()?;
+            let mut done = std::mem::replace(&mut self.current, next);
+            self.pos = 0;
+            done.clear();
+            let _ = self.back.send(done);
+        }
+    }
+}
+
+/// The header of the canonical CSV that [`write_log`] writes.
+pub const LOG_HEADER: &str =
+    "timestamp,business,contact,direction,message_type,category,status,message_id,entry_point";
+
+/// Writes events as a canonical CSV log (RFC 3339 UTC times, contacts in E.164), which
+/// `wacost replay` prices to the same total. Returns the number of rows.
+pub fn write_log(
+    out: &mut dyn Write,
+    events: impl IntoIterator<Item = Event>,
+) -> std::io::Result<u64> {
+    use std::collections::HashMap;
+    writeln!(out, "{LOG_HEADER}")?;
+    let mut names: HashMap<crate::event::BusinessId, String> = HashMap::new();
+    let mut rows = 0u64;
+    let mut day = i64::MIN;
+    let mut date = String::new();
+    for ev in events {
+        let d = ev.time.div_euclid(86_400);
+        if d != day {
+            day = d;
+            date = chrono::DateTime::from_timestamp(d * 86_400, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d")
+                .to_string();
+        }
+        let s = ev.time.rem_euclid(86_400);
+        let business = names
+            .entry(ev.business)
+            .or_insert_with(|| csv_field(&ev.business.name()));
+        let (message_type, category) = match (ev.direction, ev.kind) {
+            (Direction::Inbound, _) => ("", ""),
+            (Direction::Outbound, MessageKind::FreeForm) => ("free_form", ""),
+            (Direction::Outbound, MessageKind::Template(c)) => ("template", c.as_str()),
+        };
+        writeln!(
+            out,
+            "{date}T{:02}:{:02}:{:02}Z,{business},{},{},{message_type},{category},{},{},{}",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60,
+            ev.contact,
+            ev.direction.as_str(),
+            if ev.direction == Direction::Inbound {
+                ""
+            } else {
+                ev.status.as_str()
+            },
+            ev.message_id.as_ref().map(|m| m.as_str()).unwrap_or(""),
+            ev.entry_point.map(|e| e.as_str()).unwrap_or(""),
+        )?;
+        rows += 1;
+    }
+    out.flush()?;
+    Ok(rows)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
