@@ -104,7 +104,7 @@ impl InputArgs {
                 let contact = match &self.chat_contact {
                     Some(c) => ContactNumber::parse(c)
                         .map_err(|e| Failure::usage(format!("--chat-contact: {e}")))?,
-                    // Authors that are numbers are used as they are; a placeholder contact
+                    // Authors that are numbers are used as they are; a stand-in contact
                     // (the +1 555 test range) stands for a user known only by name.
                     None => ContactNumber::parse("+15550000000").map_err(Failure::input)?,
                 };
