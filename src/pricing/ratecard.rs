@@ -196,8 +196,8 @@ impl RateCard {
         }
         let effective = effective
             .ok_or_else(|| origin.error(1, "missing `# effective: YYYY-MM-DD` header line"))?;
-        let currency =
-            currency.ok_or_else(|| origin.error(1, "missing `# currency: USD` (ISO code) header line"))?;
+        let currency = currency
+            .ok_or_else(|| origin.error(1, "missing `# currency: USD` (ISO code) header line"))?;
         if header.is_none() {
             return Err(origin.error(1, "no `market,category,rate,…` header row"));
         }
