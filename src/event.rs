@@ -21,7 +21,7 @@ pub enum Direction {
 impl Direction {
     /// Parses `inbound`/`outbound` (and `in`/`out`, any case).
     pub fn parse(s: &[u8]) -> Option<Direction> {
-        let t = trim(s);
+        let t = s.trim_ascii();
         if t.eq_ignore_ascii_case(b"inbound") || t.eq_ignore_ascii_case(b"in") {
             Some(Direction::Inbound)
         } else if t.eq_ignore_ascii_case(b"outbound") || t.eq_ignore_ascii_case(b"out") {
@@ -58,7 +58,7 @@ impl Status {
     /// Parses `sent`, `delivered`, `read`, `failed` (also Twilio's `undelivered`, `queued`,
     /// `accepted`, `sending`, `received`), any case.
     pub fn parse(s: &[u8]) -> Option<Status> {
-        let t = trim(s);
+        let t = s.trim_ascii();
         let eq = |w: &[u8]| t.eq_ignore_ascii_case(w);
         if eq(b"delivered") || eq(b"received") {
             Some(Status::Delivered)
@@ -122,7 +122,7 @@ pub enum EntryPoint {
 impl EntryPoint {
     /// Parses `ctwa_ad`/`page_cta` (and a few spellings), any case; empty is none.
     pub fn parse(s: &[u8]) -> Result<Option<EntryPoint>, ()> {
-        let t = trim(s);
+        let t = s.trim_ascii();
         let eq = |w: &[u8]| t.eq_ignore_ascii_case(w);
         if t.is_empty() || eq(b"none") {
             Ok(None)
@@ -174,7 +174,7 @@ impl MessageId {
 
     /// An id from its text; `None` when empty.
     pub fn new(raw: &[u8]) -> Option<MessageId> {
-        let raw = trim(raw);
+        let raw = raw.trim_ascii();
         if raw.is_empty() {
             return None;
         }
@@ -319,18 +319,6 @@ impl Event {
         static W: OnceLock<BusinessId> = OnceLock::new();
         *W.get_or_init(|| BusinessId::intern("(default WABA)"))
     }
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
 }
 
 #[cfg(test)]

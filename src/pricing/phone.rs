@@ -173,9 +173,9 @@ impl RawError {
 }
 
 fn parse_digits(bytes: &[u8]) -> Result<ContactNumber, RawError> {
-    let mut b = trim_ascii(bytes);
+    let mut b = bytes.trim_ascii();
     if b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"whatsapp:") {
-        b = trim_ascii(&b[9..]);
+        b = b[9..].trim_ascii();
     }
     let mut digits: u64 = 0;
     let mut count = 0usize;
@@ -272,18 +272,6 @@ fn fold_mobile_token(digits: u64, count: usize) -> u64 {
         }
     }
     digits
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &b[start..end]
 }
 
 /// An ISO 3166-1 alpha-2 country code such as `BR`.

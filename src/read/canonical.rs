@@ -230,7 +230,7 @@ impl RowParser {
                 message_kind(opt(c.message_type), opt(c.category)).map_err(err)?
             }
         };
-        let status = match (direction, trim(opt(c.status))) {
+        let status = match (direction, opt(c.status).trim_ascii()) {
             (Direction::Inbound, _) | (_, b"") => Status::Delivered,
             (_, s) => Status::parse(s).ok_or_else(|| {
                 err(format!(
@@ -253,7 +253,7 @@ impl RowParser {
             return Err(err("message_id is not valid UTF-8".into()));
         }
         let business = self.business(field(c.business), line)?;
-        let waba = match c.waba.map(|i| trim(rec.get(i).unwrap_or(b""))) {
+        let waba = match c.waba.map(|i| rec.get(i).unwrap_or(b"").trim_ascii()) {
             Some(w) if !w.is_empty() => self.business(w, line)?,
             _ => Event::default_waba(),
         };
@@ -273,9 +273,9 @@ impl RowParser {
 }
 
 fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, String> {
-    let t = trim(message_type);
+    let t = message_type.trim_ascii();
     if t.eq_ignore_ascii_case(b"template") {
-        let cat = std::str::from_utf8(trim(category))
+        let cat = std::str::from_utf8(category.trim_ascii())
             .ok()
             .and_then(Category::parse)
             .filter(|c| *c != Category::Service);
@@ -284,7 +284,7 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Str
                 Ok(MessageKind::Template(Category::Authentication))
             }
             Some(c) => Ok(MessageKind::Template(c)),
-            None if trim(category).is_empty() => {
+            None if category.trim_ascii().is_empty() => {
                 Err("template without a category: give marketing, utility or authentication".into())
             }
             None => Err(format!(
@@ -313,18 +313,6 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
-}
-
 impl<R: Read> Iterator for CanonicalReader<R> {
     type Item = Result<Event, ReadError>;
 
@@ -346,7 +334,7 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                     return None;
                 }
                 Ok(true) => {
-                    if self.record.len() == 1 && trim(&self.record[0]).is_empty() {
+                    if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
                         continue;
                     }
                     let line = self.record.position().map_or(0, |p| p.line());

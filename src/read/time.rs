@@ -16,7 +16,7 @@ use chrono::DateTime;
 /// assert_eq!(parse_timestamp(b"yesterday"), None);
 /// ```
 pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
-    let b = trim(raw);
+    let b = raw.trim_ascii();
     if b.is_empty() {
         return None;
     }
@@ -121,18 +121,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
 }
 
 #[cfg(test)]
