@@ -112,10 +112,10 @@ impl Ledger {
         t.quantity += c.quantity;
         t.amount += c.amount;
         if c.kind == LineKind::Message {
-            if c.provenance == Some(Provenance::Estimated) && c.amount > Decimal::ZERO {
+            if c.provenance == Some(Provenance::Estimated) && is_positive(c.amount) {
                 t.estimated += 1;
             }
-            if c.amount > Decimal::ZERO {
+            if is_positive(c.amount) {
                 t.billed += 1;
             }
         }
@@ -442,4 +442,9 @@ mod tests {
             DataFrame::new_infer_height(vec![Column::new("date".into(), [1i32])]).expect("frame");
         assert!(Ledger::from_dataframe(&df, &mut MarketNames::new()).is_err());
     }
+}
+
+/// `amount > 0`, without a full decimal comparison (this runs for every line).
+fn is_positive(amount: Decimal) -> bool {
+    amount.is_sign_positive() && !amount.is_zero()
 }

@@ -528,7 +528,8 @@ fn stream(
         for mut batch in rx {
             // Rows keep their order: errors are reported before the events that follow them
             // only within a batch, and a batch with an error holds the events read before it.
-            for ev in &batch.events {
+            for (i, ev) in batch.events.iter().enumerate() {
+                run.classifier.prefetch(&batch.events, i);
                 *events += 1;
                 run.push(ev)?;
             }

@@ -28,6 +28,10 @@ use crate::pricing::rules::{Offer, Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
 use crate::usage::{Usage, status_index};
 
+mod contacts;
+
+use contacts::{ContactIndex, MAX_CONTACTS, huge_pages, prefetch};
+
 /// Settings of a classification run.
 #[derive(Clone, Copy, Debug)]
 pub struct ClassifyConfig {
@@ -86,20 +90,22 @@ fn slot(category: Category) -> usize {
     }
 }
 
+/// What is remembered of one (business number, contact) pair. Kept small (88 bytes): a log
+/// of a million contacts keeps a million of these. Conversations (CBP only) and held messages
+/// are boxed, so contacts that have none pay 8 bytes for each.
 struct ContactState {
     last_inbound: i64,
     ad_inbound: i64,
     fep_until: i64,
-    conv_until: [i64; SLOTS + 1],
-    conv_id: [u64; SLOTS + 1],
-    country: Country,
-    market: MarketId,
-    epoch: u32,
     last_fingerprint: u64,
+    recent: Vec<Seen>,
+    held: Option<Box<Vec<Event>>>,
+    conversations: Option<Box<Conversations>>,
     active_month: u32,
     service_day: i32,
-    recent: Vec<(u64, i64)>,
-    held: Vec<Event>,
+    epoch: u32,
+    country: Country,
+    market: MarketId,
 }
 
 impl ContactState {
@@ -108,18 +114,60 @@ impl ContactState {
             last_inbound: NONE,
             ad_inbound: NONE,
             fep_until: NONE,
-            conv_until: [NONE; SLOTS + 1],
-            conv_id: [0; SLOTS + 1],
-            country,
-            market: MarketId(0),
-            epoch: u32::MAX,
             last_fingerprint: 0,
+            recent: Vec::new(),
+            held: None,
+            conversations: None,
             active_month: 0,
             service_day: i32::MIN,
-            recent: Vec::new(),
-            held: Vec::new(),
+            epoch: u32::MAX,
+            country,
+            market: MarketId(0),
         }
     }
+
+    fn holding(&self) -> bool {
+        self.held.as_ref().is_some_and(|h| !h.is_empty())
+    }
+
+    /// Whether a conversation of this slot is open at `t` (CBP).
+    fn open(&self, slot: usize, t: i64) -> bool {
+        self.conversations
+            .as_ref()
+            .is_some_and(|c| c.until[slot] > t)
+    }
+}
+
+/// The open CBP conversation of each category: until when, and its id.
+struct Conversations {
+    until: [i64; SLOTS + 1],
+    id: [u64; SLOTS + 1],
+}
+
+/// A message id seen recently: its 64-bit hash and the minute it was seen (12 bytes, so a
+/// contact's week of ids stays small).
+#[derive(Clone, Copy)]
+struct Seen {
+    hash: [u32; 2],
+    minute: u32,
+}
+
+impl Seen {
+    fn new(hash: u64, time: i64) -> Seen {
+        Seen {
+            hash: [(hash >> 32) as u32, hash as u32],
+            minute: minute(time),
+        }
+    }
+
+    fn is(&self, hash: u64) -> bool {
+        self.hash == [(hash >> 32) as u32, hash as u32]
+    }
+}
+
+/// Minutes since 1970 (clamped to what a `u32` holds: until the year 10136).
+fn minute(time: i64) -> u32 {
+    time.div_euclid(60).clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// The local day an instant falls in, and what is in force on it.
@@ -136,7 +184,10 @@ struct Day {
 /// The classifier: feed it events in time order with [`Classifier::push`], then call
 /// [`Classifier::finish`].
 pub struct Classifier<'a> {
-    states: FxHashMap<(BusinessId, ContactNumber), ContactState>,
+    /// Where each contact's state is in `states`: a small table entry (16 bytes) and a dense
+    /// vector, rather than the states inside a map, whose spare capacity would double them.
+    index: ContactIndex,
+    states: Vec<ContactState>,
     engine: Engine<'a>,
 }
 
@@ -194,7 +245,8 @@ impl<'a> Classifier<'a> {
             },
         };
         Classifier {
-            states: FxHashMap::default(),
+            index: ContactIndex::new(),
+            states: Vec::new(),
             engine,
         }
     }
@@ -216,27 +268,69 @@ impl<'a> Classifier<'a> {
 
     /// Takes one event; every charge it settles is passed to `out`.
     pub fn push(&mut self, ev: &Event, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
-        let engine = &mut self.engine;
-        let state = self
-            .states
-            .entry((ev.business, ev.contact))
-            .or_insert_with(|| ContactState::new(engine.country(ev.contact)));
-        engine.push_to(state, ev, out)
+        let Some((at, new)) = self.index.get_or_insert(ev.business, ev.contact) else {
+            return Err(ClassifyError {
+                time: DateTime::from_timestamp(ev.time, 0)
+                    .unwrap_or_default()
+                    .to_rfc3339(),
+                source: PricingError::TooManyContacts {
+                    limit: MAX_CONTACTS,
+                },
+            });
+        };
+        if new {
+            let country = self.engine.country(ev.contact);
+            if self.states.len() == self.states.capacity() {
+                self.states.reserve(self.states.len().max(1024));
+                let bytes = self.states.capacity() * size_of::<ContactState>();
+                huge_pages(self.states.as_ptr().cast(), bytes);
+            }
+            self.states.push(ContactState::new(country));
+        }
+        self.engine.push_to(&mut self.states[at], ev, out)
     }
 
-    /// Prices every held message (end of input).
+    /// Hints that `events[i]` is next and the ones after it soon: starts fetching, from
+    /// memory, what they will need (their table slot 16 events ahead, their state 8 ahead,
+    /// their recent message ids 3 ahead), so that the waits overlap. Changes nothing; a
+    /// caller that never calls it gets the same results, slower.
+    pub fn prefetch(&self, events: &[Event], i: usize) {
+        if let Some(e) = events.get(i + 16) {
+            prefetch(self.index.slot_address(e.business, e.contact));
+        }
+        if let Some(e) = events.get(i + 8)
+            && let Some(at) = self.index.get(e.business, e.contact)
+        {
+            let p: *const ContactState = &self.states[at];
+            prefetch(p.cast());
+            prefetch(p.cast::<u8>().wrapping_add(64));
+        }
+        if let Some(e) = events.get(i + 3)
+            && let Some(at) = self.index.get(e.business, e.contact)
+            && let Some(seen) = self.states[at].recent.first()
+        {
+            prefetch((seen as *const Seen).cast());
+        }
+    }
+
+    /// Prices every held message (end of input), contacts in the order of their first held
+    /// message, then of their key (so that the order the log interleaved contacts in does
+    /// not matter).
     pub fn finish(&mut self, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
-        let mut keys: Vec<_> = self
+        let mut order: Vec<(i64, BusinessId, ContactNumber, usize)> = self
             .states
             .iter()
-            .filter(|(_, s)| !s.held.is_empty())
-            .map(|(k, s)| (s.held[0].time, *k))
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let first = s.held.as_ref()?.first()?;
+                Some((first.time, first.business, first.contact, i))
+            })
             .collect();
-        keys.sort();
-        for (_, key) in keys {
-            if let Some(state) = self.states.get_mut(&key) {
-                let held = std::mem::take(&mut state.held);
-                for ev in &held {
+        order.sort();
+        for (_, _, _, i) in order {
+            let state = &mut self.states[i];
+            if let Some(held) = state.held.take() {
+                for ev in held.iter() {
                     self.engine.classify(state, ev, out)?;
                 }
             }
@@ -254,8 +348,11 @@ impl Engine<'_> {
     ) -> Result<(), ClassifyError> {
         match ev.message_id {
             Some(id) => {
-                let h = id.hash64();
-                if let Some(held) = state.held.iter_mut().find(|e| e.message_id == Some(id)) {
+                if let Some(held) = state
+                    .held
+                    .as_mut()
+                    .and_then(|h| h.iter_mut().find(|e| e.message_id == Some(id)))
+                {
                     held.status = held.status.merge(ev.status);
                     if held.verdict.is_none() {
                         held.verdict = ev.verdict;
@@ -263,13 +360,18 @@ impl Engine<'_> {
                     self.stats.duplicates += 1;
                     return self.release(state, ev.time, out);
                 }
-                if state.recent.iter().any(|(x, _)| *x == h) {
+                let h = id.hash64();
+                if state.recent.iter().any(|s| s.is(h)) {
                     self.stats.duplicates += 1;
                     return Ok(());
                 }
-                let horizon = ev.time.saturating_sub(self.config.dedup_horizon);
-                state.recent.retain(|(_, t)| *t >= horizon);
-                state.recent.push((h, ev.time));
+                // Ids arrive in time order, so the oldest is first: forget the ids older than
+                // the horizon only when there are some.
+                let horizon = minute(ev.time.saturating_sub(self.config.dedup_horizon));
+                if state.recent.first().is_some_and(|s| s.minute < horizon) {
+                    state.recent.retain(|s| s.minute >= horizon);
+                }
+                state.recent.push(Seen::new(h, ev.time));
             }
             None => {
                 let fp = fingerprint(ev);
@@ -282,8 +384,8 @@ impl Engine<'_> {
         }
         let hold =
             ev.direction == Direction::Outbound && !ev.status.is_final() && ev.message_id.is_some();
-        if hold || !state.held.is_empty() {
-            state.held.push(*ev);
+        if hold || state.holding() {
+            state.held.get_or_insert_default().push(*ev);
             return self.release(state, ev.time, out);
         }
         self.classify(state, ev, out)
@@ -295,17 +397,30 @@ impl Engine<'_> {
         now: i64,
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
-        while let Some(front) = state.held.first().copied() {
-            let ready = front.direction == Direction::Inbound
+        let Some(mut held) = state.held.take() else {
+            return Ok(());
+        };
+        let mut ready = 0;
+        let mut result = Ok(());
+        for front in held.iter() {
+            let due = front.direction == Direction::Inbound
                 || front.status.is_final()
                 || now.saturating_sub(front.time) >= self.config.status_horizon;
-            if !ready {
+            if !due {
                 break;
             }
-            state.held.remove(0);
-            self.classify(state, &front, out)?;
+            ready += 1;
+            result = self.classify(state, front, out);
+            if result.is_err() {
+                break;
+            }
         }
-        Ok(())
+        held.drain(..ready);
+        // A contact with nothing held gives its buffer back: memory follows what is pending.
+        if !held.is_empty() {
+            state.held = Some(held);
+        }
+        result
     }
 
     fn day_of(&mut self, t: i64) -> Result<Day, ClassifyError> {
@@ -411,8 +526,8 @@ impl Engine<'_> {
         }
         let own = slot(offer.category());
         let cbp = regime.model == PricingModel::Cbp;
-        let open_same = cbp && state.conv_until[own] > t;
-        let open_any = cbp && state.conv_until.iter().any(|u| *u > t);
+        let open_same = cbp && state.open(own, t);
+        let open_any = cbp && (0..=SLOTS).any(|s| state.open(s, t));
         let decision = decide(
             regime,
             offer,
@@ -427,19 +542,23 @@ impl Engine<'_> {
         let mut conversation = None;
         if let Some(c) = decision.opens_conversation {
             let s = slot(c);
-            state.conv_until[s] = t + self.windows.conversation;
-            state.conv_id[s] = self.next_conversation;
+            let open = state.conversations.get_or_insert_with(|| {
+                Box::new(Conversations {
+                    until: [NONE; SLOTS + 1],
+                    id: [0; SLOTS + 1],
+                })
+            });
+            open.until[s] = t + self.windows.conversation;
+            open.id[s] = self.next_conversation;
             self.next_conversation += 1;
-            conversation = Some(state.conv_id[s]);
+            conversation = Some(open.id[s]);
         } else if decision.pricing_type == PricingType::InConversation {
             let s = if open_same {
                 own
             } else {
-                (0..=SLOTS)
-                    .find(|s| state.conv_until[*s] > t)
-                    .unwrap_or(own)
+                (0..=SLOTS).find(|s| state.open(*s, t)).unwrap_or(own)
             };
-            conversation = Some(state.conv_id[s]);
+            conversation = state.conversations.as_ref().map(|c| c.id[s]);
         }
         let mut flags = Flags {
             rejected_free_form: decision.rejected,

@@ -10,6 +10,7 @@ use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay_with_progr
 use wacost::report::bundle::{self, Collect, Report};
 use wacost::report::lines::LineFiles;
 use wacost::report::summary;
+use wacost::report::xlsx::KeepLines;
 
 use super::input::InputArgs;
 use super::progress::Progress;
@@ -94,13 +95,14 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         Some(f) => f,
         None => &mut none,
     };
-    // With --report, also keep what the report shows beyond the ledger.
-    let keep = if args.report.is_some() {
-        bundle::KEPT_LINES
+    // With --report, also keep what the report shows beyond the ledger (the first lines and
+    // every contact's totals); without it, lines go straight to the files.
+    let mut collect = None;
+    let target: &mut dyn LineSink = if args.report.is_some() {
+        collect.insert(Collect::new(sink, bundle::KEPT_LINES))
     } else {
-        0
+        sink
     };
-    let mut collect = Collect::new(sink, keep);
     let formats = args.input.format_options(global)?;
     let progress = Progress::for_sources(&sources);
     let outcome = replay_with_progress(
@@ -108,7 +110,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         &sources,
         options,
         &formats,
-        &mut collect,
+        target,
         rejects.as_mut().map(|w| w as &mut dyn Write),
         &progress
             .as_ref()
@@ -119,8 +121,13 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         p.finish();
     }
     let outcome = outcome.map_err(Failure::input)?;
-    let kept = std::mem::replace(&mut collect.kept, wacost::report::xlsx::KeepLines::new(0));
-    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, args.show_contacts);
+    let (kept, contacts) = match collect.as_mut() {
+        Some(c) => (
+            std::mem::replace(&mut c.kept, KeepLines::new(0)),
+            c.top_contacts(bundle::TOP_CONTACTS, args.show_contacts),
+        ),
+        None => (KeepLines::new(0), Vec::new()),
+    };
     drop(collect);
     if let Some(mut w) = rejects {
         w.flush()?;

@@ -102,6 +102,12 @@ pub enum PricingError {
         /// First regime date.
         first: NaiveDate,
     },
+    /// One run holds the state of at most this many (business number, contact) pairs.
+    #[error("more than {limit} contacts in one run: split the log by business number")]
+    TooManyContacts {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// What a business is, where that changes prices: authentication-international applies only

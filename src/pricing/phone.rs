@@ -67,19 +67,18 @@ impl ContactNumber {
         Ok(n)
     }
 
+    /// A number from digits that were a valid number before (kept in a table).
+    pub(crate) fn from_raw(digits: u64) -> ContactNumber {
+        ContactNumber(digits)
+    }
+
     /// The E.164 digits.
     pub fn digits(self) -> u64 {
         self.0
     }
 
     fn digit_count(self) -> usize {
-        let mut n = self.0;
-        let mut count = 1;
-        while n >= 10 {
-            n /= 10;
-            count += 1;
-        }
-        count
+        self.0.checked_ilog10().map_or(1, |l| l as usize + 1)
     }
 
     /// The leading `k` digits as a number (all digits when `k` is larger).
@@ -92,10 +91,14 @@ impl ContactNumber {
     }
 
     fn calling_code_checked(self) -> Option<u16> {
-        (1..=3).find_map(|k| {
-            let code = self.leading(k) as usize;
-            calling_codes_valid(code).then_some(code as u16)
-        })
+        // E.164 calling codes are prefix-free: at most one of the first 1, 2 or 3 digits is
+        // one.
+        let first3 = self.leading(3);
+        let table = code_table();
+        [first3 / 100, first3 / 10, first3]
+            .into_iter()
+            .find(|code| table.get(*code as usize).is_some_and(|c| c.valid))
+            .map(|code| code as u16)
     }
 
     /// The country calling code (1 to 3 digits).
@@ -358,10 +361,6 @@ fn code_table() -> &'static [CodeInfo; 1000] {
         }
         t
     })
-}
-
-fn calling_codes_valid(code: usize) -> bool {
-    code_table().get(code).is_some_and(|c| c.valid)
 }
 
 /// Whether several countries share a calling code (+1, +7, +44…), so that the number itself
