@@ -21,6 +21,11 @@ pub enum Direction {
 impl Direction {
     /// Parses `inbound`/`outbound` (and `in`/`out`, any case).
     pub fn parse(s: &[u8]) -> Option<Direction> {
+        match s {
+            b"inbound" => return Some(Direction::Inbound),
+            b"outbound" => return Some(Direction::Outbound),
+            _ => {}
+        }
         let t = s.trim_ascii();
         if t.eq_ignore_ascii_case(b"inbound") || t.eq_ignore_ascii_case(b"in") {
             Some(Direction::Inbound)
@@ -58,6 +63,13 @@ impl Status {
     /// Parses `sent`, `delivered`, `read`, `failed` (also Twilio's `undelivered`, `queued`,
     /// `accepted`, `sending`, `received`), any case.
     pub fn parse(s: &[u8]) -> Option<Status> {
+        match s {
+            b"delivered" => return Some(Status::Delivered),
+            b"read" => return Some(Status::Read),
+            b"sent" => return Some(Status::Sent),
+            b"failed" => return Some(Status::Failed),
+            _ => {}
+        }
         let t = s.trim_ascii();
         let eq = |w: &[u8]| t.eq_ignore_ascii_case(w);
         if eq(b"delivered") || eq(b"received") {

@@ -196,7 +196,7 @@ impl Run<'_, '_> {
         })?;
         let stats = self.classifier.stats();
         let contacts = self.classifier.contacts();
-        let usage = self.classifier.usage().clone();
+        let usage = self.classifier.usage();
         let (adjustments, notes) = self.settlement.finish();
         for a in &adjustments {
             self.ledger.add(a);

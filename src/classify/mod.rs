@@ -26,7 +26,7 @@ use crate::pricing::phone::{ContactNumber, Country};
 use crate::pricing::regime::Regime;
 use crate::pricing::rules::{Offer, Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
-use crate::usage::{Usage, status_index};
+use crate::usage::{MonthUsage, Usage, status_index};
 
 mod contacts;
 
@@ -176,6 +176,9 @@ struct Day {
     start: i64,
     end: i64,
     date: NaiveDate,
+    /// `date` as (year, month), and as days since the common era.
+    month: (i32, u32),
+    day_number: i32,
     epoch: u32,
     card: usize,
     regime: usize,
@@ -200,7 +203,11 @@ struct Engine<'a> {
     day: Option<Day>,
     next_conversation: u64,
     stats: ClassifyStats,
-    usage: Usage,
+    /// Usage by month, in the order months were first seen (a log spans few), with the
+    /// month the last event counted in, and the last business number counted there.
+    months: Vec<((i32, u32), MonthUsage)>,
+    current_month: usize,
+    counted_business: Option<(usize, BusinessId)>,
     windows: Windows,
     countries: FxHashMap<u64, Country>,
 }
@@ -235,7 +242,9 @@ impl<'a> Classifier<'a> {
             day: None,
             next_conversation: 1,
             stats: ClassifyStats::default(),
-            usage: Usage::new(),
+            months: Vec::new(),
+            current_month: 0,
+            counted_business: None,
             countries: FxHashMap::default(),
             windows: Windows {
                 csw: i64::from(w.customer_service_hours) * 3600,
@@ -257,8 +266,8 @@ impl<'a> Classifier<'a> {
     }
 
     /// Message counts by month, for providers' fees.
-    pub fn usage(&self) -> &Usage {
-        &self.engine.usage
+    pub fn usage(&self) -> Usage {
+        self.engine.months.iter().cloned().collect()
     }
 
     /// How many contacts have state.
@@ -469,6 +478,8 @@ impl Engine<'_> {
             start: start.min(t),
             end,
             date,
+            month: (date.year(), date.month()),
+            day_number: date.num_days_from_ce(),
             epoch,
             card,
             regime,
@@ -657,16 +668,38 @@ impl Engine<'_> {
             .or_insert_with(|| book.markets.country_of(n))
     }
 
+    /// The usage counts of a month, found from the last one used (events come in time
+    /// order, so nearly always the same).
+    fn month_usage(&mut self, month: (i32, u32)) -> usize {
+        if self
+            .months
+            .get(self.current_month)
+            .is_some_and(|m| m.0 == month)
+        {
+            return self.current_month;
+        }
+        self.current_month = match self.months.iter().position(|m| m.0 == month) {
+            Some(i) => i,
+            None => {
+                self.months.push((month, MonthUsage::default()));
+                self.months.len() - 1
+            }
+        };
+        self.current_month
+    }
+
     fn count_usage(&mut self, state: &mut ContactState, ev: &Event, day: Day) {
-        let (y, m) = (day.date.year(), day.date.month());
-        let u = self.usage.entry((y, m)).or_default();
-        let month_key = (y as u32) * 100 + m;
+        let i = self.month_usage(day.month);
+        let counted = self.counted_business == Some((i, ev.business));
+        let u = &mut self.months[i].1;
+        let month_key = (day.month.0 as u32) * 100 + day.month.1;
         if state.active_month != month_key {
             state.active_month = month_key;
             u.active_contacts += 1;
         }
-        if !u.businesses.contains(&ev.business) {
+        if !counted {
             u.businesses.insert(ev.business);
+            self.counted_business = Some((i, ev.business));
         }
         match ev.direction {
             Direction::Inbound => u.inbound += 1,
@@ -676,7 +709,7 @@ impl Engine<'_> {
                     MessageKind::Template(c) => u.templates[slot(c).min(2)] += 1,
                     MessageKind::FreeForm => {
                         u.free_form += 1;
-                        let d = day.date.num_days_from_ce();
+                        let d = day.day_number;
                         if state.service_day != d {
                             state.service_day = d;
                             u.service_days += 1;

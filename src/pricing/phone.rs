@@ -176,6 +176,14 @@ impl RawError {
 }
 
 fn parse_digits(bytes: &[u8]) -> Result<ContactNumber, RawError> {
+    match plain_e164(bytes) {
+        Some(n) => Ok(n),
+        None => parse_digits_general(bytes),
+    }
+}
+
+/// Every spelling `parse_digits` accepts: separators, `whatsapp:`, `00`, invisible marks.
+fn parse_digits_general(bytes: &[u8]) -> Result<ContactNumber, RawError> {
     let mut b = bytes.trim_ascii();
     if b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"whatsapp:") {
         b = b[9..].trim_ascii();
@@ -246,6 +254,27 @@ fn parse_digits(bytes: &[u8]) -> Result<ContactNumber, RawError> {
         return Err(RawError::NoCallingCode);
     }
     Ok(n)
+}
+
+/// The common spelling, `+` and 7 to 15 digits (or the digits alone), in one pass. Anything
+/// else (separators, prefixes, errors) is `None` and takes the general path, which gives the
+/// same number or says what is wrong.
+fn plain_e164(bytes: &[u8]) -> Option<ContactNumber> {
+    let b = bytes.strip_prefix(b"+").unwrap_or(bytes);
+    if !(7..=15).contains(&b.len()) || b[0] == b'0' {
+        return None;
+    }
+    let mut digits = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        digits = digits * 10 + u64::from(d);
+    }
+    let n = ContactNumber(fold_mobile_token(digits, b.len()));
+    n.calling_code_checked()?;
+    Some(n)
 }
 
 fn utf8_first_char(b: &[u8]) -> Option<char> {
@@ -465,6 +494,21 @@ mod tests {
         assert_eq!(n("+5511987654321").masked(), "+55*********21");
         fn n(s: &str) -> ContactNumber {
             ContactNumber::parse(s).unwrap()
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_spelling_fast_path_agrees_with_the_general_parser(
+            digits in "[0-9]{5,17}",
+            plus in proptest::bool::ANY,
+        ) {
+            let text = if plus { format!("+{digits}") } else { digits };
+            if let Some(n) = plain_e164(text.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(n), parse_digits_general(text.as_bytes()).map_err(|_| ()));
+            } else if !text.trim_start_matches('+').starts_with('0') {
+                proptest::prop_assert!(parse_digits_general(text.as_bytes()).is_err());
+            }
         }
     }
 }

@@ -249,7 +249,10 @@ impl RowParser {
             Direction::Outbound => None,
         };
         let message_id = MessageId::new(opt(c.message_id));
-        if message_id.is_some() && std::str::from_utf8(opt(c.message_id)).is_err() {
+        if message_id.is_some()
+            && !opt(c.message_id).is_ascii()
+            && std::str::from_utf8(opt(c.message_id)).is_err()
+        {
             return Err(err("message_id is not valid UTF-8".into()));
         }
         let business = self.business(field(c.business), line)?;
@@ -273,6 +276,16 @@ impl RowParser {
 }
 
 fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, String> {
+    // The spellings of our own schema, matched exactly before any other is considered.
+    match (message_type, category) {
+        (b"template", b"marketing") => return Ok(MessageKind::Template(Category::Marketing)),
+        (b"template", b"utility") => return Ok(MessageKind::Template(Category::Utility)),
+        (b"template", b"authentication") => {
+            return Ok(MessageKind::Template(Category::Authentication));
+        }
+        (b"free_form", _) => return Ok(MessageKind::FreeForm),
+        _ => {}
+    }
     let t = message_type.trim_ascii();
     if t.eq_ignore_ascii_case(b"template") {
         let cat = std::str::from_utf8(category.trim_ascii())
@@ -325,10 +338,7 @@ impl<R: Read> Iterator for CanonicalReader<R> {
             if self.done {
                 return None;
             }
-            let mut rec = std::mem::take(&mut self.record);
-            let read = self.csv.read_byte_record(&mut rec);
-            self.record = rec;
-            match read {
+            match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => {
                     self.done = true;
                     return None;

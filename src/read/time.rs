@@ -20,6 +20,9 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
     if b.is_empty() {
         return None;
     }
+    if let Some(t) = plain_unix_seconds(b) {
+        return Some(t);
+    }
     if b[0].is_ascii_digit() && b.len() <= 20 && !b.contains(&b'-') && !b.contains(&b':') {
         return parse_unix(b);
     }
@@ -35,6 +38,22 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
         s
     };
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
+}
+
+/// Ten digits of Unix seconds (2001-09-09 to 2286-11-20), the form most exports and our
+/// own simulator write: one pass, no fraction, no milliseconds. Anything else is `None` and
+/// takes the general path.
+fn plain_unix_seconds(b: &[u8]) -> Option<i64> {
+    let digits: &[u8; 10] = b.try_into().ok()?;
+    let mut v = 0i64;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+    }
+    Some(v)
 }
 
 fn parse_unix(b: &[u8]) -> Option<i64> {
@@ -158,6 +177,13 @@ mod tests {
         fn fast_path_agrees_with_chrono(secs in 0i64..4_102_444_800) {
             let s = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
             prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn ten_digit_fast_path_agrees_with_the_general_one(secs in 1_000_000_000i64..9_999_999_999) {
+            let s = secs.to_string();
+            prop_assert_eq!(plain_unix_seconds(s.as_bytes()), Some(secs));
+            prop_assert_eq!(parse_unix(s.as_bytes()), Some(secs));
         }
 
         #[test]

@@ -110,7 +110,7 @@ pub fn price_stream(
         stats: classifier.stats(),
         settlement: notes,
         contacts: classifier.contacts(),
-        usage: classifier.usage().clone(),
+        usage: classifier.usage(),
     })
 }
 
