@@ -13,6 +13,7 @@
 //! - [`money`]: exact decimal amounts with a currency.
 //! - [`providers`]: what each BSP charges besides Meta, as data; bills and comparisons, put in
 //!   one currency with an [`fx`] table.
+//! - [`reconcile`]: our pricing of a log next to Meta's own verdicts and analytics.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -48,6 +49,7 @@ pub mod money;
 pub mod pricing;
 pub mod providers;
 pub mod read;
+pub mod reconcile;
 pub mod replay;
 pub mod report;
 pub mod settle;

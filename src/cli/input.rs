@@ -10,6 +10,7 @@ use wacost::pricing::phone::ContactNumber;
 use wacost::read::chat_export::ChatOptions;
 use wacost::read::detect::{FormatOptions, InputFormat};
 use wacost::read::twilio::TwilioOptions;
+use wacost::replay::Source;
 
 use super::{Failure, Global};
 
@@ -32,6 +33,20 @@ impl From<TemplateCategory> for Category {
             TemplateCategory::Authentication => Category::Authentication,
         }
     }
+}
+
+/// The sources behind `LOG` arguments: `-` is standard input, anything else a file or a
+/// folder of webhook archives.
+pub fn sources(logs: &[String]) -> Vec<Source> {
+    logs.iter()
+        .map(|l| {
+            if l == "-" {
+                Source::Stdin
+            } else {
+                Source::Path(PathBuf::from(l))
+            }
+        })
+        .collect()
 }
 
 /// How to read the logs.

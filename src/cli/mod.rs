@@ -6,6 +6,7 @@ mod input;
 mod progress;
 mod quote;
 mod rates;
+mod reconcile;
 mod replay;
 mod report;
 mod simulate;
@@ -40,6 +41,9 @@ enum Command {
     Quote(quote::QuoteArgs),
     /// Price a message log exactly, and say which rule priced every message.
     Replay(replay::ReplayArgs),
+    /// Compare our pricing of a log with Meta's own: the pricing verdict of every status
+    /// webhook, and (with --analytics) Meta's daily volumes and costs.
+    Reconcile(reconcile::ReconcileArgs),
     /// Compare what a log would cost with each provider (BSP), in one currency.
     Compare(compare::CompareArgs),
     /// Rebuild the full report (HTML page, charts, tables, workbook) from a `replay --out`
@@ -158,6 +162,7 @@ pub fn run() -> ExitCode {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
         Command::Replay(a) => replay::run(&cli.global, a),
+        Command::Reconcile(a) => reconcile::run(&cli.global, a),
         Command::Compare(a) => compare::run(&cli.global, a),
         Command::Report(a) => report::run(&cli.global, a),
         Command::Simulate(a) => simulate::run(&cli.global, a),

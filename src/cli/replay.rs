@@ -53,17 +53,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--rejects needs --skip-invalid"));
     }
     let book = global.rate_book()?;
-    let sources: Vec<Source> = args
-        .logs
-        .iter()
-        .map(|l| {
-            if l == "-" {
-                Source::Stdin
-            } else {
-                Source::Path(PathBuf::from(l))
-            }
-        })
-        .collect();
+    let sources: Vec<Source> = super::input::sources(&args.logs);
     let options = ReplayOptions {
         classify: ClassifyConfig {
             currency: global.currency,

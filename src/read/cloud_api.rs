@@ -57,7 +57,9 @@
 //! last 2 × 2²⁰ messages and 2¹⁶ held-back message ids at most.
 //!
 //! Meta's own verdict (`pricing.pricing_model`, `type`, `category`, `billable`) is kept in
-//! [`Event::verdict`] for statuses that carry a `pricing` object.
+//! [`Event::verdict`] for statuses that carry a `pricing` object. A category wacost does not
+//! price (`referral_conversion`, `user_initiated`, `business_initiated`) is left out of the
+//! verdict; `referral_conversion` without a `type` (CBP) gives the type `free_entry_point`.
 //!
 //! # Entry points
 //!
@@ -501,7 +503,15 @@ impl CloudApiReader {
         let time = timestamp(s)?;
         let verdict = s.get("pricing").filter(|p| p.is_object()).map(|p| Verdict {
             pricing_model: text(p, "pricing_model").and_then(|t| PricingModel::parse(&t)),
-            pricing_type: text(p, "type").and_then(|t| PricingType::parse(&t)),
+            // CBP webhooks carry no type; their category `referral_conversion` is Meta's
+            // free entry point conversation.
+            pricing_type: text(p, "type")
+                .and_then(|t| PricingType::parse(&t))
+                .or_else(|| {
+                    text(p, "category")
+                        .filter(|c| c.eq_ignore_ascii_case("referral_conversion"))
+                        .map(|_| PricingType::FreeEntryPoint)
+                }),
             category: text(p, "category").and_then(|t| Category::parse(&t)),
             billable: match p.get("billable") {
                 Some(Value::Bool(b)) => Some(*b),
@@ -972,17 +982,20 @@ mod tests {
     #[test]
     fn a_day_of_webhooks() {
         use MessageKind::{FreeForm, Template};
-        use PricingType::{FreeCustomerService as Fcs, Regular};
+        use PricingType::{FreeCustomerService as Fcs, FreeEntryPoint as Fep, Regular};
         let events = ok(&read(DAY));
-        let service = verdict(Fcs, Category::Service, false);
-        let utility = verdict(Fcs, Category::Utility, false);
+        // Ana came from an ad and was answered within 24 h: a free entry point window.
+        let service = verdict(Fep, Category::Service, false);
+        let utility = verdict(Fep, Category::Utility, false);
+        let e_service = verdict(Fcs, Category::Service, false);
         let marketing = verdict(Regular, Category::Marketing, true);
         let auth_intl = verdict(Regular, Category::AuthenticationInternational, true);
-        let (a, b, c, d) = (
+        let (a, b, c, d, e) = (
             "+5511987654321",
             "+447700900123",
             "+4915112345678",
             "+919812345678",
+            "+5521998765432",
         );
         let expected = vec![
             Event {
@@ -992,7 +1005,7 @@ mod tests {
                 status: Status::Delivered,
                 ..out("wamid.day.in.a1", Status::Delivered, 0, a, FreeForm, None)
             },
-            // A free service reply.
+            // A free reply (inside the free entry point window).
             out(
                 "wamid.day.out.a1",
                 Status::Sent,
@@ -1087,6 +1100,29 @@ mod tests {
                 Template(Category::Authentication),
                 auth_intl,
             ),
+            // A plain inbound and a free service reply, v24 shape.
+            Event {
+                time: 1_770_037_200,
+                direction: Direction::Inbound,
+                status: Status::Delivered,
+                ..out("wamid.day.in.e1", Status::Delivered, 0, e, FreeForm, None)
+            },
+            out(
+                "wamid.day.out.e1",
+                Status::Sent,
+                1_770_037_260,
+                e,
+                FreeForm,
+                e_service,
+            ),
+            out(
+                "wamid.day.out.e1",
+                Status::Delivered,
+                1_770_037_263,
+                e,
+                FreeForm,
+                e_service,
+            ),
         ];
         assert_eq!(events.len(), expected.len());
         for (i, (got, want)) in events.iter().zip(&expected).enumerate() {
@@ -1097,7 +1133,7 @@ mod tests {
     #[test]
     fn volume_tier_webhooks_are_facts_not_messages() {
         let mut r = CloudApiReader::from_bytes(DAY, "hooks.json");
-        assert_eq!(r.by_ref().count(), 12);
+        assert_eq!(r.by_ref().count(), 15);
         assert_eq!(
             r.tier_facts(),
             &[TierFact {
@@ -1183,6 +1219,12 @@ mod tests {
         assert_eq!(
             (v.pricing_model, v.pricing_type, v.category),
             (Some(PricingModel::Cbp), None, None)
+        );
+        // A CBP free entry point conversation: no category wacost prices, type derived.
+        let v = rows[2].as_ref().unwrap().verdict.unwrap();
+        assert_eq!(
+            (v.pricing_type, v.category, v.billable),
+            (Some(PricingType::FreeEntryPoint), None, Some(true))
         );
         assert_eq!(rows[3].as_ref().unwrap().verdict, None);
         let e = rows[6].as_ref().unwrap_err();

@@ -63,6 +63,10 @@ pub fn sniff(head: &[u8]) -> Option<InputFormat> {
     }
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
+    // iOS chat exports start with a bracketed date: `[03.02.26, 14:05:10] Author: text`.
+    if t.starts_with('[') && t[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(InputFormat::ChatExport);
+    }
     if t.starts_with('{') || t.starts_with('[') {
         if t.contains("whatsapp_business_account")
             || t.contains("\"statuses\"")
@@ -277,6 +281,11 @@ mod tests {
             sniff("\u{200e}[1.1.2019, 12.00.00] John: hi".as_bytes()),
             Some(InputFormat::ChatExport)
         );
+        assert_eq!(
+            sniff(b"[03.02.26, 14:05:10] Acme Store: Hallo"),
+            Some(InputFormat::ChatExport)
+        );
+        assert_eq!(sniff(b"[\n  {\"object\": 1}]"), Some(InputFormat::CloudApi));
         assert_eq!(
             sniff(b"06/03/2017, 00:45 - Sample User: hi"),
             Some(InputFormat::ChatExport)

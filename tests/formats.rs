@@ -1,0 +1,354 @@
+//! Every input format, replayed through the binary as a user runs it: fixtures with a
+//! hand-computed total (rates from data/ratecards/, USD, WABA time zone UTC), truncated files
+//! that name their line (or byte, for JSON), and arbitrary bytes that give an error, never a
+//! panic.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde_json::Value;
+use wacost::read::chat_export::ChatOptions;
+use wacost::read::detect::{AnyReader, FormatOptions, InputFormat};
+use wacost::read::twilio::TwilioOptions;
+
+fn wacost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wacost"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("wacost runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).trim().to_string()
+}
+
+/// `wacost replay ARGS --format json`: the summary.
+fn replay(args: &[&str]) -> Value {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let o = wacost(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn total(v: &Value) -> Decimal {
+    v["total"].as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn cloud_api_day() {
+    // tests/data/cloudapi_day.json, 2026-02-02 (PMP; card of 2026-01-01):
+    // - Ana (BR) writes from a click-to-WhatsApp ad at 09:00; the free-form reply at 09:05
+    //   opens a 72 h free entry point window: free; the utility template at 09:30 (its v24
+    //   `read` has no pricing; its `delivered` arrives twice) is inside it: free.
+    // - Marketing template to GB at 10:00, v24 (no `conversation`), `read` without
+    //   `delivered`: United Kingdom marketing 0.0529.
+    // - Free-form to DE at 11:00: failed with 131047, not charged.
+    // - Authentication template to IN at 12:00, its `read` arriving before its `sent`:
+    //   India authentication 0.0014.
+    // - Bruno (BR) writes at 13:00, the free-form reply a minute later: free (service).
+    // Total 0.0529 + 0.0014 = 0.0543.
+    let v = replay(&["tests/data/cloudapi_day.json"]);
+    assert_eq!(total(&v), dec!(0.0543));
+    assert_eq!(v["messages"], 6);
+    assert_eq!(v["charged"], 2);
+    // Status rows after the first of each message: a1 1, a2 3 (delivered, its duplicate,
+    // read), b1 1, d1 1, e1 1.
+    assert_eq!(v["duplicates"], 7);
+    // An eligible business located outside India pays authentication-international there:
+    // 0.0529 + 0.0280 = 0.0809.
+    let v = replay(&[
+        "tests/data/cloudapi_day.json",
+        "--business-country",
+        "US",
+        "--auth-international-eligible",
+    ]);
+    assert_eq!(total(&v), dec!(0.0809));
+}
+
+#[test]
+fn twilio_export_mixing_inbound_outbound_and_failed() {
+    // tests/data/twilio_export.csv, 2026-02-02 (card of 2026-01-01):
+    // - inbound from BR at 10:00; outbound-reply at 10:01 inside the window: free;
+    // - outbound-api "Your code is 481516" at 11:00: the template map makes it an
+    //   authentication template: Brazil authentication 0.0068;
+    // - outbound-api to GB at 12:00, read: a marketing template (--template-category):
+    //   United Kingdom marketing 0.0529;
+    // - outbound-api to IN at 13:00, failed: not charged; the SMS row is skipped.
+    // Total 0.0068 + 0.0529 = 0.0597.
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("templates.csv");
+    std::fs::write(&map, "# pattern,category\nYour code is,authentication\n").unwrap();
+    let v = replay(&[
+        "tests/data/twilio_export.csv",
+        "--template-category",
+        "marketing",
+        "--template-map",
+        map.to_str().unwrap(),
+    ]);
+    assert_eq!(total(&v), dec!(0.0597));
+    assert_eq!(v["messages"], 4);
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains(
+            "2 outbound messages taken as templates of the default category, 1 as free-form, 1 \
+             matched a mapping pattern"
+        ),
+        "{notes}"
+    );
+    // Without options every outbound message is free-form: the reply and the code are inside
+    // the window (free), the GB message has no window (Meta would reject it): 0.
+    let v = replay(&["tests/data/twilio_export.csv"]);
+    assert_eq!(total(&v), dec!(0));
+    // The Message-resource page: a queued (never delivered) template and an inbound: 0.
+    let v = replay(&[
+        "tests/data/twilio_messages.json",
+        "--template-category",
+        "marketing",
+    ]);
+    assert_eq!(total(&v), dec!(0));
+    assert_eq!(v["messages"], 1);
+}
+
+#[test]
+fn chat_exports_in_three_locales() {
+    // English (Android, day-first, London): the business answers inside the window (free),
+    // then writes two days after Jane's last message: a utility template on 2026-01-14,
+    // United Kingdom utility 0.0220; its last reply is inside the window again: free.
+    let v = replay(&[
+        "tests/data/chat_android_en.txt",
+        "--business-name",
+        "Acme Store",
+        "--chat-contact",
+        "+447700900123",
+        "--chat-timezone",
+        "Europe/London",
+        "--template-category",
+        "utility",
+    ]);
+    assert_eq!(total(&v), dec!(0.0220));
+    assert_eq!(v["messages"], 3);
+    // German (iOS, bracketed, Berlin; 03.02/05.02 are day-first by assumption): the
+    // invoice on 2026-02-05 is outside the window: Germany utility 0.0550.
+    let v = replay(&[
+        "tests/data/chat_ios_de.txt",
+        "--business-name",
+        "Acme Store",
+        "--chat-timezone",
+        "Europe/Berlin",
+        "--template-category",
+        "utility",
+    ]);
+    assert_eq!(total(&v), dec!(0.0550));
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("dates read day-first (assumed"),
+        "{}",
+        v["notes"]
+    );
+    // Spanish (Android, 12 h "p. m.", Mexico City): the shipping notice on 2026-01-27 is
+    // outside the window, a marketing template by --template-category: Mexico marketing
+    // 0.0305.
+    let v = replay(&[
+        "tests/data/chat_android_es_12h.txt",
+        "--business-name",
+        "Tienda Acme",
+        "--chat-timezone",
+        "America/Mexico_City",
+        "--template-category",
+        "marketing",
+    ]);
+    assert_eq!(total(&v), dec!(0.0305));
+}
+
+fn parquet_log(path: &Path, timestamps: &[i64]) {
+    use polars::prelude::*;
+    let n = timestamps.len();
+    let mut df = df!(
+        "timestamp" => timestamps,
+        "business" => vec!["15550100001"; n],
+        "contact" => ["+5511987654321", "+5511987654321", "+5511987654321", "+919812345678", "+4915112345678"],
+        "direction" => ["inbound", "outbound", "outbound", "outbound", "outbound"],
+        "message_type" => ["", "template", "template", "template", "template"],
+        "category" => ["", "utility", "marketing", "utility", "authentication"],
+        "status" => ["", "delivered", "read", "failed", "delivered"],
+        "message_id" => ["in1", "u1", "m1", "u2", "a1"],
+    )
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+}
+
+#[test]
+fn parquet_with_the_canonical_columns() {
+    // 2026-02-02 (card of 2026-01-01): an inbound from BR at 10:00, a utility template in its
+    // window (free), a marketing template read (Brazil marketing 0.0625), a utility template
+    // to IN that failed (0), an authentication template to DE (Germany authentication
+    // 0.0550). Total 0.0625 + 0.0550 = 0.1175.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.parquet");
+    let t = 1_770_026_400;
+    parquet_log(&p, &[t, t + 60, t + 120, t + 180, t + 240]);
+    let v = replay(&[p.to_str().unwrap()]);
+    assert_eq!(total(&v), dec!(0.1175));
+    assert_eq!(v["charged"], 2);
+    // Truncated: the file cannot be read, line 1 (Parquet has no lines to point at).
+    let bytes = std::fs::read(&p).unwrap();
+    let cut = dir.path().join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = wacost(&["replay", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "wacost: {}:1: cannot read: not a readable Parquet file",
+            cut.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Writes the first `keep` bytes of a fixture to a temporary file and replays it.
+fn replay_truncated(fixture: &str, keep: usize, extra: &[&str]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture)).unwrap();
+    let name = Path::new(fixture).file_name().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, &text[..keep]).unwrap();
+    let mut args = vec!["replay", p.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = wacost(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    (p.display().to_string(), stderr(&o))
+}
+
+fn find(fixture: &str, needle: &str) -> usize {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture)).unwrap();
+    text.find(needle).unwrap()
+}
+
+#[test]
+fn truncated_files_name_their_line_or_byte() {
+    // Canonical CSV: the last row breaks off after three fields.
+    let f = "tests/data/providers_log.csv";
+    let cut = find(f, "\n2025-12-10T11:00:00Z") + 32;
+    let (p, err) = replay_truncated(f, cut, &[]);
+    assert_eq!(
+        err,
+        format!("wacost: {p}:3: expected 8 fields like the header, found 2")
+    );
+    // Cloud API webhooks (JSON): the byte where the input ends.
+    let f = "tests/data/cloudapi_day.json";
+    let (p, err) = replay_truncated(f, 4000, &[]);
+    assert!(
+        err.starts_with(&format!("wacost: {p}: byte 4000: unexpected end of input")),
+        "{err}"
+    );
+    // Twilio CSV: the row cut inside its body.
+    let f = "tests/data/twilio_export.csv";
+    let (p, err) = replay_truncated(f, find(f, "Big sale"), &[]);
+    assert_eq!(
+        err,
+        format!("wacost: {p}:5: expected 13 fields like the header, found 3")
+    );
+    // Twilio JSON: the byte where the input ends.
+    let f = "tests/data/twilio_messages.json";
+    let (p, err) = replay_truncated(f, 300, &[]);
+    assert!(
+        err.starts_with(&format!("wacost: {p}: byte 300: unexpected end of input")),
+        "{err}"
+    );
+    // Chat export: the last header breaks off.
+    let f = "tests/data/chat_android_en.txt";
+    let (p, err) = replay_truncated(
+        f,
+        find(f, "15/01/2026, 08:0") + 16,
+        &["--business-name", "Acme Store"],
+    );
+    assert_eq!(
+        err,
+        format!(
+            "wacost: {p}:9: line starts like a message but its date, time or author breaks off \
+             (file truncated?)"
+        )
+    );
+}
+
+#[test]
+fn the_providers_fixture_row_is_where_the_test_cuts_it() {
+    // Guards the canonical truncation above: line 3 of providers_log.csv is the 11:00 row.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/providers_log.csv"),
+    )
+    .unwrap();
+    assert!(
+        text.lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("2025-12-10T11:00:00Z,+1 555 010 0001,")
+    );
+}
+
+fn chat_options() -> ChatOptions {
+    ChatOptions {
+        business_name: "Acme Store".into(),
+        timezone: chrono_tz::UTC,
+        business_number: "15550100000".into(),
+        contact: "+447700900123".parse().unwrap(),
+        template_category: wacost::pricing::category::Category::Utility,
+    }
+}
+
+/// Reads arbitrary bytes in a given format: whether any row was an error.
+fn any_error(format: InputFormat, bytes: &[u8]) -> bool {
+    let options = FormatOptions {
+        format,
+        twilio: TwilioOptions::default(),
+        chat: Some(chat_options()),
+    };
+    match AnyReader::open(Box::new(Cursor::new(bytes.to_vec())), "x", &options) {
+        Err(_) => true,
+        Ok(reader) => reader.into_iter().any(|r| r.is_err()),
+    }
+}
+
+/// Input that is a valid empty log in some format: nothing but spaces, or a JSON value
+/// (`[]`, say) that may hold no message.
+fn may_be_empty(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<Value>(bytes).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_are_an_error_in_every_format(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        for format in [InputFormat::Canonical, InputFormat::CloudApi, InputFormat::Twilio] {
+            if !may_be_empty(&bytes) {
+                prop_assert!(any_error(format, &bytes), "{}: {:?}", format.as_str(), bytes);
+            }
+        }
+        // A chat export must have a message line; a Parquet file its magic bytes.
+        prop_assert!(any_error(InputFormat::ChatExport, &bytes));
+        prop_assert!(any_error(InputFormat::Parquet, &bytes));
+    }
+
+    #[test]
+    fn truncated_parquet_is_an_error(cut in 0usize..2000) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.parquet");
+        let t = 1_770_026_400;
+        parquet_log(&p, &[t, t + 60, t + 120, t + 180, t + 240]);
+        let bytes = std::fs::read(&p).unwrap();
+        let cut = cut % bytes.len();
+        prop_assert!(any_error(InputFormat::Parquet, &bytes[..cut]));
+    }
+}
