@@ -106,10 +106,13 @@ impl Status {
     }
 
     /// The status a message ends with when two rows report on it: delivery wins over a
-    /// failure report (a delivered message cannot fail afterwards), otherwise the later in
-    /// [`Status`] order.
+    /// failure report (a delivered message cannot fail afterwards), and a failure over
+    /// `sent` (Meta reports `sent`, then `failed` when delivery fails: the failure is final).
     pub fn merge(self, other: Status) -> Status {
-        self.max(other)
+        match (self, other) {
+            (Status::Sent, Status::Failed) | (Status::Failed, Status::Sent) => Status::Failed,
+            _ => self.max(other),
+        }
     }
 }
 
@@ -341,7 +344,9 @@ mod tests {
     fn statuses_merge_towards_delivery() {
         assert_eq!(Status::Sent.merge(Status::Delivered), Status::Delivered);
         assert_eq!(Status::Read.merge(Status::Delivered), Status::Read);
-        assert_eq!(Status::Failed.merge(Status::Sent), Status::Sent);
+        assert_eq!(Status::Failed.merge(Status::Sent), Status::Failed);
+        assert_eq!(Status::Sent.merge(Status::Failed), Status::Failed);
+        assert_eq!(Status::Failed.merge(Status::Read), Status::Read);
         assert_eq!(Status::parse(b" READ "), Some(Status::Read));
         assert_eq!(Status::parse(b"undelivered"), Some(Status::Failed));
         assert_eq!(Status::parse(b"lost"), None);

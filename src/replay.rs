@@ -131,11 +131,12 @@ pub struct Priced {
 }
 
 /// Prices a stream of events already in time order (a simulation, or events a caller read
-/// itself): classify, settle, total. Every line goes to `sink`.
-pub fn price_events<'e>(
+/// itself): classify, settle, total. Every line goes to `sink`. Events may come by
+/// reference or by value (a generated stream need never be held in memory at once).
+pub fn price_events(
     book: &RateBook,
     config: ClassifyConfig,
-    events: impl IntoIterator<Item = &'e Event>,
+    events: impl IntoIterator<Item = impl std::borrow::Borrow<Event>>,
     sink: &mut dyn LineSink,
 ) -> Result<Priced, ReplayError> {
     let options = ReplayOptions {
@@ -144,7 +145,7 @@ pub fn price_events<'e>(
     };
     let mut run = new_run(book, options, sink);
     for ev in events {
-        run.push(ev)?;
+        run.push(ev.borrow())?;
     }
     run.finish()
 }

@@ -91,14 +91,7 @@ impl ContactNumber {
     }
 
     fn calling_code_checked(self) -> Option<u16> {
-        // E.164 calling codes are prefix-free: at most one of the first 1, 2 or 3 digits is
-        // one.
-        let first3 = self.leading(3);
-        let table = code_table();
-        [first3 / 100, first3 / 10, first3]
-            .into_iter()
-            .find(|code| table.get(*code as usize).is_some_and(|c| c.valid))
-            .map(|code| code as u16)
+        calling_code_of(self.leading(3))
     }
 
     /// The country calling code (1 to 3 digits).
@@ -272,9 +265,35 @@ fn plain_e164(bytes: &[u8]) -> Option<ContactNumber> {
         }
         digits = digits * 10 + u64::from(d);
     }
-    let n = ContactNumber(fold_mobile_token(digits, b.len()));
-    n.calling_code_checked()?;
-    Some(n)
+    let folded = fold_mobile_token(digits, b.len());
+    let count = if folded == digits {
+        b.len()
+    } else {
+        b.len() - 1
+    };
+    calling_code_of(folded / POWERS_OF_TEN[count - 3])?;
+    Some(ContactNumber(folded))
+}
+
+const POWERS_OF_TEN: [u64; 13] = {
+    let mut p = [1u64; 13];
+    let mut i = 1;
+    while i < 13 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// The calling code a number starts with, from its first three digits (fewer for a number
+/// that short). E.164 calling codes are prefix-free: at most one of the first 1, 2 or 3
+/// digits is one.
+fn calling_code_of(first3: u64) -> Option<u16> {
+    let table = code_table();
+    [first3 / 100, first3 / 10, first3]
+        .into_iter()
+        .find(|code| table.get(*code as usize).is_some_and(|c| c.valid))
+        .map(|code| code as u16)
 }
 
 fn utf8_first_char(b: &[u8]) -> Option<char> {

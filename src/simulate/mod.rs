@@ -42,13 +42,10 @@ pub use montecarlo::{
 };
 pub use scenario::{Scenario, ScenarioError};
 
-use crate::charge::Charge;
-use crate::classify::{Classifier, ClassifyConfig};
+use crate::classify::ClassifyConfig;
 use crate::event::{Direction, Event, MessageKind};
-use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::replay::{LineSink, Priced, ReplayError};
-use crate::settle::Settlement;
 
 /// Why a simulation stopped.
 #[derive(Debug, thiserror::Error)]
@@ -67,51 +64,15 @@ pub enum SimulateError {
     Internal(String),
 }
 
-/// Prices a stream of events in time order, as [`crate::replay::price_events`] does
-/// (classify, settle, total, every line to `sink`), taking the events by value so that a
-/// generated stream never has to be held in memory at once.
+/// Prices a stream of events in time order: [`crate::replay::price_events`], taking the
+/// events by value so that a generated stream never has to be held in memory at once.
 pub fn price_stream(
     book: &RateBook,
     config: ClassifyConfig,
     events: impl IntoIterator<Item = Event>,
     sink: &mut dyn LineSink,
 ) -> Result<Priced, ReplayError> {
-    let mut classifier = Classifier::new(book, config);
-    let mut settlement = Settlement::new(book, config.currency, config.timezone);
-    let mut ledger = Ledger::new(config.currency);
-    let mut io_error: Option<std::io::Error> = None;
-    let mut take = |c: &Charge| {
-        settlement.observe(c);
-        ledger.add(c);
-        if io_error.is_none()
-            && let Err(e) = sink.line(c)
-        {
-            io_error = Some(e);
-        }
-    };
-    for ev in events {
-        classifier.push(&ev, &mut take)?;
-    }
-    classifier.finish(&mut take)?;
-    let (adjustments, notes) = settlement.finish();
-    for a in &adjustments {
-        ledger.add(a);
-        if io_error.is_none()
-            && let Err(e) = sink.line(a)
-        {
-            io_error = Some(e);
-        }
-    }
-    if let Some(e) = io_error {
-        return Err(ReplayError::Io(format!("writing lines: {e}")));
-    }
-    Ok(Priced {
-        ledger,
-        stats: classifier.stats(),
-        settlement: notes,
-        contacts: classifier.contacts(),
-        usage: classifier.usage(),
-    })
+    crate::replay::price_events(book, config, events, sink)
 }
 
 /// Generates one run (`seed`) and prices it. With `threads` ≥ 2 the months are generated
