@@ -144,11 +144,22 @@ pub fn price_events(
         skip_invalid: false,
     };
     let mut run = new_run(book, options, sink);
-    for ev in events {
-        run.push(ev.borrow())?;
+    let mut events = events.into_iter();
+    let mut batch = Vec::with_capacity(LOOKAHEAD);
+    loop {
+        batch.clear();
+        batch.extend(events.by_ref().take(LOOKAHEAD).map(|e| *e.borrow()));
+        if batch.is_empty() {
+            break;
+        }
+        run.push_batch(&batch)?;
     }
     run.finish()
 }
+
+/// Events priced together, so that the classifier can fetch the state of the next ones
+/// from memory while it prices the current one (see [`Classifier::push_all`]).
+const LOOKAHEAD: usize = 256;
 
 struct Run<'a, 'b> {
     classifier: Classifier<'a>,
@@ -159,7 +170,8 @@ struct Run<'a, 'b> {
 }
 
 impl Run<'_, '_> {
-    fn push(&mut self, ev: &Event) -> Result<(), ClassifyError> {
+    /// Prices events in time order.
+    fn push_batch(&mut self, events: &[Event]) -> Result<(), ClassifyError> {
         let Run {
             classifier,
             settlement,
@@ -167,7 +179,7 @@ impl Run<'_, '_> {
             sink,
             io_error,
         } = self;
-        classifier.push(ev, &mut |c: &Charge| {
+        classifier.push_all(events, &mut |c: &Charge| {
             settlement.observe(c);
             ledger.add(c);
             if io_error.is_none() {
@@ -431,10 +443,8 @@ fn replay_counting(
             // Stable: rows with one timestamp keep their order in the log.
             all.sort_by_key(|e| e.time);
             let mut run = new_run(book, options, sink);
-            for ev in &all {
-                events += 1;
-                run.push(ev)?;
-            }
+            events += all.len() as u64;
+            run.push_batch(&all)?;
             (run.finish()?, true)
         }
     };
@@ -529,11 +539,8 @@ fn stream(
         for mut batch in rx {
             // Rows keep their order: errors are reported before the events that follow them
             // only within a batch, and a batch with an error holds the events read before it.
-            for (i, ev) in batch.events.iter().enumerate() {
-                run.classifier.prefetch(&batch.events, i);
-                *events += 1;
-                run.push(ev)?;
-            }
+            *events += batch.events.len() as u64;
+            run.push_batch(&batch.events)?;
             for e in batch.errors.drain(..) {
                 reject(e, options.skip_invalid, skipped, rejected)?;
             }
