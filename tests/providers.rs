@@ -298,3 +298,222 @@ fn the_command_prints_json_and_a_table() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Providers compared on a simulated scenario: `tests/data/scenario_by_hand.toml` (February
+// 2026, Brazil, USD card) gives the same traffic on every run: Meta's fees USD 7.6100,
+// 100 inbound and 600 outbound messages (all delivered), two business numbers with traffic.
+
+const BY_HAND: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/scenario_by_hand.toml"
+);
+
+/// A provider with a fee per message and one with a monthly fee (per account).
+const TWO_CONTRACTS: &str = "\
+[[provider]]
+name = \"per_message\"
+source = \"test contract\"
+as_of = \"2026-09\"
+currency = \"USD\"
+confidence = \"published\"
+[[provider.fee]]
+item = \"every message\"
+per = \"message\"
+amount = \"0.01\"
+
+[[provider]]
+name = \"monthly\"
+source = \"test contract\"
+as_of = \"2026-09\"
+currency = \"USD\"
+confidence = \"published\"
+[[provider.fee]]
+item = \"subscription\"
+per = \"account\"
+amount = 30
+";
+
+#[test]
+fn providers_on_a_scenario_computed_by_hand() {
+    use wacost::simulate::{ProviderRunsOptions, Scenario, compare_providers};
+    let scenario = Scenario::load(std::path::Path::new(BY_HAND)).unwrap();
+    let book = RateBook::embedded().unwrap();
+    let mut providers = Providers::embedded();
+    providers.merge(
+        Providers::parse(
+            TWO_CONTRACTS,
+            &wacost::pricing::DataSource::file(std::path::Path::new("two.toml")),
+        )
+        .unwrap(),
+    );
+    let chosen = providers
+        .select(&[
+            "monthly".into(),
+            "per_message".into(),
+            "twilio".into(),
+            "meta".into(),
+            "360dialog-regular".into(),
+        ])
+        .unwrap();
+    let fx = FxTable::embedded();
+    let runs = std::cell::Cell::new(0);
+    let p = compare_providers(
+        &book,
+        &scenario,
+        &chosen,
+        &BillOptions::new(&fx),
+        &ProviderRunsOptions {
+            runs: 3,
+            seed: 11,
+            classify: ClassifyConfig::default(),
+            currency: Currency::USD,
+            threads: 1,
+        },
+        &|| runs.set(runs.get() + 1),
+    )
+    .unwrap();
+    assert_eq!(runs.get(), 3, "progress after every run");
+    assert_eq!((p.runs, p.seed), (3, 11));
+    let meta = dec!(7.6100);
+    let rows: Vec<(&str, usize, Decimal, Decimal, Decimal)> = p
+        .rows
+        .iter()
+        .map(|r| {
+            // The same traffic on every run: no spread.
+            assert_eq!(r.totals.len(), 3, "{}", r.provider);
+            assert!(r.totals.iter().all(|t| *t == r.total.p50), "{}", r.provider);
+            assert_eq!(
+                (r.total.p5, r.total.p95, r.total.mean),
+                (r.total.p50, r.total.p50, r.total.p50),
+                "{}",
+                r.provider
+            );
+            (
+                r.provider.as_str(),
+                r.rank,
+                r.meta_fees.p50,
+                r.provider_fees.p50,
+                r.total.p50,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("meta", 1, meta, dec!(0), meta),
+            // (100 inbound + 600 outbound not failed) × 0.005.
+            ("twilio", 2, meta, dec!(3.5), dec!(11.11)),
+            // 700 messages × 0.01.
+            ("per_message", 3, meta, dec!(7), dec!(14.61)),
+            // One subscription for the month.
+            ("monthly", 4, meta, dec!(30), dec!(37.61)),
+            // Two numbers with traffic × 25.
+            ("360dialog-regular", 5, meta, dec!(50), dec!(57.61)),
+        ]
+    );
+    // The first run's bills in full, as `compare --log` gives them.
+    let first: Vec<(&str, Decimal)> = p
+        .first
+        .rows
+        .iter()
+        .map(|r| (r.provider.as_str(), r.total))
+        .collect();
+    assert_eq!(first[0], ("meta", meta));
+    assert_eq!(first[3], ("monthly", dec!(37.61)));
+    assert_eq!(p.first.rows[2].bill.months.len(), 1, "February only");
+}
+
+#[test]
+fn compare_scenario_command_prints_the_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    std::fs::write(&file, TWO_CONTRACTS).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_wacost"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("wacost runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let base = [
+        "compare",
+        "--scenario",
+        "tests/data/scenario_by_hand.toml",
+        "--runs",
+        "2",
+        "--seed",
+        "5",
+        "--providers-file",
+        file.to_str().unwrap(),
+        "--providers",
+        "per_message,monthly",
+    ];
+    let (code, out, err) = run(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["runs"], 2);
+    assert_eq!(doc["seeds"]["first"], 5);
+    assert_eq!(doc["seeds"]["last"], 6);
+    assert_eq!(doc["currency"], "USD");
+    let p = &doc["providers"];
+    assert_eq!(p[0]["provider"], "per_message");
+    assert_eq!(p[0]["rank"], 1);
+    for k in ["p5", "p50", "p95", "mean"] {
+        assert_eq!(p[0]["total"][k], "14.6100", "{k}");
+        assert_eq!(p[1]["total"][k], "37.6100", "{k}");
+    }
+    assert_eq!(p[0]["meta_fees"]["p50"], "7.6100");
+    assert_eq!(p[0]["provider_fees"]["p50"], "7.00");
+    assert_eq!(p[1]["provider"], "monthly");
+    assert_eq!(p[1]["provider_fees"]["p50"], "30");
+    assert_eq!(p[1]["source"], "test contract");
+
+    let (code, out, err) = run(&[&base[..], &["--format", "csv"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "rank,provider,p5,p50,p95,mean,meta_fees_p50,provider_fees_p50,confidence\n\
+         1,per_message,14.6100,14.6100,14.6100,14.6100,7.6100,7.00,published\n\
+         2,monthly,37.6100,37.6100,37.6100,37.6100,7.6100,30,published\n"
+    );
+
+    let (code, out, err) = run(&base);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.starts_with("Provider comparison in USD over 2 runs (seeds 5 to 6) of "),
+        "{out}"
+    );
+    assert!(out.contains("- monthly (2026-09): test contract"), "{out}");
+
+    // Exactly one of --log and --scenario; --runs and --seed only with --scenario.
+    for args in [
+        &["compare"][..],
+        &[
+            "compare",
+            "--log",
+            "tests/data/providers_log.csv",
+            "--scenario",
+            "tests/data/scenario_by_hand.toml",
+        ][..],
+        &[
+            "compare",
+            "--log",
+            "tests/data/providers_log.csv",
+            "--runs",
+            "3",
+        ][..],
+    ] {
+        let (code, _, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("--scenario"), "{args:?}: {err}");
+    }
+    let (code, _, err) = run(&["compare", "--scenario", "no/such.toml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no/such.toml"), "{err}");
+}

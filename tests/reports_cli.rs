@@ -312,7 +312,8 @@ fn compare_report_adds_the_providers() {
 fn demo_writes_the_full_report() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("demo");
-    let o = ok(wacost(&["demo", "--out", s(&dir)]));
+    // Few runs keep the test short (the demo's default is 60).
+    let o = ok(wacost(&["demo", "--out", s(&dir), "--runs", "3"]));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains(&format!("Report: {}", dir.join("index.html").display())),
@@ -322,9 +323,36 @@ fn demo_writes_the_full_report() {
     assert!(stdout.contains("cheapest provider: "), "{stdout}");
     // The worked quotes are still there.
     assert!(stdout.contains("Worked quotes"), "{stdout}");
+    // The example scenario's simulation: headline figures of the base and every strategy.
+    assert!(
+        stdout.contains(
+            "Simulation of the example scenario (data/scenarios/shop.toml: Online shop, BR + MX"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 runs (seeds 42 to 44)"), "{stdout}");
+    for strategy in [
+        "agents_only",
+        "bot_first",
+        "four_newsletters",
+        "service_charged",
+        "utility_in_window",
+    ] {
+        assert!(
+            stdout.contains(&format!("{strategy}: delta vs base")),
+            "{strategy}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(
+            "simulated spend of the example scenario (data/scenarios/shop.toml): P50 USD "
+        ),
+        "{stdout}"
+    );
     let mut charts = LEDGER_CHARTS.to_vec();
-    charts.push("providers");
+    charts.extend(["providers", "strategies", "spend_distribution"]);
     let html = check_report(&dir, &charts);
+    check_simulation(&dir, &html, 3, 5);
     for f in ["lines.csv", "lines.parquet", "providers.csv"] {
         assert!(dir.join(f).is_file(), "{f}");
         assert!(html.contains(&format!("href=\"{f}\"")), "{f} linked");
@@ -340,4 +368,183 @@ fn demo_writes_the_full_report() {
         "--to",
         s(&tmp.path().join("again")),
     ]));
+}
+
+/// The simulation's part of a report: its charts inline (by their titles), its tables on the
+/// page and as CSV, its summary and every run's totals; `runs` runs of the base and of
+/// `strategies` strategies.
+fn check_simulation(dir: &Path, html: &str, runs: usize, strategies: usize) -> serde_json::Value {
+    assert!(
+        html.contains("Simulated spend by strategy"),
+        "strategy chart inline"
+    );
+    assert!(
+        html.contains("Simulated total spend of the base scenario"),
+        "distribution chart inline"
+    );
+    assert!(
+        html.contains("Strategies against the base"),
+        "strategy table"
+    );
+    assert!(html.contains("what it changes"), "strategy table");
+    assert!(
+        html.contains("Simulated spend of the base scenario"),
+        "spend table"
+    );
+    assert!(html.contains("common random numbers"), "note");
+    assert!(html.contains(", base scenario, P50 (USD)"), "fact");
+    for (f, label) in [
+        ("simulation_spend.csv", "(CSV)"),
+        ("simulation_strategies.csv", "(CSV)"),
+        ("simulation.json", "(JSON)"),
+        ("simulation_runs.csv", "(CSV)"),
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+        assert!(
+            html.contains(&format!("href=\"{f}\"")),
+            "{f} linked {label}"
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("simulation.json")).expect("simulation.json"),
+    )
+    .expect("json");
+    assert_eq!(doc["runs"], runs);
+    assert_eq!(
+        doc["strategies"].as_object().expect("strategies").len(),
+        strategies
+    );
+    let table = std::fs::read_to_string(dir.join("simulation_strategies.csv")).expect("csv");
+    assert!(
+        table.starts_with(
+            "strategy,P5,P50,P95,mean,delta P5,delta P50,delta P95,delta mean,what it changes\n"
+        ),
+        "{table}"
+    );
+    assert_eq!(table.lines().count(), 2 + strategies, "{table}");
+    // The base's row: its spread as in the summary, no delta.
+    let base: Vec<&str> = table.lines().nth(1).expect("base row").split(',').collect();
+    assert_eq!(base[0], "base");
+    assert_eq!(base[1], doc["total"]["p5"]);
+    assert_eq!(base[2], doc["total"]["p50"]);
+    assert_eq!(base[3], doc["total"]["p95"]);
+    assert_eq!(base[5], "-");
+    let all_runs = std::fs::read_to_string(dir.join("simulation_runs.csv")).expect("runs");
+    assert_eq!(all_runs.lines().count(), 1 + runs * (1 + strategies));
+    // The workbook has the simulation's tables.
+    let wb: Xlsx<_> = open_workbook(dir.join("workbook.xlsx")).expect("workbook");
+    let names = wb.sheet_names();
+    for sheet in ["simulation spend", "simulation strategies"] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet}: {names:?}");
+    }
+    doc
+}
+
+/// A smaller copy of the example scenario (same strategies), so that the test stays short.
+fn small_shop(dir: &Path) -> std::path::PathBuf {
+    let shop = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/scenarios/shop.toml"),
+    )
+    .expect("shop.toml");
+    let small = shop
+        .replace("contacts = 8000", "contacts = 240")
+        .replace("contacts = 1500", "contacts = 40")
+        .replace("contacts = 500", "contacts = 20");
+    assert_ne!(small, shop);
+    let path = dir.join("small_shop.toml");
+    std::fs::write(&path, small).expect("scenario");
+    path
+}
+
+#[test]
+fn simulate_report_has_the_strategies_and_the_distribution() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let scenario = small_shop(tmp.path());
+    let dir = tmp.path().join("report");
+    let o = ok(wacost(&[
+        "simulate",
+        s(&scenario),
+        "--runs",
+        "4",
+        "--strategy",
+        "four_newsletters,utility_in_window",
+        "--report",
+        s(&dir),
+        "--format",
+        "json",
+    ]));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("index.html"),
+        "says where the report is"
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let mut charts = LEDGER_CHARTS.to_vec();
+    charts.extend(["strategies", "spend_distribution"]);
+    let html = check_report(&dir, &charts);
+    let doc = check_simulation(&dir, &html, 4, 2);
+    assert_eq!(doc, printed, "the report's summary is what simulate prints");
+    assert!(
+        html.contains("four newsletters a month instead of two"),
+        "description"
+    );
+    // The ledger shown is the base's first run: its total is the headline, and the page says
+    // so.
+    let runs = std::fs::read_to_string(dir.join("simulation_runs.csv")).expect("runs");
+    let first: Vec<&str> = runs.lines().nth(1).expect("first run").split(',').collect();
+    assert_eq!(&first[..4], ["base", "1", "42", "USD"]);
+    assert!(
+        html.contains(&format!("USD {}", first[4])),
+        "headline {}",
+        first[4]
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(summary["total"], first[4]);
+    assert_eq!(summary["run"]["timezone"], "America/Sao_Paulo");
+    assert_eq!(summary["run"]["seed"], 42);
+    assert!(html.contains("first run (seed 42)"), "source");
+    assert!(html.contains("one run of the base scenario (seed 42), not an average"));
+    // Simulated contacts are masked like real ones.
+    assert!(html.contains("Top 10 contacts by spend (masked)"));
+}
+
+#[test]
+fn compare_scenario_report_has_the_providers_over_the_runs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("report");
+    let o = ok(wacost(&[
+        "compare",
+        "--scenario",
+        "tests/data/scenario_by_hand.toml",
+        "--runs",
+        "2",
+        "--providers",
+        "meta,twilio",
+        "--report",
+        s(&dir),
+    ]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Provider comparison in USD over 2 runs"));
+    let mut charts = LEDGER_CHARTS.to_vec();
+    charts.push("providers");
+    let html = check_report(&dir, &charts);
+    // The first run: Meta's fees USD 7.6100; Twilio adds 700 messages × 0.005.
+    assert!(html.contains("USD 7.6100"), "headline");
+    assert!(
+        html.contains("Each provider&#39;s total over the simulated runs"),
+        "table"
+    );
+    let table = std::fs::read_to_string(dir.join("simulation_providers.csv")).expect("csv");
+    assert_eq!(
+        table,
+        "rank,provider,p5,p50,p95,mean,meta_fees_p50,provider_fees_p50,confidence\n\
+         1,meta,7.6100,7.6100,7.6100,7.6100,7.6100,0,secondary\n\
+         2,twilio,11.1100,11.1100,11.1100,11.1100,7.6100,3.500,published\n"
+    );
+    let runs = std::fs::read_to_string(dir.join("simulation_runs.csv")).expect("runs");
+    assert_eq!(
+        runs,
+        "run,seed,currency,meta,twilio\n1,1,USD,7.6100,11.1100\n2,2,USD,7.6100,11.1100\n"
+    );
+    assert!(dir.join("providers.csv").is_file(), "the first run's bills");
 }

@@ -95,34 +95,7 @@ fn one_marketing_template_to_100_brazilians() {
 /// answered twice (free), gets a utility notification inside that window (free before
 /// 2026-10-01), a follow-up after the window closed (utility, USD 0.0068) and one
 /// authentication code (USD 0.0068): 100 × 0.0761 = USD 7.6100.
-const BY_HAND: &str = r#"
-counts = "fixed"
-timezone = "America/Sao_Paulo"
-business_numbers = ["+55 11 4000 0001", "+55 11 4000 0002"]
-[period]
-start = 2026-02-01
-[audience.BR]
-contacts = 100
-[inbound]
-conversations_per_contact_month = 1
-messages_per_conversation = 1
-hourly = [0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0]
-weekday = [1,1,1,1,1,0,0]
-[service]
-automation_share = 0.5
-agent_median_minutes = 10
-agent_p90_minutes = 10
-replies_per_conversation = 2
-follow_up_share = 1
-follow_up_delay_hours = 0
-[templates.marketing.launch]
-sends_per_month = 1
-[templates.utility]
-per_contact_month = 1
-in_window_share = 1
-[templates.authentication]
-per_contact_month = 1
-"#;
+const BY_HAND: &str = include_str!("data/scenario_by_hand.toml");
 
 #[test]
 fn a_scenario_computed_by_hand() {

@@ -1,24 +1,28 @@
-//! `wacost compare`: what a log would cost with each provider (BSP), Meta's fees and the
-//! provider's own, in one currency, cheapest first.
+//! `wacost compare`: what a log, or a scenario's simulated traffic, would cost with each
+//! provider (BSP), Meta's fees and the provider's own, in one currency, cheapest first.
 //!
-//! The part after "we have a Ledger and Usage" is [`compare_table`], so that other inputs (a
-//! simulated scenario) print the same table; [`ProviderOptions`] holds the options it needs
-//! and can be flattened into another command's arguments.
+//! The part after "we have a Ledger and Usage" is [`comparison`] and [`render`], shared by
+//! logs and the demo; a scenario (`--scenario`) is priced run by run and each provider's
+//! totals over the runs are compared ([`wacost::simulate::compare_providers`]).
+//! [`ProviderOptions`] holds the options a comparison needs and can be flattened into another
+//! command's arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 use wacost::classify::ClassifyConfig;
 use wacost::fx::FxTable;
 use wacost::ledger::Ledger;
 use wacost::money::Currency;
 use wacost::pricing::DataSource;
-use wacost::providers::{BillOptions, Comparison, Providers, compare};
+use wacost::providers::{BillOptions, Comparison, Provider, Providers, compare};
 use wacost::replay::{NoLines, ReplayOptions, Source, replay};
 use wacost::report::bundle::{self, Collect, Report};
-use wacost::report::summary;
+use wacost::report::{simulation, summary};
+use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, compare_providers};
 use wacost::usage::Usage;
 
+use super::simulate::Simulated;
 use super::{Failure, Format, Global};
 
 /// The options of a provider comparison, whatever the input.
@@ -60,12 +64,24 @@ impl Default for ProviderOptions {
     }
 }
 
-/// Arguments of `wacost compare`.
+/// Arguments of `wacost compare`: exactly one of `--log` and `--scenario`.
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("traffic").required(true).args(["logs", "scenario"])))]
 pub struct CompareArgs {
     /// Logs in canonical CSV (`-` reads standard input). Several logs are one log.
-    #[arg(long = "log", value_name = "LOG", required = true, num_args = 1..)]
+    #[arg(long = "log", value_name = "LOG", num_args = 1..)]
     pub logs: Vec<String>,
+    /// Compare the providers on a scenario's simulated traffic instead of a log (TOML; see
+    /// data/scenarios/shop.toml): every run of the base scenario billed under each provider,
+    /// P5, P50 and P95 of each provider's total.
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// With --scenario: how many runs (seeds SEED, SEED+1, …) [default: 100].
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+    /// With --scenario: the first run's seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Providers, currency and rates.
     #[command(flatten)]
     pub options: ProviderOptions,
@@ -83,6 +99,14 @@ pub struct CompareArgs {
 
 /// Runs `wacost compare`.
 pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.scenario {
+        return run_scenario(global, args, path);
+    }
+    if args.runs.is_some() || args.seed.is_some() {
+        return Err(Failure::usage(
+            "--runs and --seed simulate a scenario: give --scenario FILE (a log is priced once)",
+        ));
+    }
     let book = global.rate_book()?;
     let sources: Vec<Source> = args
         .logs
@@ -156,25 +180,11 @@ pub fn load_fx(options: &ProviderOptions) -> Result<FxTable, Failure> {
     }
 }
 
-/// Compares the providers for a ledger (Meta's fees) and its usage, and renders the result.
-/// (For `simulate`: the same table for a simulated ledger.)
-#[allow(dead_code)]
-pub fn compare_table(
-    ledger: &Ledger,
-    usage: &Usage,
+/// Calls `f` with the providers chosen and the bill options (seats, numbers, FX table).
+fn with_providers<T>(
     options: &ProviderOptions,
-    format: Format,
-) -> Result<String, Failure> {
-    let c = comparison(ledger, usage, options)?;
-    render(&c, ledger, usage, format)
-}
-
-/// Compares the providers for a ledger (Meta's fees) and its usage.
-pub fn comparison(
-    ledger: &Ledger,
-    usage: &Usage,
-    options: &ProviderOptions,
-) -> Result<Comparison, Failure> {
+    f: impl FnOnce(&[&Provider], &BillOptions) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let providers = load_providers(options)?;
     let chosen = providers
         .select(&options.providers)
@@ -185,14 +195,123 @@ pub fn comparison(
         numbers: options.numbers,
         fx: &fx,
     };
-    compare(
-        &chosen,
-        ledger,
-        usage,
-        &bill_options,
-        options.report_currency,
-    )
-    .map_err(Failure::input)
+    f(&chosen, &bill_options)
+}
+
+/// Compares the providers for a ledger (Meta's fees) and its usage.
+pub fn comparison(
+    ledger: &Ledger,
+    usage: &Usage,
+    options: &ProviderOptions,
+) -> Result<Comparison, Failure> {
+    with_providers(options, |chosen, bill| {
+        compare(chosen, ledger, usage, bill, options.report_currency).map_err(Failure::input)
+    })
+}
+
+/// Runs of `compare --scenario` unless `--runs` says otherwise.
+const DEFAULT_RUNS: u32 = 100;
+
+/// `wacost compare --scenario`: the providers on every run of a simulated scenario.
+fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), Failure> {
+    let runs = args.runs.unwrap_or(DEFAULT_RUNS);
+    if runs == 0 {
+        return Err(Failure::usage("--runs must be at least 1"));
+    }
+    let scenario = Scenario::load(path).map_err(Failure::input)?;
+    let origin = path.display().to_string();
+    let sim = Simulated::new(global, &scenario, &origin, args.seed)?;
+    let book = global.rate_book()?;
+    let options = ProviderRunsOptions {
+        runs,
+        seed: sim.seed,
+        classify: sim.classify,
+        currency: args.options.report_currency,
+        threads: 2,
+    };
+    let bar = super::progress::runs_bar(runs);
+    let progress = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let result = with_providers(&args.options, |chosen, bill| {
+        compare_providers(&book, &scenario, chosen, bill, &options, &progress)
+            .map_err(Failure::input)
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let p = result?;
+    print!("{}", render_runs(&p, &scenario, &origin, args.format)?);
+    if let Some(dir) = &args.report {
+        let section = simulation::providers_section(&p, &scenario, &origin);
+        let written = super::simulate::write_first_run_report(
+            global,
+            &book,
+            &sim,
+            dir,
+            Some(&p.first),
+            section,
+        )?;
+        eprintln!("wacost: report written to {}", written.display());
+    }
+    Ok(())
+}
+
+/// Renders providers compared over a scenario's runs as a table with notes, CSV or JSON.
+fn render_runs(
+    p: &ProviderRuns,
+    scenario: &Scenario,
+    origin: &str,
+    format: Format,
+) -> Result<String, Failure> {
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(&simulation::providers_json(
+            p, scenario, origin,
+        ))? + "\n"),
+        Format::Csv => Ok(simulation::providers_table(p).to_csv()?),
+        Format::Table => {
+            let mut out = format!(
+                "Provider comparison in {} over {} of {scenario} (Meta's fees from the {} rate \
+                 card; P5, P50, P95 and mean of each provider's total)\n\n",
+                p.currency,
+                simulation::runs_text(p.runs, p.seed),
+                p.card_currency
+            );
+            out.push_str(&simulation::providers_table(p).render());
+            out.push_str(&notes_and_sources(
+                &p.notes,
+                p.rows
+                    .iter()
+                    .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
+            ));
+            Ok(out)
+        }
+    }
+}
+
+/// The notes of a comparison and each provider's source, as text under its table.
+fn notes_and_sources<'a>(
+    notes: &[String],
+    sources: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let mut out = String::new();
+    if !notes.is_empty() {
+        out.push_str("\nNotes:\n");
+        for n in notes {
+            out.push_str(&format!("- {n}\n"));
+        }
+    }
+    out.push_str("\nSources (as of):\n");
+    for (provider, as_of, source) in sources {
+        out.push_str(&format!("- {provider} ({as_of}): {source}\n"));
+    }
+    out.push_str(
+        "\nEach provider's notes (gaps, assumptions, uncertain figures) are in \
+         --format json and data/providers.toml.\n",
+    );
+    out
 }
 
 /// Renders a comparison as a table with notes, CSV or JSON.
@@ -222,20 +341,12 @@ pub fn render(
                 c.currency, ledger.currency
             );
             out.push_str(&bundle::providers_table(c).render());
-            if !c.notes.is_empty() {
-                out.push_str("\nNotes:\n");
-                for n in &c.notes {
-                    out.push_str(&format!("- {n}\n"));
-                }
-            }
-            out.push_str("\nSources (as of):\n");
-            for r in &c.rows {
-                out.push_str(&format!("- {} ({}): {}\n", r.provider, r.as_of, r.source));
-            }
-            out.push_str(
-                "\nEach provider's notes (gaps, assumptions, uncertain figures) are in \
-                 --format json and data/providers.toml.\n",
-            );
+            out.push_str(&notes_and_sources(
+                &c.notes,
+                c.rows
+                    .iter()
+                    .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
+            ));
             Ok(out)
         }
     }

@@ -1,5 +1,6 @@
-//! A progress bar for long replays: on standard error, only when it is a terminal and the
-//! input files are large; nothing at all when output is piped or redirected.
+//! Progress bars for long replays (when the input files are large) and for simulation runs:
+//! on standard error, only when it is a terminal; nothing at all when output is piped or
+//! redirected.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -101,4 +102,18 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A bar counting simulation runs, on standard error when it is a terminal (else `None`).
+pub fn runs_bar(runs: u32) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(u64::from(runs));
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos}/{len} runs [{bar:40}] {eta} left")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
 }

@@ -1,19 +1,23 @@
 //! `wacost simulate`: price a scenario of expected traffic, many times over, and compare
 //! strategies with the same random numbers.
 
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal};
-use std::path::PathBuf;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use wacost::classify::ClassifyConfig;
-use wacost::pricing::category::Category;
-use wacost::report::table::Table;
+use wacost::pricing::RateBook;
+use wacost::providers::Comparison;
+use wacost::replay::{NoLines, Outcome};
+use wacost::report::bundle::{self, Collect, Report, SimulationSection};
+use wacost::report::simulation;
+use wacost::report::summary;
+use wacost::report::xlsx::KeepLines;
 use wacost::simulate::{
-    Generator, MonteCarlo, MonteCarloOptions, RunTotals, Scenario, Spread, monte_carlo, write_log,
+    Generator, MonteCarlo, MonteCarloOptions, Scenario, monte_carlo, price_run, write_log,
 };
 
 use super::{Failure, Format, Global};
@@ -42,10 +46,99 @@ pub struct SimulateArgs {
     /// folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write the full report to this folder: index.html with the strategy comparison and the
+    /// spend distribution, charts (PNG, SVG), tables (CSV, JSON, Parquet) and workbook.xlsx.
+    /// Its ledger is the base scenario's first run.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Write the first run's generated traffic (base scenario) as a canonical CSV log:
     /// `wacost replay FILE --timezone TZ` prices it to that run's total.
     #[arg(long, value_name = "FILE")]
     pub export_log: Option<PathBuf>,
+}
+
+/// A scenario as a command runs it: the scenario, where it comes from, the first seed and
+/// the classification options (currency, business profile).
+pub struct Simulated<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Its file, for messages and reports.
+    pub origin: &'a str,
+    /// The first run's seed.
+    pub seed: u64,
+    /// Currency and business profile (the time zone is the scenario's).
+    pub classify: ClassifyConfig,
+}
+
+impl<'a> Simulated<'a> {
+    /// The scenario with the global options and `--seed` (default: the scenario's).
+    pub fn new(
+        global: &Global,
+        scenario: &'a Scenario,
+        origin: &'a str,
+        seed: Option<u64>,
+    ) -> Result<Simulated<'a>, Failure> {
+        Ok(Simulated {
+            scenario,
+            origin,
+            seed: seed.unwrap_or(scenario.seed),
+            classify: ClassifyConfig {
+                currency: global.currency,
+                timezone: scenario.timezone,
+                profile: global.profile()?,
+                ..ClassifyConfig::default()
+            },
+        })
+    }
+}
+
+/// The strategies asked for (`--strategy`), checked against the scenario; default: all.
+pub fn chosen_strategies(
+    scenario: &Scenario,
+    origin: &str,
+    asked: &[String],
+) -> Result<Vec<String>, Failure> {
+    if asked.is_empty() {
+        return Ok(scenario.strategy_names());
+    }
+    for name in asked {
+        if !scenario.strategies.contains_key(name) {
+            let known = scenario.strategy_names().join(", ");
+            return Err(Failure::usage(format!(
+                "--strategy {name}: {origin} has no [strategies.{name}] (it has: {})",
+                if known.is_empty() { "none" } else { &known }
+            )));
+        }
+    }
+    Ok(asked.to_vec())
+}
+
+/// Runs the Monte Carlo simulation of a scenario: `runs` runs of the base and of each
+/// strategy, with a progress bar on a terminal.
+pub fn simulate(
+    book: &RateBook,
+    sim: &Simulated,
+    runs: u32,
+    strategies: Vec<String>,
+) -> Result<MonteCarlo, Failure> {
+    let options = MonteCarloOptions {
+        runs,
+        seed: sim.seed,
+        strategies,
+        workers: 2,
+        classify: sim.classify,
+    };
+    let bar = super::progress::runs_bar(runs);
+    let progress = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let result = monte_carlo(book, sim.scenario, &options, &progress).map_err(Failure::input);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    result
 }
 
 /// Runs `wacost simulate`.
@@ -54,29 +147,11 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--runs must be at least 1"));
     }
     let scenario = Scenario::load(&args.scenario).map_err(Failure::input)?;
-    let strategies = if args.strategies.is_empty() {
-        scenario.strategy_names()
-    } else {
-        for name in &args.strategies {
-            if !scenario.strategies.contains_key(name) {
-                let known = scenario.strategy_names().join(", ");
-                return Err(Failure::usage(format!(
-                    "--strategy {name}: {} has no [strategies.{name}] (it has: {})",
-                    args.scenario.display(),
-                    if known.is_empty() { "none" } else { &known }
-                )));
-            }
-        }
-        args.strategies.clone()
-    };
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let origin = args.scenario.display().to_string();
+    let strategies = chosen_strategies(&scenario, &origin, &args.strategies)?;
+    let sim = Simulated::new(global, &scenario, &origin, args.seed)?;
+    let seed = sim.seed;
     let book = global.rate_book()?;
-    let classify = ClassifyConfig {
-        currency: global.currency,
-        timezone: scenario.timezone,
-        profile: global.profile()?,
-        ..ClassifyConfig::default()
-    };
     if let Some(path) = &args.export_log {
         let generator = Generator::new(&scenario, seed).map_err(Failure::input)?;
         let file =
@@ -96,34 +171,8 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
         }
         eprintln!("{note}");
     }
-    let options = MonteCarloOptions {
-        runs: args.runs,
-        seed,
-        strategies,
-        workers: 2,
-        classify,
-    };
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(u64::from(args.runs));
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {pos}/{len} runs [{bar:40}] {eta} left")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        Some(bar)
-    } else {
-        None
-    };
-    let progress = || {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    };
-    let result = monte_carlo(&book, &scenario, &options, &progress).map_err(Failure::input)?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let doc = to_json(&result, &scenario, &args.scenario.display().to_string());
+    let result = simulate(&book, &sim, args.runs, strategies)?;
+    let doc = simulation::to_json(&result, &scenario, &origin);
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
@@ -131,119 +180,35 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
             dir.join("summary.json"),
             serde_json::to_string_pretty(&doc)? + "\n",
         )?;
-        std::fs::write(dir.join("runs.csv"), runs_csv(&result)?)?;
+        std::fs::write(
+            dir.join("runs.csv"),
+            simulation::runs_table(&result).to_csv()?,
+        )?;
+    }
+    if let Some(dir) = &args.report {
+        let section = simulation::section(&result, &scenario, &origin);
+        let written = write_first_run_report(global, &book, &sim, dir, None, section)?;
+        eprintln!("wacost: report written to {}", written.display());
     }
     match args.format {
         Format::Table => print!("{}", to_text(&result, &scenario)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
-        Format::Csv => print!("{}", runs_csv(&result)?),
+        Format::Csv => print!("{}", simulation::runs_table(&result).to_csv()?),
     }
     Ok(())
-}
-
-fn spread(s: &Spread) -> Value {
-    json!({
-        "mean": s.mean.to_string(),
-        "p5": s.p5.to_string(),
-        "p50": s.p50.to_string(),
-        "p95": s.p95.to_string(),
-    })
-}
-
-fn by_category(m: &std::collections::BTreeMap<Category, Spread>) -> Value {
-    Value::Object(
-        m.iter()
-            .map(|(c, s)| (c.as_str().to_string(), spread(s)))
-            .collect::<Map<String, Value>>(),
-    )
-}
-
-/// The summary as one JSON document.
-fn to_json(r: &MonteCarlo, scenario: &Scenario, origin: &str) -> Value {
-    let mut strategies = Map::new();
-    for s in &r.strategies {
-        strategies.insert(
-            s.runs.name.clone(),
-            json!({
-                "description": s.runs.description,
-                "total": spread(&s.runs.total),
-                "by_category": by_category(&s.runs.by_category),
-                "delta_vs_base": spread(&s.delta_vs_base),
-                "delta_by_category": by_category(&s.delta_by_category),
-            }),
-        );
-    }
-    json!({
-        "scenario": scenario.name.clone().unwrap_or_else(|| origin.to_string()),
-        "contacts": scenario.contacts(),
-        "period": {
-            "start": scenario.period.start.to_string(),
-            "months": scenario.period.months,
-            "timezone": scenario.timezone.to_string(),
-        },
-        "runs": r.runs,
-        "seeds": {"first": r.seed, "last": r.seed.wrapping_add(u64::from(r.runs) - 1)},
-        "currency": r.currency,
-        "total": spread(&r.base.total),
-        "by_category": by_category(&r.base.by_category),
-        "strategies": Value::Object(strategies),
-    })
 }
 
 /// The summary as text tables.
 fn to_text(r: &MonteCarlo, scenario: &Scenario) -> String {
     let mut s = format!(
-        "scenario {scenario}\n{} run{} (seeds {} to {}), amounts in {}\n\n",
-        r.runs,
-        if r.runs == 1 { "" } else { "s" },
-        r.seed,
-        r.seed.wrapping_add(u64::from(r.runs) - 1),
+        "scenario {scenario}\n{}, amounts in {}\n\n",
+        simulation::runs_text(r.runs, r.seed),
         r.currency
     );
-    let mut t = Table::new(["spend", "mean", "P5", "P50", "P95"])
-        .right_align(1)
-        .right_align(2)
-        .right_align(3)
-        .right_align(4);
-    let row = |t: &mut Table, name: String, x: &Spread| {
-        t.row([
-            name,
-            x.mean.to_string(),
-            x.p5.to_string(),
-            x.p50.to_string(),
-            x.p95.to_string(),
-        ]);
-    };
-    row(&mut t, "total".into(), &r.base.total);
-    for (c, x) in &r.base.by_category {
-        row(&mut t, format!("  {c}"), x);
-    }
-    s.push_str(&t.render());
+    s.push_str(&simulation::spend_table(r).render());
     if !r.strategies.is_empty() {
         s.push_str("\nstrategies (same seeds as the base; delta = strategy - base, per run)\n\n");
-        let mut t = Table::new([
-            "strategy",
-            "mean total",
-            "delta mean",
-            "delta P5",
-            "delta P50",
-            "delta P95",
-        ]);
-        for k in 1..=5 {
-            t = t.right_align(k);
-        }
-        for st in &r.strategies {
-            let d = &st.delta_vs_base;
-            t.row([
-                st.runs.name.clone(),
-                st.runs.total.mean.to_string(),
-                signed(d.mean),
-                signed(d.p5),
-                signed(d.p50),
-                signed(d.p95),
-            ]);
-        }
-        s.push_str(&t.render());
+        s.push_str(&simulation::strategies_table(r, false).render());
         for st in &r.strategies {
             if let Some(d) = &st.runs.description {
                 s.push_str(&format!("  {}: {d}\n", st.runs.name));
@@ -253,70 +218,73 @@ fn to_text(r: &MonteCarlo, scenario: &Scenario) -> String {
     s
 }
 
-fn signed(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{d}")
-    } else {
-        d.to_string()
+/// Writes the full report of a simulated scenario into `dir`: its ledger, charts and tables
+/// are the base scenario's first run (seed `sim.seed`, its `[rules]` applied), with
+/// `comparison` (the providers on that run) and the simulation's own section. Returns the
+/// page.
+pub fn write_first_run_report(
+    global: &Global,
+    book: &RateBook,
+    sim: &Simulated,
+    dir: &Path,
+    comparison: Option<&Comparison>,
+    section: SimulationSection,
+) -> Result<PathBuf, Failure> {
+    let scenario = sim.scenario;
+    let book = scenario.rules.apply(book);
+    let generator = Generator::new(scenario, sim.seed).map_err(Failure::input)?;
+    let mut none = NoLines;
+    let mut collect = Collect::new(&mut none, bundle::KEPT_LINES);
+    let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)
+        .map_err(Failure::input)?;
+    let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));
+    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, false);
+    drop(collect);
+    let outcome = Outcome {
+        events: priced.stats.inbound + priced.stats.outbound,
+        ledger: priced.ledger,
+        stats: priced.stats,
+        settlement: priced.settlement,
+        skipped: BTreeMap::new(),
+        sorted: false,
+        contacts: priced.contacts,
+        usage: priced.usage,
+        reader_notes: Vec::new(),
+    };
+    let name = scenario
+        .name
+        .clone()
+        .unwrap_or_else(|| sim.origin.to_string());
+    let mut report = Report::from_outcome(
+        &outcome,
+        &book,
+        format!(
+            "{}: base scenario, first run (seed {})",
+            sim.origin, sim.seed
+        ),
+    );
+    report.title = format!("Simulated WhatsApp Business spend: {name}");
+    let mut run = super::report::run_info(&[sim.origin.to_string()], global, false);
+    if let Value::Object(m) = &mut run {
+        m.insert("timezone".into(), scenario.timezone.name().into());
+        m.insert("seed".into(), sim.seed.into());
     }
-}
-
-/// Every run's totals: one row per variant and run, one column per category.
-fn runs_csv(r: &MonteCarlo) -> Result<String, Failure> {
-    let variants: Vec<&wacost::simulate::VariantRuns> = std::iter::once(&r.base)
-        .chain(r.strategies.iter().map(|s| &s.runs))
-        .collect();
-    let mut categories: Vec<Category> = variants
-        .iter()
-        .flat_map(|v| v.runs.iter().flat_map(|t| t.by_category.keys().copied()))
-        .collect();
-    categories.sort();
-    categories.dedup();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "variant".to_string(),
-        "run".into(),
-        "seed".into(),
-        "currency".into(),
-        "total".into(),
-        "messages".into(),
-        "charged".into(),
-    ];
-    header.extend(categories.iter().map(|c| c.as_str().to_string()));
-    w.write_record(&header)?;
-    for v in variants {
-        for (k, t) in v.runs.iter().enumerate() {
-            w.write_record(run_row(&v.name, k, t, r, &categories))?;
-        }
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Failure::input(format!("runs.csv: {e}")))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn run_row(
-    name: &str,
-    k: usize,
-    t: &RunTotals,
-    r: &MonteCarlo,
-    categories: &[Category],
-) -> Vec<String> {
-    let mut row = vec![
-        name.to_string(),
-        (k + 1).to_string(),
-        t.seed.to_string(),
-        r.currency.to_string(),
-        t.total.to_string(),
-        t.messages.to_string(),
-        t.charged.to_string(),
-    ];
-    row.extend(categories.iter().map(|c| {
-        t.by_category
-            .get(c)
-            .copied()
-            .unwrap_or(Decimal::ZERO)
-            .to_string()
-    }));
-    row
+    report.summary = super::report::with_run(summary::to_json(&outcome, &book), run);
+    report.notes.insert(
+        0,
+        format!(
+            "simulated traffic: the total at the top, the ledger, its charts and tables are one \
+             run of the base scenario (seed {}), not an average; the spread over all runs is in \
+             the simulation's charts and tables",
+            sim.seed
+        ),
+    );
+    report.assumptions = super::report::assumptions(scenario.timezone.name());
+    report.comparison = comparison;
+    report.lines = Some(&kept.lines);
+    report.lines_dropped = kept.dropped;
+    report.contacts = contacts;
+    report.simulation = Some(section);
+    let written = super::report::write(dir, &report)?;
+    Ok(written.index)
 }

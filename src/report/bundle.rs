@@ -11,7 +11,9 @@
 //! DIR/ledger.csv            pricing type and line kind (exact decimals)
 //! DIR/workbook.xlsx         summary with formula totals, groupings, ledger, charge lines
 //! DIR/providers.csv|json    the provider comparison, when there is one
-//! DIR/simulation_<name>.csv simulation tables, when there are
+//! DIR/simulation_<name>.csv simulation tables, when there are (also sheets of the workbook)
+//! DIR/simulation.json       the simulation's summary, when there is one
+//! DIR/simulation_runs.csv   every simulated run's totals, when there are
 //! ```
 //!
 //! [`Report`] holds what goes in; [`write()`] writes it. [`Report::from_outcome`] fills it from
@@ -79,7 +81,8 @@ pub struct ContactSpend {
 }
 
 /// What a simulation adds to a report: the strategy comparison and the Monte Carlo spend
-/// distribution, tables, notes. `wacost simulate` fills it; every part is optional.
+/// distribution, tables, notes. [`super::simulation::section`] fills it from a Monte Carlo
+/// result; every part is optional.
 #[derive(Clone, Debug, Default)]
 pub struct SimulationSection {
     /// The scenario, e.g. "examples/scenario.toml: 50,000 contacts, 30 days, 1,000 runs".
@@ -92,6 +95,12 @@ pub struct SimulationSection {
     pub tables: Vec<(String, String, Table)>,
     /// Assumptions and caveats of the simulation.
     pub notes: Vec<String>,
+    /// Figures for the page's list of key facts (label, value).
+    pub facts: Vec<(String, String)>,
+    /// The simulation's summary document, written as `simulation.json`.
+    pub summary: Option<Value>,
+    /// Every run's totals, written as `simulation_runs.csv` (linked, too long for the page).
+    pub runs: Option<Table>,
 }
 
 /// Everything a report shows.
@@ -821,7 +830,14 @@ pub fn write(dir: &Path, report: &Report) -> Result<Written, ReportError> {
         &workbook_notes,
         report.show_contacts,
     )
-    .and_then(|mut wb| wb.save(&wb_path))
+    .and_then(|mut wb| {
+        if let Some(s) = &report.simulation {
+            for (heading, stem, table) in &s.tables {
+                xlsx::table_sheet(&mut wb, &format!("simulation {stem}"), heading, table)?;
+            }
+        }
+        wb.save(&wb_path)
+    })
     .map_err(|e| fail(&wb_path)(&e))?;
     files.push(wb_path);
 
@@ -853,6 +869,25 @@ pub fn write(dir: &Path, report: &Report) -> Result<Written, ReportError> {
             let csv = table.to_csv().map_err(|e| fail(dir)(&e))?;
             write_text(&dir.join(&name), &csv, &mut files)?;
             links.push(Link::new(format!("{heading} (CSV)"), name));
+        }
+        if let Some(doc) = &s.summary {
+            write_text(
+                &dir.join("simulation.json"),
+                &(serde_json::to_string_pretty(doc).map_err(|e| fail(dir)(&e))? + "\n"),
+                &mut files,
+            )?;
+            links.push(Link::new(
+                "Simulation summary: P5, P50, P95 and mean over the runs (JSON)",
+                "simulation.json",
+            ));
+        }
+        if let Some(runs) = &s.runs {
+            let csv = runs.to_csv().map_err(|e| fail(dir)(&e))?;
+            write_text(&dir.join("simulation_runs.csv"), &csv, &mut files)?;
+            links.push(Link::new(
+                "Every simulated run's totals (CSV)",
+                "simulation_runs.csv",
+            ));
         }
         notes.extend(s.notes.iter().map(|n| format!("simulation: {n}")));
     }
@@ -911,6 +946,10 @@ pub fn write(dir: &Path, report: &Report) -> Result<Written, ReportError> {
                 charts::format_exact(best.total)
             ),
         ));
+    }
+
+    if let Some(s) = &report.simulation {
+        facts.extend(s.facts.iter().cloned());
     }
 
     let mut assumptions = vec![

@@ -1610,10 +1610,13 @@ fn draw_strategies<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Strate
         .rows
         .iter()
         .map(|r| {
+            // The range in words too: with common random numbers it is often narrower than
+            // the whisker caps, which then merge with the median's mark.
             format!(
-                "P50 {} · mean {}",
+                "P50 {} · P5–P95 {} to {}",
                 format_amount(r.p50),
-                format_amount(r.mean)
+                format_amount(r.p5),
+                format_amount(r.p95)
             )
         })
         .collect();

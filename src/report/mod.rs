@@ -6,6 +6,7 @@ pub mod charts;
 pub mod font;
 pub mod html;
 pub mod lines;
+pub mod simulation;
 pub mod summary;
 pub mod table;
 pub mod xlsx;

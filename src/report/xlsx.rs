@@ -468,6 +468,40 @@ pub fn workbook_with_contacts(
     Ok(wb)
 }
 
+/// Adds a sheet `name` holding a table (e.g. a simulation's percentiles): `heading` in bold
+/// on the first row, the table's header on the third, its rows below. Cells that read as a
+/// decimal (`12.5`, `-0.3`, `+1.25`) are written as numbers; the rest as text.
+pub fn table_sheet(
+    wb: &mut Workbook,
+    name: &str,
+    heading: &str,
+    table: &crate::report::table::Table,
+) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    ws.write_string_with_format(0, 0, heading, &bold)?;
+    for (c, h) in table.header().iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, h, &bold)?;
+    }
+    for (r, row) in table.rows().iter().enumerate() {
+        let r = 3 + r as RowNum;
+        for (c, cell) in row.iter().enumerate() {
+            let number = cell
+                .trim()
+                .trim_start_matches('+')
+                .parse::<Decimal>()
+                .ok()
+                .filter(|_| !cell.trim().is_empty());
+            match number {
+                Some(d) => ws.write_number(r, c as u16, cell_number(d))?,
+                None => ws.write_string(r, c as u16, cell)?,
+            };
+        }
+    }
+    Ok(())
+}
+
 /// Writes [`workbook`] to a file (e.g. `report/wacost.xlsx`).
 pub fn write(
     path: &Path,

@@ -31,6 +31,7 @@
 
 pub mod generator;
 pub mod montecarlo;
+pub mod providers;
 pub mod scenario;
 
 use std::io::Write;
@@ -40,6 +41,7 @@ pub use generator::{Events, Generator};
 pub use montecarlo::{
     MonteCarlo, MonteCarloOptions, RunTotals, Spread, StrategyRuns, VariantRuns, monte_carlo,
 };
+pub use providers::{ProviderRuns, ProviderRunsOptions, ProviderSpread, compare_providers};
 pub use scenario::{Scenario, ScenarioError};
 
 use crate::classify::ClassifyConfig;
@@ -56,6 +58,9 @@ pub enum SimulateError {
     /// Pricing failed (e.g. a period before 2023-06-01, or no card for the currency).
     #[error(transparent)]
     Price(#[from] ReplayError),
+    /// A provider's bill could not be put in the comparison's currency.
+    #[error(transparent)]
+    Fx(#[from] crate::fx::FxError),
     /// Writing output failed.
     #[error("{0}")]
     Io(String),
