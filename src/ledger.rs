@@ -84,7 +84,27 @@ pub struct LedgerRow {
 pub struct Ledger {
     /// Currency of every amount.
     pub currency: Currency,
-    rows: FxHashMap<RowKey, Totals>,
+    /// The rows, in the order their keys first appeared.
+    rows: Vec<(RowKey, Totals)>,
+    /// Where each key's row is.
+    index: FxHashMap<RowKey, usize>,
+    /// The row a key of each [`recent_slot`] was last added to, + 1 (0: none yet): the
+    /// lines of a day fall on a few dozen keys, found here without hashing the whole key.
+    recent: [usize; RECENT_SLOTS],
+}
+
+const RECENT_SLOTS: usize = 64;
+
+/// A slot of [`Ledger::recent`] from the parts of a key that vary within a day.
+fn recent_slot(k: &RowKey) -> usize {
+    let mixed = usize::from(k.market.0)
+        .wrapping_mul(31)
+        .wrapping_add(usize::from(k.country.as_u16()).wrapping_mul(7))
+        .wrapping_add((k.category as usize) << 1)
+        .wrapping_add((k.pricing_type as usize) << 3)
+        .wrapping_add(k.kind as usize)
+        .wrapping_add(k.business.0 as usize);
+    (mixed ^ (mixed >> 6)) % RECENT_SLOTS
 }
 
 impl Ledger {
@@ -92,8 +112,30 @@ impl Ledger {
     pub fn new(currency: Currency) -> Ledger {
         Ledger {
             currency,
-            rows: FxHashMap::default(),
+            rows: Vec::new(),
+            index: FxHashMap::default(),
+            recent: [0; RECENT_SLOTS],
         }
+    }
+
+    /// The totals of a key, a new row when the key is new.
+    fn row(&mut self, key: RowKey) -> &mut Totals {
+        let slot = recent_slot(&key);
+        let hit = self.recent[slot]
+            .checked_sub(1)
+            .filter(|i| self.rows[*i].0 == key);
+        let i = match hit {
+            Some(i) => i,
+            None => {
+                let i = *self.index.entry(key).or_insert_with(|| {
+                    self.rows.push((key, Totals::default()));
+                    self.rows.len() - 1
+                });
+                self.recent[slot] = i + 1;
+                i
+            }
+        };
+        &mut self.rows[i].1
     }
 
     /// Adds a line.
@@ -107,7 +149,7 @@ impl Ledger {
             pricing_type: c.pricing_type,
             kind: c.kind,
         };
-        let t = self.rows.entry(key).or_default();
+        let t = self.row(key);
         t.lines += 1;
         t.quantity += c.quantity;
         t.amount += c.amount;
@@ -124,7 +166,7 @@ impl Ledger {
     /// Adds every row of another ledger (for runs split over threads).
     pub fn merge(&mut self, other: &Ledger) {
         for (k, t) in &other.rows {
-            self.rows.entry(*k).or_default().add(t);
+            self.row(*k).add(t);
         }
     }
 
@@ -144,7 +186,7 @@ impl Ledger {
 
     /// The total: the exact sum of every line.
     pub fn total(&self) -> Decimal {
-        self.rows.values().map(|t| t.amount).sum()
+        self.rows.iter().map(|(_, t)| t.amount).sum()
     }
 
     /// Totals grouped by any function of the key.
@@ -168,7 +210,7 @@ impl Ledger {
     /// Messages (CBP: conversations) actually charged: billed message lines less those a
     /// free allowance covered.
     pub fn charged(&self) -> u64 {
-        let billed: u64 = self.rows.values().map(|t| t.billed).sum();
+        let billed: u64 = self.rows.iter().map(|(_, t)| t.billed).sum();
         let covered: i64 = self
             .rows
             .iter()
@@ -180,7 +222,7 @@ impl Ledger {
 
     /// Message lines priced with an estimated rate.
     pub fn estimated_rates_used(&self) -> u64 {
-        self.rows.values().map(|t| t.estimated).sum()
+        self.rows.iter().map(|(_, t)| t.estimated).sum()
     }
 
     /// Messages by pricing type, with the items a free allowance covered counted as
@@ -297,7 +339,7 @@ impl Ledger {
                 kind: LineKind::parse(&kind[i])
                     .ok_or_else(|| bad(format!("ledger row {row}: line kind {:?}", kind[i])))?,
             };
-            ledger.rows.entry(key).or_default().add(&Totals {
+            ledger.row(key).add(&Totals {
                 lines: lines[i],
                 quantity: quantity[i],
                 amount: written_scale(amounts[i]),
@@ -384,7 +426,7 @@ mod tests {
     fn dataframe_round_trips_through_parquet() {
         let book = RateBook::embedded().expect("embedded data");
         let log = include_str!("../data/sample_log.csv");
-        let source = Source::Bytes("sample".into(), log.as_bytes().to_vec());
+        let source = Source::Bytes("sample".into(), log.as_bytes().into());
         let outcome = replay(
             &book,
             &[source],

@@ -27,8 +27,8 @@ pub enum Source {
     Path(PathBuf),
     /// Standard input (`-`), buffered in memory.
     Stdin,
-    /// Bytes already in memory, with a name for messages.
-    Bytes(String, Vec<u8>),
+    /// Bytes already in memory, with a name for messages (shared, never copied).
+    Bytes(String, Arc<[u8]>),
 }
 
 impl Source {
@@ -270,7 +270,7 @@ impl<R: Read> Read for Counting<R> {
 
 fn open(
     source: &Source,
-    stdin_cache: &mut Option<Vec<u8>>,
+    stdin_cache: &mut Option<Arc<[u8]>>,
     progress: Option<&BytesRead>,
 ) -> Result<Box<dyn Read + Send>, ReplayError> {
     match source {
@@ -292,13 +292,12 @@ fn open(
                 std::io::stdin()
                     .read_to_end(&mut buf)
                     .map_err(|e| ReplayError::Io(format!("standard input: {e}")))?;
-                *stdin_cache = Some(buf);
+                *stdin_cache = Some(buf.into());
             }
-            Ok(Box::new(std::io::Cursor::new(
-                stdin_cache.clone().unwrap_or_default(),
-            )))
+            let bytes: Arc<[u8]> = stdin_cache.clone().unwrap_or_else(|| Arc::from(&[][..]));
+            Ok(Box::new(std::io::Cursor::new(bytes)))
         }
-        Source::Bytes(_, b) => Ok(Box::new(std::io::Cursor::new(b.clone()))),
+        Source::Bytes(_, b) => Ok(Box::new(std::io::Cursor::new(Arc::clone(b)))),
     }
 }
 
@@ -344,7 +343,7 @@ fn expand(sources: &[Source]) -> Result<Vec<Source>, ReplayError> {
 fn open_all(
     sources: &[Source],
     formats: &FormatOptions,
-    stdin_cache: &mut Option<Vec<u8>>,
+    stdin_cache: &mut Option<Arc<[u8]>>,
     progress: Option<&BytesRead>,
 ) -> Result<Vec<(String, AnyReader)>, ReplayError> {
     let mut readers = Vec::with_capacity(sources.len());
@@ -500,18 +499,17 @@ fn stream(
                 notes: Vec::new(),
             };
             for (name, mut reader) in readers {
-                for item in reader.by_ref() {
-                    match item {
-                        Ok(ev) => {
-                            if ev.time < last {
-                                batch.out_of_order = true;
-                                let _ = tx.send(batch);
-                                return;
-                            }
-                            last = ev.time;
-                            batch.events.push(ev);
+                loop {
+                    let before = batch.events.len();
+                    let more =
+                        reader.read_into(&mut batch.events, &mut batch.errors, BATCH - before);
+                    for ev in &batch.events[before..] {
+                        if ev.time < last {
+                            batch.out_of_order = true;
+                            let _ = tx.send(batch);
+                            return;
                         }
-                        Err(e) => batch.errors.push(e),
+                        last = ev.time;
                     }
                     if batch.events.len() >= BATCH || !batch.errors.is_empty() {
                         let recycled = back_rx
@@ -529,6 +527,9 @@ fn stream(
                         if tx.send(full).is_err() {
                             return;
                         }
+                    }
+                    if !more {
+                        break;
                     }
                 }
                 batch.notes.extend(reader.notes(&name));

@@ -247,7 +247,10 @@ fn cbp_messages_inside_a_conversation_compare_as_the_conversation() {
         .collect::<Vec<_>>()
         .join("\n");
     let r = run(
-        vec![Source::Bytes("cbp.jsonl".into(), changed.into_bytes())],
+        vec![Source::Bytes(
+            "cbp.jsonl".into(),
+            changed.into_bytes().into(),
+        )],
         None,
     );
     assert_eq!((r.compared, r.agreeing), (7, 6));

@@ -28,7 +28,10 @@ impl LineSink for Lines {
 
 fn run_with(book: &RateBook, rows: &str, config: ClassifyConfig) -> (Outcome, Vec<Charge>) {
     let mut lines = Lines::default();
-    let source = Source::Bytes("test.csv".into(), format!("{HEADER}{rows}").into_bytes());
+    let source = Source::Bytes(
+        "test.csv".into(),
+        format!("{HEADER}{rows}").into_bytes().into(),
+    );
     let outcome = replay(
         book,
         &[source],

@@ -16,7 +16,7 @@ const SAMPLE_LOG: &str = include_str!("../data/sample_log.csv");
 
 fn sample() -> (RateBook, Outcome) {
     let book = RateBook::embedded().expect("embedded data");
-    let source = Source::Bytes("data/sample_log.csv".into(), SAMPLE_LOG.as_bytes().to_vec());
+    let source = Source::Bytes("data/sample_log.csv".into(), SAMPLE_LOG.as_bytes().into());
     let outcome = replay(
         &book,
         &[source],
@@ -588,7 +588,7 @@ mod xlsx {
     #[test]
     fn workbook_totals_equal_the_ledger() {
         let book = RateBook::embedded().expect("embedded data");
-        let source = Source::Bytes("data/sample_log.csv".into(), SAMPLE_LOG.as_bytes().to_vec());
+        let source = Source::Bytes("data/sample_log.csv".into(), SAMPLE_LOG.as_bytes().into());
         let mut keep = KeepLines::new(xlsx::MAX_ROWS);
         let outcome =
             replay(&book, &[source], ReplayOptions::default(), &mut keep, None).expect("replays");
@@ -716,7 +716,7 @@ mod html {
         // A business named like an attack, and a template-ish name in a table.
         let log = SAMPLE_LOG.replace("+1 555 010 0002", HOSTILE);
         let book = RateBook::embedded().expect("embedded data");
-        let source = Source::Bytes("hostile.csv".into(), log.into_bytes());
+        let source = Source::Bytes("hostile.csv".into(), log.into_bytes().into());
         let outcome = replay(
             &book,
             &[source],

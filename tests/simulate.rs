@@ -472,7 +472,7 @@ fn an_exported_log_replays_to_the_simulated_total() {
     ));
     let outcome = replay(
         &book,
-        &[Source::Bytes("sim.csv".into(), log)],
+        &[Source::Bytes("sim.csv".into(), log.into())],
         ReplayOptions {
             classify: config(&s),
             skip_invalid: false,

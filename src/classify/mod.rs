@@ -16,6 +16,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::charge::{Charge, Flags, LineKind};
 use crate::event::{BusinessId, Direction, Event, MessageKind};
@@ -79,6 +80,12 @@ pub struct ClassifyStats {
 }
 
 const NONE: i64 = i64::MIN;
+/// Contacts the state vector has room for before it first grows: its memory is only taken
+/// from the system as states are written.
+const INITIAL_CONTACTS: usize = 1 << 16;
+/// Recent message ids kept inside a contact's state before they spill to the heap: a week
+/// of a typical contact's messages.
+const RECENT_INLINE: usize = 4;
 const SLOTS: usize = 3;
 
 fn slot(category: Category) -> usize {
@@ -90,7 +97,7 @@ fn slot(category: Category) -> usize {
     }
 }
 
-/// What is remembered of one (business number, contact) pair. Kept small (88 bytes): a log
+/// What is remembered of one (business number, contact) pair. Kept small (128 bytes): a log
 /// of a million contacts keeps a million of these. Conversations (CBP only) and held messages
 /// are boxed, so contacts that have none pay 8 bytes for each.
 struct ContactState {
@@ -98,7 +105,9 @@ struct ContactState {
     ad_inbound: i64,
     fep_until: i64,
     last_fingerprint: u64,
-    recent: Vec<Seen>,
+    /// Message ids seen in the last week (log time), oldest first; a few inline, so that
+    /// checking a message for a duplicate reads the state already fetched.
+    recent: SmallVec<[Seen; RECENT_INLINE]>,
     held: Option<Box<Vec<Event>>>,
     conversations: Option<Box<Conversations>>,
     active_month: u32,
@@ -115,7 +124,7 @@ impl ContactState {
             ad_inbound: NONE,
             fep_until: NONE,
             last_fingerprint: 0,
-            recent: Vec::new(),
+            recent: SmallVec::new(),
             held: None,
             conversations: None,
             active_month: 0,
@@ -255,7 +264,7 @@ impl<'a> Classifier<'a> {
         };
         Classifier {
             index: ContactIndex::new(),
-            states: Vec::new(),
+            states: Vec::with_capacity(INITIAL_CONTACTS),
             engine,
         }
     }
@@ -312,6 +321,7 @@ impl<'a> Classifier<'a> {
             }
             if i + IDS_AHEAD < events.len()
                 && let Some(at) = found[(i + IDS_AHEAD) % 16]
+                && self.states[at].recent.spilled()
                 && let Some(seen) = self.states[at].recent.first()
             {
                 prefetch((seen as *const Seen).cast());
@@ -826,6 +836,13 @@ mod tests {
         }
         c.finish(&mut |l: &Charge| out.push(*l)).unwrap();
         out
+    }
+
+    #[test]
+    fn a_contact_state_fits_two_cache_lines() {
+        // Memory per contact is what bounds a replay: a million contacts, 128 MiB of states.
+        eprintln!("ContactState: {} bytes", size_of::<ContactState>());
+        assert!(size_of::<ContactState>() <= 128);
     }
 
     proptest! {

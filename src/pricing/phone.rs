@@ -257,33 +257,46 @@ fn plain_e164(bytes: &[u8]) -> Option<ContactNumber> {
     if !(7..=15).contains(&b.len()) || b[0] == b'0' {
         return None;
     }
+    // The leading digits one by one, the last eight (of eight or more) at once.
+    let (head, tail) = b.split_at(b.len().saturating_sub(8));
+    let (head, tail) = if tail.len() == 8 {
+        (head, tail)
+    } else {
+        (b, &b[..0])
+    };
     let mut digits = 0u64;
-    for &c in b {
+    for &c in head {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
         digits = digits * 10 + u64::from(d);
     }
-    let folded = fold_mobile_token(digits, b.len());
-    let count = if folded == digits {
-        b.len()
-    } else {
-        b.len() - 1
-    };
-    calling_code_of(folded / POWERS_OF_TEN[count - 3])?;
-    Some(ContactNumber(folded))
+    if let Ok(last) = <&[u8; 8]>::try_from(tail) {
+        digits = digits * 100_000_000 + eight_digits(last)?;
+    }
+    // Every byte is a digit now.
+    let first3 = b[..3]
+        .iter()
+        .fold(0u64, |v, c| v * 10 + u64::from(c - b'0'));
+    // Folding `521…`/`549…` into `52…`/`54…` keeps the calling code (52, 54).
+    calling_code_of(first3)?;
+    Some(ContactNumber(fold_mobile_token(digits, b.len())))
 }
 
-const POWERS_OF_TEN: [u64; 13] = {
-    let mut p = [1u64; 13];
-    let mut i = 1;
-    while i < 13 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
+/// Eight ASCII digits as a number, all at once in one 64-bit word (the usual SWAR
+/// reduction: pairs, then fours, then eights); `None` when a byte is not a digit.
+fn eight_digits(b: &[u8; 8]) -> Option<u64> {
+    let word = u64::from_le_bytes(*b);
+    let v = word.wrapping_sub(0x3030_3030_3030_3030);
+    // Every byte was '0'..='9': now 0..=9, so neither it nor it + 6 sets a high nibble.
+    if (v | v.wrapping_add(0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0 != 0 {
+        return None;
     }
-    p
-};
+    let v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF)
+}
 
 /// The calling code a number starts with, from its first three digits (fewer for a number
 /// that short). E.164 calling codes are prefix-free: at most one of the first 1, 2 or 3
@@ -332,6 +345,11 @@ pub struct Country([u8; 2]);
 impl Country {
     /// ISO's user-assigned `ZZ`: a country we could not tell.
     pub const UNKNOWN: Country = Country(*b"ZZ");
+
+    /// The two letters as one number, for cheap hashing.
+    pub(crate) fn as_u16(self) -> u16 {
+        u16::from_le_bytes(self.0)
+    }
 
     /// Parses two ASCII letters, any case.
     pub fn parse(s: &str) -> Option<Country> {
@@ -516,7 +534,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"00000000"), Some(0));
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
+        for bad in [
+            b"1234567a",
+            b"/2345678",
+            b"1234:678",
+            b" 2345678",
+            b"\xff2345678",
+        ] {
+            if let Ok(bad) = <&[u8; 8]>::try_from(&bad[..]) {
+                assert_eq!(eight_digits(bad), None, "{bad:?}");
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn eight_digits_agree_with_a_loop(b in proptest::array::uniform8(proptest::num::u8::ANY)) {
+            let by_loop = b.iter().try_fold(0u64, |v, c| {
+                c.is_ascii_digit().then(|| v * 10 + u64::from(c - b'0'))
+            });
+            proptest::prop_assert_eq!(eight_digits(&b), by_loop);
+        }
+
         #[test]
         fn plain_spelling_fast_path_agrees_with_the_general_parser(
             digits in "[0-9]{5,17}",

@@ -19,7 +19,7 @@ use std::io::Read;
 use csv::{ByteRecord, ReaderBuilder};
 
 use super::ReadError;
-use super::time::parse_timestamp;
+use super::time::TimestampParser;
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
@@ -68,6 +68,7 @@ pub struct RowParser {
     file: String,
     cols: Columns,
     cache: Vec<(Vec<u8>, BusinessId)>,
+    timestamps: TimestampParser,
 }
 
 impl<R: Read> CanonicalReader<R> {
@@ -175,6 +176,7 @@ impl RowParser {
             file,
             cols,
             cache: Vec::new(),
+            timestamps: TimestampParser::new(),
         })
     }
 
@@ -207,10 +209,11 @@ impl RowParser {
         c: Columns,
         line: u64,
     ) -> Result<Event, ReadError> {
-        let err = |reason: String| ReadError::at_line(&self.file, line, reason);
         let field = |i: usize| rec.get(i).unwrap_or(b"");
         let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.get(i).unwrap_or(b""));
-        let time = parse_timestamp(field(c.timestamp)).ok_or_else(|| {
+        let time = self.timestamps.parse(field(c.timestamp));
+        let err = |reason: String| ReadError::at_line(&self.file, line, reason);
+        let time = time.ok_or_else(|| {
             err(format!(
                 "timestamp {:?} is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
                 lossy(field(c.timestamp))
@@ -324,6 +327,71 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Str
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+impl<R: Read> CanonicalReader<R> {
+    /// Reads up to `max` rows into `events`, as many calls to `next` would, writing each
+    /// event once, straight into `events` (the hot path of a replay). Stops early after a
+    /// row that cannot be read (its error goes to `errors`) or at the end of the file;
+    /// returns whether the file may have more rows.
+    pub fn read_into(
+        &mut self,
+        events: &mut Vec<Event>,
+        errors: &mut Vec<ReadError>,
+        max: usize,
+    ) -> bool {
+        if self.header_error.is_some() {
+            if let Some(Err(e)) = self.next() {
+                errors.push(e);
+            }
+            return false;
+        }
+        for _ in 0..max {
+            if self.done {
+                return false;
+            }
+            match self.csv.read_byte_record(&mut self.record) {
+                Ok(false) => {
+                    self.done = true;
+                    return false;
+                }
+                Ok(true) => {
+                    if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
+                        continue;
+                    }
+                    let line = self.record.position().map_or(0, |p| p.line());
+                    let parsed = match self.parser.as_mut() {
+                        Some(p) => p.parse(&self.record, line),
+                        None => Err(ReadError::at_line(
+                            &self.file,
+                            line,
+                            "row before the header",
+                        )),
+                    };
+                    match parsed {
+                        Ok(ev) => events.push(ev),
+                        Err(mut e) => {
+                            e.raw = Some(raw_row(&self.record));
+                            errors.push(e);
+                            return true;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    let mut err = self.csv_error(e);
+                    if fatal {
+                        self.done = true;
+                    } else {
+                        err.raw = Some(raw_row(&self.record));
+                    }
+                    errors.push(err);
+                    return !fatal;
+                }
+            }
+        }
+        true
+    }
 }
 
 impl<R: Read> Iterator for CanonicalReader<R> {

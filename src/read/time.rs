@@ -40,6 +40,56 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
 }
 
+/// [`parse_timestamp`] for a column of timestamps, remembering the last UTC date it saw: in
+/// a log in time order, row after row shares the date, and `YYYY-MM-DDTHH:MM:SSZ` then
+/// needs only its time of day read. Same results as [`parse_timestamp`], always.
+#[derive(Clone, Debug, Default)]
+pub struct TimestampParser {
+    /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix seconds.
+    date: Option<([u8; 10], i64)>,
+}
+
+impl TimestampParser {
+    /// A parser with nothing remembered.
+    pub fn new() -> TimestampParser {
+        TimestampParser::default()
+    }
+
+    /// Parses like [`parse_timestamp`].
+    pub fn parse(&mut self, raw: &[u8]) -> Option<i64> {
+        if let Some(b) = <&[u8; 20]>::try_from(raw)
+            .ok()
+            .filter(|b| b[10] == b'T' && b[19] == b'Z')
+        {
+            if let Some((date, midnight)) = self.date
+                && b[..10] == date
+                && let Some(seconds) = time_of_day(&b[11..19])
+            {
+                return Some(midnight + seconds);
+            }
+            let t = parse_timestamp(raw)?;
+            if let (Ok(date), Some(seconds)) = (b[..10].try_into(), time_of_day(&b[11..19])) {
+                self.date = Some((date, t - seconds));
+            }
+            return Some(t);
+        }
+        parse_timestamp(raw)
+    }
+}
+
+/// `HH:MM:SS` as seconds since midnight (no leap second: those take the general path).
+fn time_of_day(b: &[u8]) -> Option<i64> {
+    let two = |i: usize| -> Option<i64> {
+        let (h, l) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (h <= 9 && l <= 9).then(|| i64::from(h * 10 + l))
+    };
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (two(0)?, two(3)?, two(6)?);
+    (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+}
+
 /// Ten digits of Unix seconds (2001-09-09 to 2286-11-20), the form most exports and our
 /// own simulator write: one pass, no fraction, no milliseconds. Anything else is `None` and
 /// takes the general path.
@@ -184,6 +234,29 @@ mod tests {
             let s = secs.to_string();
             prop_assert_eq!(plain_unix_seconds(s.as_bytes()), Some(secs));
             prop_assert_eq!(parse_unix(s.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn remembering_the_date_changes_nothing(
+            times in prop::collection::vec(1_600_000_000i64..1_900_000_000, 1..50),
+            odd in prop::collection::vec(prop::sample::select(vec![
+                "2026-02-30T10:00:00Z", "2026-02-02T24:00:00Z", "2026-02-02T10:00:60Z",
+                "2026-02-02T1O:00:00Z", "1770026400", "2026-02-02T10:00:00+01:00",
+            ]), 0..5),
+        ) {
+            let mut sorted = times.clone();
+            sorted.sort();
+            let mut texts: Vec<String> = sorted
+                .iter()
+                .map(|t| chrono::DateTime::from_timestamp(*t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .collect();
+            for (i, o) in odd.iter().enumerate() {
+                texts.insert((i * 7) % (texts.len() + 1), o.to_string());
+            }
+            let mut p = TimestampParser::new();
+            for t in &texts {
+                prop_assert_eq!(p.parse(t.as_bytes()), parse_timestamp(t.as_bytes()), "{}", t);
+            }
         }
 
         #[test]
