@@ -10,13 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args};
-use wacost::classify::ClassifyConfig;
 use wacost::fx::FxTable;
 use wacost::ledger::Ledger;
 use wacost::money::Currency;
 use wacost::pricing::DataSource;
 use wacost::providers::{BillOptions, Comparison, Provider, Providers, compare};
-use wacost::replay::{NoLines, ReplayOptions, Source, replay};
+use wacost::replay::{NoLines, Source, replay};
 use wacost::report::bundle::{self, Collect, Report};
 use wacost::report::{simulation, summary};
 use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, compare_providers};
@@ -119,15 +118,7 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
             }
         })
         .collect();
-    let options = ReplayOptions {
-        classify: ClassifyConfig {
-            currency: global.currency,
-            timezone: global.timezone,
-            profile: global.profile()?,
-            ..ClassifyConfig::default()
-        },
-        skip_invalid: false,
-    };
+    let options = global.replay_options(false)?;
     let keep = if args.report.is_some() {
         bundle::KEPT_LINES
     } else {

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;
-use wacost::classify::ClassifyConfig;
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::{ContactNumber, Country};
 use wacost::pricing::quote::{QuoteRequest, quote};
 use wacost::pricing::{BusinessProfile, RateBook};
-use wacost::replay::{ReplayOptions, Source, replay};
+use wacost::replay::{Source, replay};
 use wacost::report::bundle::{self, Collect, Report, SimulationSection};
 use wacost::report::lines::LineFiles;
 use wacost::report::table::Table;
@@ -312,15 +311,7 @@ fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
     let mut files = LineFiles::create(dir, &book.names, false)
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
     let mut collect = Collect::new(&mut files, bundle::KEPT_LINES);
-    let options = ReplayOptions {
-        classify: ClassifyConfig {
-            currency: global.currency,
-            timezone: global.timezone,
-            profile: global.profile()?,
-            ..ClassifyConfig::default()
-        },
-        skip_invalid: false,
-    };
+    let options = global.replay_options(false)?;
     let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().into());
     let outcome = replay(book, &[source], options, &mut collect, None).map_err(Failure::input)?;
     let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));

@@ -22,6 +22,7 @@ use wacost::money::Currency;
 use wacost::pricing::phone::Country;
 use wacost::pricing::regime::AllowanceScope;
 use wacost::pricing::{BusinessProfile, Loaded, RateBook};
+use wacost::replay::ReplayOptions;
 
 /// What WhatsApp Business messaging costs, and what it would cost if you did it differently.
 #[derive(Parser, Debug)]
@@ -221,6 +222,26 @@ impl Global {
                 .set_allowance(from, self.service_allowance, scope);
         }
         Ok(book)
+    }
+
+    /// How messages are classified: the currency, the WABA's time zone and the business
+    /// profile from the options, the defaults otherwise.
+    pub fn classify_config(&self) -> Result<wacost::classify::ClassifyConfig, Failure> {
+        Ok(wacost::classify::ClassifyConfig {
+            currency: self.currency,
+            timezone: self.timezone,
+            profile: self.profile()?,
+            ..wacost::classify::ClassifyConfig::default()
+        })
+    }
+
+    /// The replay options from the options: [`Global::classify_config`], and whether to
+    /// skip unreadable rows.
+    pub fn replay_options(&self, skip_invalid: bool) -> Result<ReplayOptions, Failure> {
+        Ok(ReplayOptions {
+            classify: self.classify_config()?,
+            skip_invalid,
+        })
     }
 
     /// The business profile from the options.

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
-use wacost::classify::ClassifyConfig;
 use wacost::reconcile::{NO_VERDICTS, Tolerance, reconcile, report};
-use wacost::replay::ReplayOptions;
 
 use super::input::{InputArgs, sources};
 use super::{Failure, Global};
@@ -75,15 +73,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let options = ReplayOptions {
-        classify: ClassifyConfig {
-            currency: global.currency,
-            timezone: global.timezone,
-            profile: global.profile()?,
-            ..ClassifyConfig::default()
-        },
-        skip_invalid: args.skip_invalid,
-    };
+    let options = global.replay_options(args.skip_invalid)?;
     let formats = args.input.format_options(global)?;
     let found = reconcile(
         &book,

@@ -5,8 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use wacost::classify::ClassifyConfig;
-use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, replay_with_progress};
+use wacost::replay::{LineSink, NoLines, Source, replay_with_progress};
 use wacost::report::bundle::{self, Collect, Report};
 use wacost::report::lines::LineFiles;
 use wacost::report::summary;
@@ -54,15 +53,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     }
     let book = global.rate_book()?;
     let sources: Vec<Source> = super::input::sources(&args.logs);
-    let options = ReplayOptions {
-        classify: ClassifyConfig {
-            currency: global.currency,
-            timezone: global.timezone,
-            profile: global.profile()?,
-            ..ClassifyConfig::default()
-        },
-        skip_invalid: args.skip_invalid,
-    };
+    let options = global.replay_options(args.skip_invalid)?;
     let mut rejects = match &args.rejects {
         Some(p) => {
             let mut w = BufWriter::new(

@@ -83,10 +83,8 @@ impl<'a> Simulated<'a> {
             origin,
             seed: seed.unwrap_or(scenario.seed),
             classify: ClassifyConfig {
-                currency: global.currency,
                 timezone: scenario.timezone,
-                profile: global.profile()?,
-                ..ClassifyConfig::default()
+                ..global.classify_config()?
             },
         })
     }

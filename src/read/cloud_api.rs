@@ -89,6 +89,8 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::json::{join, text};
+
 use super::ReadError;
 use super::time::parse_timestamp;
 use crate::event::{
@@ -629,23 +631,6 @@ fn parse_contact(raw: &str, field: &str) -> Result<ContactNumber, String> {
 }
 
 /// A string or number field as trimmed text; `None` when missing, null or empty.
-fn text(v: &Value, key: &str) -> Option<String> {
-    let t = match v.get(key)? {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    (!t.is_empty()).then_some(t)
-}
-
-fn join(path: &str, part: &str) -> String {
-    if path.is_empty() {
-        part.to_string()
-    } else {
-        format!("{path}.{part}")
-    }
-}
-
 /// The kinds of recently seen messages, by id hash: two generations of at most `CAP` ids each.
 #[derive(Default)]
 struct KindMemory {

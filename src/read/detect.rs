@@ -254,9 +254,6 @@ impl AnyReader {
         errors: &mut Vec<ReadError>,
         max: usize,
     ) -> bool {
-        if let AnyReader::Canonical(r) = self {
-            return r.read_into(events, errors, max);
-        }
         for _ in 0..max {
             match self.next() {
                 Some(Ok(ev)) => events.push(ev),

@@ -38,6 +38,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use super::json::{join, text};
+
 use super::ReadError;
 use super::cloud_api::JsonDocs;
 use crate::pricing::category::{Category, PricingType};
@@ -335,23 +337,6 @@ fn integer(v: &Value, key: &str) -> Result<Option<i64>, String> {
 }
 
 /// A string or number field as trimmed text; `None` when missing, null or empty.
-fn text(v: &Value, key: &str) -> Option<String> {
-    let t = match v.get(key)? {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    (!t.is_empty()).then_some(t)
-}
-
-fn join(path: &str, part: &str) -> String {
-    if path.is_empty() {
-        part.to_string()
-    } else {
-        format!("{path}.{part}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

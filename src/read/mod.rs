@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod chat_export;
 pub mod cloud_api;
 pub mod detect;
+mod json;
 pub mod meta_analytics;
 pub mod parquet;
 pub mod time;
