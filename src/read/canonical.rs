@@ -16,9 +16,8 @@
 
 use std::io::Read;
 
-use csv::{ByteRecord, ReaderBuilder};
-
 use super::ReadError;
+use super::records::{Fields, Records};
 use super::time::TimestampParser;
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
@@ -55,9 +54,10 @@ struct Columns {
 /// Reads the canonical CSV as a stream of events, one per data row.
 pub struct CanonicalReader<R: Read> {
     file: String,
-    csv: csv::Reader<R>,
-    record: ByteRecord,
+    records: Records<R>,
     parser: Option<RowParser>,
+    /// Fields in the header: every row must have as many.
+    width: usize,
     done: bool,
     header_error: Option<ReadError>,
 }
@@ -74,16 +74,11 @@ pub struct RowParser {
 impl<R: Read> CanonicalReader<R> {
     /// Starts reading; the header is read (and checked) on the first call to `next`.
     pub fn new(input: R, file: &str) -> CanonicalReader<R> {
-        let csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(false)
-            .buffer_capacity(1 << 16)
-            .from_reader(input);
         let mut r = CanonicalReader {
             file: file.to_string(),
-            csv,
-            record: ByteRecord::new(),
+            records: Records::new(input),
             parser: None,
+            width: 0,
             done: false,
             header_error: None,
         };
@@ -94,46 +89,26 @@ impl<R: Read> CanonicalReader<R> {
     }
 
     fn read_header(&mut self) -> Result<(), ReadError> {
-        let mut header = ByteRecord::new();
-        match self.csv.read_byte_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => {
+        let header = match self.records.next_record() {
+            Ok(Some(h)) => h,
+            Ok(None) => {
                 self.done = true;
                 return Ok(());
             }
-            Err(e) => return Err(self.csv_error(e)),
-        }
-        let names: Vec<String> = header
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
+            Err(e) => {
+                return Err(ReadError::at_line(
+                    &self.file,
+                    1,
+                    format!("cannot read: {e}"),
+                ));
+            }
+        };
+        let names: Vec<String> = (0..header.len())
+            .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).into_owned())
             .collect();
+        self.width = names.len();
         self.parser = Some(RowParser::new(&names, &self.file)?);
         Ok(())
-    }
-
-    fn csv_error(&self, e: csv::Error) -> ReadError {
-        let line = e.position().map_or(0, |p| p.line());
-        let reason = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("expected {expected_len} fields like the header, found {len}")
-            }
-            csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-            _ => e.to_string(),
-        };
-        ReadError::at_line(&self.file, line, reason)
-    }
-
-    fn parse_row(&mut self, line: u64) -> Result<Event, ReadError> {
-        match self.parser.as_mut() {
-            Some(p) => p.parse(&self.record, line),
-            None => Err(ReadError::at_line(
-                &self.file,
-                line,
-                "row before the header",
-            )),
-        }
     }
 }
 
@@ -198,19 +173,19 @@ impl RowParser {
     }
 
     /// Parses one row.
-    pub fn parse(&mut self, rec: &ByteRecord, line: u64) -> Result<Event, ReadError> {
+    pub fn parse(&mut self, rec: &impl Fields, line: u64) -> Result<Event, ReadError> {
         let c = self.cols;
         self.parse_record(rec, c, line)
     }
 
     fn parse_record(
         &mut self,
-        rec: &ByteRecord,
+        rec: &impl Fields,
         c: Columns,
         line: u64,
     ) -> Result<Event, ReadError> {
-        let field = |i: usize| rec.get(i).unwrap_or(b"");
-        let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.get(i).unwrap_or(b""));
+        let field = |i: usize| rec.field(i).unwrap_or(b"");
+        let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.field(i).unwrap_or(b""));
         let time = self.timestamps.parse(field(c.timestamp));
         let err = |reason: String| ReadError::at_line(&self.file, line, reason);
         let time = time.ok_or_else(|| {
@@ -259,7 +234,7 @@ impl RowParser {
             return Err(err("message_id is not valid UTF-8".into()));
         }
         let business = self.business(field(c.business), line)?;
-        let waba = match c.waba.map(|i| rec.get(i).unwrap_or(b"").trim_ascii()) {
+        let waba = match c.waba.map(|i| rec.field(i).unwrap_or(b"").trim_ascii()) {
             Some(w) if !w.is_empty() => self.business(w, line)?,
             _ => Event::default_waba(),
         };
@@ -341,39 +316,57 @@ impl<R: Read> Iterator for CanonicalReader<R> {
             if self.done {
                 return None;
             }
-            match self.csv.read_byte_record(&mut self.record) {
-                Ok(false) => {
+            let record = match self.records.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                Ok(true) => {
-                    if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
-                        continue;
-                    }
-                    let line = self.record.position().map_or(0, |p| p.line());
-                    return Some(self.parse_row(line).map_err(|mut e| {
-                        e.raw = Some(raw_row(&self.record));
-                        e
-                    }));
-                }
                 Err(e) => {
-                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                    let mut err = self.csv_error(e);
-                    if fatal {
-                        self.done = true;
-                    } else {
-                        err.raw = Some(raw_row(&self.record));
-                    }
-                    return Some(Err(err));
+                    self.done = true;
+                    return Some(Err(ReadError::at_line(
+                        &self.file,
+                        self.records.lines_read() + 1,
+                        format!("cannot read: {e}"),
+                    )));
                 }
+            };
+            // A line of spaces is no row.
+            if record.len() == 1 && record.get(0).unwrap_or_default().trim_ascii().is_empty() {
+                continue;
             }
+            let line = record.line();
+            let parsed = if record.len() != self.width {
+                Err(ReadError::at_line(
+                    &self.file,
+                    line,
+                    format!(
+                        "expected {} fields like the header, found {}",
+                        self.width,
+                        record.len()
+                    ),
+                ))
+            } else {
+                match self.parser.as_mut() {
+                    Some(p) => p.parse(&record, line),
+                    None => Err(ReadError::at_line(
+                        &self.file,
+                        line,
+                        "row before the header",
+                    )),
+                }
+            };
+            return Some(parsed.map_err(|mut e| {
+                e.raw = Some(raw_row(&record));
+                e
+            }));
         }
     }
 }
 
-fn raw_row(rec: &ByteRecord) -> String {
-    rec.iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
+fn raw_row(rec: &impl Fields) -> String {
+    (0..rec.count())
+        .map(|i| String::from_utf8_lossy(rec.field(i).unwrap_or_default()).into_owned())
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -438,6 +431,22 @@ mod tests {
         assert_eq!(
             msgs[4],
             "log.csv:6: expected 6 fields like the header, found 3"
+        );
+    }
+
+    #[test]
+    fn windows_line_ends_name_the_right_line() {
+        // The csv crate would say line 2 here: it counts the `\n` of a `\r\n` late.
+        let rows = read(
+            "timestamp,business,contact,direction\r\n\
+             2026-02-02T10:00:00Z,b,+5511987654321,inbound\r\n\
+             \r\n\
+             soon,b,+5511987654321,inbound\r\n",
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1].as_ref().unwrap_err().to_string(),
+            "log.csv:4: timestamp \"soon\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds"
         );
     }
 

@@ -8,6 +8,7 @@ pub mod detect;
 mod json;
 pub mod meta_analytics;
 pub mod parquet;
+pub mod records;
 pub mod time;
 pub mod twilio;
 
