@@ -32,6 +32,10 @@ use crate::pricing::category::{Category, PricingType};
 use crate::pricing::market::MarketNames;
 use crate::report::font;
 
+mod bitmap_text;
+
+use bitmap_text::TextBackend;
+
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1000, 600);
 
@@ -328,7 +332,7 @@ pub fn write_png(chart: &Chart, path: &Path) -> Result<(), ChartError> {
     if !font::register() {
         return Err(ChartError::Font);
     }
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = TextBackend::new(BitMapBackend::new(path, SIZE)).into_drawing_area();
     draw(chart, &root).map_err(|message| ChartError::Draw {
         title: chart.title().to_string(),
         message,
@@ -463,8 +467,8 @@ fn text_width<DB: DrawingBackend>(
     text: &str,
     font: &FontDesc,
 ) -> u32 {
-    let _ = root;
-    font.box_size(text)
+    // Measured by the backend, which lays the text out as it draws it (see `bitmap_text`).
+    root.estimate_text_size(text, &font.color(&INK))
         .map(|(w, _)| w)
         .unwrap_or(text.chars().count() as u32 * 9)
 }
