@@ -41,11 +41,85 @@ struct Item {
     provenance: Option<Provenance>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct AllowanceKey {
-    scope: BusinessId,
-    month: (i32, u32),
-    category: Category,
+/// Who shares a free allowance (a business number or a WABA), the month (WABA time zone)
+/// and the category it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AllowanceKey {
+    /// The business number or WABA.
+    pub scope: BusinessId,
+    /// (year, month).
+    pub month: (i32, u32),
+    /// The category covered.
+    pub category: Category,
+}
+
+/// The items free allowances cover. Meta: the month's earliest charged items use the
+/// allowance first (CBP's first 1,000 service conversations per WABA; the reported service
+/// allowance from 2026-10-01). Items are ordered by their own `Ord`, which must put the
+/// earlier first (time, then order of arrival).
+pub struct Allowances<T> {
+    covered: FxHashMap<AllowanceKey, (u32, BinaryHeap<T>)>,
+    seq: u64,
+}
+
+impl<T: Ord> Default for Allowances<T> {
+    fn default() -> Self {
+        Allowances {
+            covered: FxHashMap::default(),
+            seq: 0,
+        }
+    }
+}
+
+impl<T: Ord> Allowances<T> {
+    /// Offers a charged line: when the regime in force on its date has an allowance for its
+    /// category, the item `make(n)` (n: the order of arrival) is kept if it is among the
+    /// allowance's earliest of its month so far.
+    pub fn offer(&mut self, book: &RateBook, c: &Charge, make: impl FnOnce(u64) -> T) {
+        let Ok(regime) = book.regime_at(c.date) else {
+            return;
+        };
+        let Some(a) = regime
+            .allowance
+            .as_ref()
+            .filter(|a| a.category == c.category)
+        else {
+            return;
+        };
+        let scope = match a.scope {
+            AllowanceScope::Waba => c.waba,
+            AllowanceScope::BusinessNumber => c.business,
+        };
+        let key = AllowanceKey {
+            scope,
+            month: (c.date.year(), c.date.month()),
+            category: c.category,
+        };
+        self.seq += 1;
+        let item = make(self.seq);
+        let (size, heap) = self
+            .covered
+            .entry(key)
+            .or_insert_with(|| (a.size, BinaryHeap::new()));
+        // Keep the `size` earliest items: a max-heap whose top is the latest kept.
+        if (heap.len() as u32) < *size {
+            heap.push(item);
+        } else if heap.peek().is_some_and(|top| item < *top) {
+            heap.pop();
+            heap.push(item);
+        }
+    }
+
+    /// The covered items of each allowance, allowances in key order.
+    pub fn into_covered(self) -> Vec<(AllowanceKey, Vec<T>)> {
+        let mut all: Vec<(AllowanceKey, Vec<T>)> = self
+            .covered
+            .into_iter()
+            .map(|(k, (_, heap))| (k, heap.into_vec()))
+            .collect();
+        all.sort_by_key(|(k, _)| *k);
+        all
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,9 +138,8 @@ pub struct Settlement<'a> {
     book: &'a RateBook,
     currency: Currency,
     timezone: Tz,
-    allowances: FxHashMap<AllowanceKey, (u32, BinaryHeap<Item>)>,
+    allowances: Allowances<Item>,
     volumes: FxHashMap<VolumeKey, u64>,
-    seq: u64,
     tier_candidates: u64,
 }
 
@@ -89,9 +162,8 @@ impl<'a> Settlement<'a> {
             book,
             currency,
             timezone,
-            allowances: FxHashMap::default(),
+            allowances: Allowances::default(),
             volumes: FxHashMap::default(),
-            seq: 0,
             tier_candidates: 0,
         }
     }
@@ -101,50 +173,19 @@ impl<'a> Settlement<'a> {
         if !c.billable() {
             return;
         }
-        self.seq += 1;
         let month = (c.date.year(), c.date.month());
-        if let Ok(regime) = self.book.regime_at(c.date) {
-            if let Some(a) = regime
-                .allowance
-                .as_ref()
-                .filter(|a| a.category == c.category)
-            {
-                let scope = match a.scope {
-                    AllowanceScope::Waba => c.waba,
-                    AllowanceScope::BusinessNumber => c.business,
-                };
-                let key = AllowanceKey {
-                    scope,
-                    month,
-                    category: c.category,
-                };
-                let (size, heap) = self
-                    .allowances
-                    .entry(key)
-                    .or_insert_with(|| (a.size, BinaryHeap::new()));
-                let item = Item {
-                    time: c.time,
-                    seq: self.seq,
-                    business: c.business,
-                    waba: c.waba,
-                    market: c.market,
-                    country: c.country,
-                    rate: c.amount,
-                    model: c.model,
-                    card: c.card,
-                    provenance: c.provenance,
-                };
-                // Keep the `size` earliest items of the month: a max-heap by time.
-                if (heap.len() as u32) < *size {
-                    heap.push(item);
-                } else if let Some(top) = heap.peek() {
-                    if (item.time, item.seq) < (top.time, top.seq) {
-                        heap.pop();
-                        heap.push(item);
-                    }
-                }
-            }
-        }
+        self.allowances.offer(self.book, c, |seq| Item {
+            time: c.time,
+            seq,
+            business: c.business,
+            waba: c.waba,
+            market: c.market,
+            country: c.country,
+            rate: c.amount,
+            model: c.model,
+            card: c.card,
+            provenance: c.provenance,
+        });
         let tiered = matches!(
             c.category,
             Category::Utility | Category::Authentication | Category::AuthenticationInternational
@@ -170,12 +211,10 @@ impl<'a> Settlement<'a> {
     pub fn finish(mut self) -> (Vec<Charge>, SettlementNotes) {
         let mut notes = SettlementNotes::default();
         let mut lines = Vec::new();
-        let mut keys: Vec<_> = std::mem::take(&mut self.allowances).into_iter().collect();
-        keys.sort_by_key(|(k, _)| *k);
-        for (key, (_, heap)) in keys {
+        for (key, items) in std::mem::take(&mut self.allowances).into_covered() {
             let mut groups: BTreeMap<(BusinessId, MarketId, Country, Decimal), (i64, Item)> =
                 BTreeMap::new();
-            for item in heap.into_vec() {
+            for item in items {
                 let g = groups
                     .entry((item.business, item.market, item.country, item.rate))
                     .or_insert((0, item));

@@ -1,22 +1,10 @@
 //! The `wacost` binary as a user runs it: exit codes, messages, output formats.
 
-use std::process::{Command, Output};
+mod common;
 
-fn wacost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wacost"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("wacost runs")
-}
+use common::{stderr, stdout, wacost};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 #[test]
 fn quote_prints_the_acceptance_figures() {

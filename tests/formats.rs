@@ -3,9 +3,13 @@
 //! that name their line (or byte, for JSON), and arbitrary bytes that give an error, never a
 //! panic.
 
+mod common;
+
+use common::wacost;
+
 use std::io::Cursor;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -14,14 +18,6 @@ use serde_json::Value;
 use wacost::read::chat_export::ChatOptions;
 use wacost::read::detect::{AnyReader, FormatOptions, InputFormat};
 use wacost::read::twilio::TwilioOptions;
-
-fn wacost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wacost"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("wacost runs")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).trim().to_string()

@@ -31,8 +31,12 @@
 //!   0.0625 + utility DE 0.0853 = 0.1478 (card of 2024-06-01).
 //! - `reconcile_cbp_analytics.json`: Meta's `conversation_analytics` for that day.
 
+mod common;
+
+use common::wacost;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rust_decimal_macros::dec;
 use serde_json::Value;
@@ -70,14 +74,6 @@ fn run(sources: Vec<Source>, analytics: Option<&str>) -> Reconciliation {
 
 fn run_file(name: &str, analytics: Option<&str>) -> Reconciliation {
     run(vec![Source::Path(data(name))], analytics)
-}
-
-fn wacost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wacost"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("wacost runs")
 }
 
 fn json_of(o: &Output) -> Value {

@@ -1,18 +1,14 @@
 //! Reports from the command line: `replay --report`, `report` from an `--out` folder,
 //! `compare --report` and `demo`.
 
+mod common;
+
+use common::wacost;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use calamine::{Reader, Xlsx, open_workbook};
-
-fn wacost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wacost"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("wacost runs")
-}
 
 fn ok(o: Output) -> Output {
     assert!(

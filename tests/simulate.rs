@@ -1,7 +1,9 @@
 //! Simulation: hand-computed scenarios, determinism, common random numbers, strategies that
 //! must move the bill one way, and exported logs that replay to the simulated total.
 
-use std::process::Command;
+mod common;
+
+use common::wacost;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -486,14 +488,6 @@ fn an_exported_log_replays_to_the_simulated_total() {
     assert_eq!(outcome.stats, simulated.stats);
     assert_eq!(outcome.ledger.rows(), simulated.ledger.rows());
     assert!(simulated.ledger.total() > Decimal::ZERO);
-}
-
-fn wacost(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wacost"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("wacost runs")
 }
 
 #[test]

@@ -17,7 +17,7 @@
 //! lacks (no `country`, say) is summed over. Volumes must match exactly; costs within the
 //! [`Tolerance`].
 
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -30,8 +30,8 @@ use crate::event::BusinessId;
 use crate::pricing::RateBook;
 use crate::pricing::category::{Category, PricingModel, PricingType};
 use crate::pricing::phone::{ContactNumber, Country};
-use crate::pricing::regime::AllowanceScope;
 use crate::read::meta_analytics::{Analytics, AnalyticsKind};
+use crate::settle::Allowances;
 
 /// How far our cost may be from Meta's and still agree.
 ///
@@ -98,9 +98,6 @@ struct Candidate {
     amount: Decimal,
 }
 
-/// Who shares an allowance, the month, the category.
-type AllowanceKey = (BusinessId, (i32, u32), Category);
-
 /// Collects our units as lines arrive (see the [module docs](self)).
 pub(crate) struct Units<'a> {
     book: &'a RateBook,
@@ -108,8 +105,7 @@ pub(crate) struct Units<'a> {
     periods: Vec<(i64, i64)>,
     cells: BTreeMap<CellKey, Figures>,
     fep_started: FxHashMap<(BusinessId, ContactNumber), i64>,
-    allowance: FxHashMap<AllowanceKey, (u32, BinaryHeap<Candidate>)>,
-    seq: u64,
+    allowance: Allowances<Candidate>,
     outside: u64,
     other_model: u64,
 }
@@ -126,8 +122,7 @@ impl<'a> Units<'a> {
             periods,
             cells: BTreeMap::new(),
             fep_started: FxHashMap::default(),
-            allowance: FxHashMap::default(),
-            seq: 0,
+            allowance: Allowances::default(),
             outside: 0,
             other_model: 0,
         }
@@ -136,8 +131,7 @@ impl<'a> Units<'a> {
     pub(crate) fn reset(&mut self) {
         self.cells.clear();
         self.fep_started.clear();
-        self.allowance.clear();
-        self.seq = 0;
+        self.allowance = Allowances::default();
         self.outside = 0;
         self.other_model = 0;
     }
@@ -178,37 +172,13 @@ impl<'a> Units<'a> {
             }
         }
         // Settlement's rule: the month's earliest charged items use the allowance first.
-        if c.amount > Decimal::ZERO
-            && let Ok(regime) = self.book.regime_at(c.date)
-            && let Some(a) = regime
-                .allowance
-                .as_ref()
-                .filter(|a| a.category == c.category)
-        {
-            let scope = match a.scope {
-                AllowanceScope::Waba => c.waba,
-                AllowanceScope::BusinessNumber => c.business,
-            };
-            self.seq += 1;
-            let item = Candidate {
+        if c.amount > Decimal::ZERO {
+            self.allowance.offer(self.book, c, |seq| Candidate {
                 time: c.time,
-                seq: self.seq,
+                seq,
                 cell,
                 amount: c.amount,
-            };
-            let (size, heap) = self
-                .allowance
-                .entry((scope, (c.date.year(), c.date.month()), c.category))
-                .or_insert_with(|| (a.size, BinaryHeap::new()));
-            if (heap.len() as u32) < *size {
-                heap.push(item);
-            } else if heap
-                .peek()
-                .is_some_and(|top| (item.time, item.seq) < (top.time, top.seq))
-            {
-                heap.pop();
-                heap.push(item);
-            }
+            });
         }
     }
 
@@ -247,8 +217,8 @@ impl<'a> Units<'a> {
         let mut notes = Vec::new();
         // Move the units the allowances cover to free_tier at cost 0.
         let mut covered = 0i64;
-        for (_, (_, heap)) in std::mem::take(&mut self.allowance) {
-            for item in heap.into_vec() {
+        for (_, items) in std::mem::take(&mut self.allowance).into_covered() {
+            for item in items {
                 covered += 1;
                 let Some(k) = item.cell else { continue };
                 if let Some(f) = self.cells.get_mut(&k) {
