@@ -11,7 +11,13 @@
 //! In February the failed marketing template is not charged, and the utility template and
 //! the free-form messages are inside the customer service window (free).
 
-use std::process::Command;
+mod common;
+
+/// Runs the binary: exit code, standard output, standard error.
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = common::wacost(args);
+    (o.status.code(), common::stdout(&o), common::stderr(&o))
+}
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -204,18 +210,6 @@ fn compare_totals_in_eur() {
 
 #[test]
 fn the_command_prints_json_and_a_table() {
-    let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_wacost"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("wacost runs");
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
     let (code, out, err) = run(&[
         "compare",
         "--log",
@@ -429,18 +423,6 @@ fn compare_scenario_command_prints_the_spread() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("two.toml");
     std::fs::write(&file, TWO_CONTRACTS).unwrap();
-    let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_wacost"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("wacost runs");
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
     let base = [
         "compare",
         "--scenario",
