@@ -139,20 +139,33 @@ pub fn price_events(
     events: impl IntoIterator<Item = impl std::borrow::Borrow<Event>>,
     sink: &mut dyn LineSink,
 ) -> Result<Priced, ReplayError> {
+    let mut events = events.into_iter();
+    let batches = std::iter::from_fn(move || {
+        let batch: Vec<Event> = events
+            .by_ref()
+            .take(LOOKAHEAD)
+            .map(|e| *e.borrow())
+            .collect();
+        (!batch.is_empty()).then_some(batch)
+    });
+    price_batches(book, config, batches, sink)
+}
+
+/// [`price_events`] for events that already come in batches (from another thread, say),
+/// priced as they are.
+pub fn price_batches(
+    book: &RateBook,
+    config: ClassifyConfig,
+    batches: impl IntoIterator<Item = impl AsRef<[Event]>>,
+    sink: &mut dyn LineSink,
+) -> Result<Priced, ReplayError> {
     let options = ReplayOptions {
         classify: config,
         skip_invalid: false,
     };
     let mut run = new_run(book, options, sink);
-    let mut events = events.into_iter();
-    let mut batch = Vec::with_capacity(LOOKAHEAD);
-    loop {
-        batch.clear();
-        batch.extend(events.by_ref().take(LOOKAHEAD).map(|e| *e.borrow()));
-        if batch.is_empty() {
-            break;
-        }
-        run.push_batch(&batch)?;
+    for batch in batches {
+        run.push_batch(batch.as_ref())?;
     }
     run.finish()
 }
@@ -499,17 +512,18 @@ fn stream(
                 notes: Vec::new(),
             };
             for (name, mut reader) in readers {
-                loop {
-                    let before = batch.events.len();
-                    let more =
-                        reader.read_into(&mut batch.events, &mut batch.errors, BATCH - before);
-                    for ev in &batch.events[before..] {
-                        if ev.time < last {
-                            batch.out_of_order = true;
-                            let _ = tx.send(batch);
-                            return;
+                for item in reader.by_ref() {
+                    match item {
+                        Ok(ev) => {
+                            if ev.time < last {
+                                batch.out_of_order = true;
+                                let _ = tx.send(batch);
+                                return;
+                            }
+                            last = ev.time;
+                            batch.events.push(ev);
                         }
-                        last = ev.time;
+                        Err(e) => batch.errors.push(e),
                     }
                     if batch.events.len() >= BATCH || !batch.errors.is_empty() {
                         let recycled = back_rx
@@ -527,9 +541,6 @@ fn stream(
                         if tx.send(full).is_err() {
                             return;
                         }
-                    }
-                    if !more {
-                        break;
                     }
                 }
                 batch.notes.extend(reader.notes(&name));

@@ -58,19 +58,25 @@ impl ContactIndex {
         self.slots.len() - 1
     }
 
-    /// The position of the pair's state, if it has one.
-    pub fn get(&self, business: BusinessId, contact: ContactNumber) -> Option<usize> {
+    /// The pair's slot: `Ok` with the position of its state, or `Err` with the empty slot
+    /// where it would go (linear probing from its home slot).
+    fn find(&self, business: BusinessId, contact: ContactNumber) -> Result<usize, usize> {
         let mut i = self.home(business, contact);
         loop {
             let s = self.slots[i];
             if s.state == 0 {
-                return None;
+                return Err(i);
             }
             if s.contact == contact.digits() && s.business == business.0 {
-                return Some(s.state as usize - 1);
+                return Ok(s.state as usize - 1);
             }
             i = (i + 1) & self.mask();
         }
+    }
+
+    /// The position of the pair's state, if it has one.
+    pub fn get(&self, business: BusinessId, contact: ContactNumber) -> Option<usize> {
+        self.find(business, contact).ok()
     }
 
     /// The position of the pair's state, and whether it is new (the next position, which the
@@ -80,22 +86,15 @@ impl ContactIndex {
         business: BusinessId,
         contact: ContactNumber,
     ) -> Option<(usize, bool)> {
-        let mut i = self.home(business, contact);
-        loop {
-            let s = self.slots[i];
-            if s.state == 0 {
-                break;
-            }
-            if s.contact == contact.digits() && s.business == business.0 {
-                return Some((s.state as usize - 1, false));
-            }
-            i = (i + 1) & self.mask();
-        }
+        let empty = match self.find(business, contact) {
+            Ok(position) => return Some((position, false)),
+            Err(empty) => empty,
+        };
         if self.len >= MAX_CONTACTS {
             return None;
         }
         let position = self.len;
-        self.slots[i] = Slot {
+        self.slots[empty] = Slot {
             contact: contact.digits(),
             business: business.0,
             state: position as u32 + 1,

@@ -357,18 +357,11 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                 }
             };
             return Some(parsed.map_err(|mut e| {
-                e.raw = Some(raw_row(&record));
+                e.raw = Some(record.joined());
                 e
             }));
         }
     }
-}
-
-fn raw_row(rec: &impl Fields) -> String {
-    (0..rec.count())
-        .map(|i| String::from_utf8_lossy(rec.field(i).unwrap_or_default()).into_owned())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 #[cfg(test)]

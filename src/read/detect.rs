@@ -244,30 +244,6 @@ impl AnyReader {
     }
 }
 
-impl AnyReader {
-    /// Reads up to `max` events into `events` (stopping early after an unreadable row,
-    /// whose error goes to `errors`, or at the end); returns whether there may be more.
-    /// The same events and errors, in the same order, as iterating.
-    pub fn read_into(
-        &mut self,
-        events: &mut Vec<Event>,
-        errors: &mut Vec<ReadError>,
-        max: usize,
-    ) -> bool {
-        for _ in 0..max {
-            match self.next() {
-                Some(Ok(ev)) => events.push(ev),
-                Some(Err(e)) => {
-                    errors.push(e);
-                    return true;
-                }
-                None => return false,
-            }
-        }
-        true
-    }
-}
-
 impl Iterator for AnyReader {
     type Item = Result<Event, ReadError>;
 

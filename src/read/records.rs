@@ -28,6 +28,14 @@ pub trait Fields {
     fn field(&self, i: usize) -> Option<&[u8]>;
     /// How many fields the row has.
     fn count(&self) -> usize;
+
+    /// The row as text, fields joined by commas (for a rejects file).
+    fn joined(&self) -> String {
+        (0..self.count())
+            .map(|i| String::from_utf8_lossy(self.field(i).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 impl Fields for csv::ByteRecord {

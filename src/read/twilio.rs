@@ -57,6 +57,7 @@ use serde_json::Value;
 
 use super::ReadError;
 use super::cloud_api::JsonDocs;
+use super::records::Fields as _;
 use super::time::parse_timestamp;
 use crate::event::{BusinessId, Direction, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
@@ -310,7 +311,7 @@ impl<R: Read> TwilioReader<R> {
                         sid: &sid,
                     };
                     let result = self.event(&fields);
-                    let raw = raw_row(&rec);
+                    let raw = rec.joined();
                     if let Source::Csv { record, .. } = &mut self.source {
                         *record = rec;
                     }
@@ -330,7 +331,7 @@ impl<R: Read> TwilioReader<R> {
                     if fatal {
                         self.source = Source::Done;
                     } else {
-                        err.raw = Some(raw_row(record));
+                        err.raw = Some(record.joined());
                     }
                     return Some(Err(err));
                 }
@@ -641,13 +642,6 @@ fn csv_error(file: &str, e: csv::Error) -> ReadError {
         _ => e.to_string(),
     };
     ReadError::at_line(file, line, reason)
-}
-
-fn raw_row(rec: &ByteRecord) -> String {
-    rec.iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 #[cfg(test)]

@@ -112,41 +112,34 @@ pub fn price_run(
             }
             let _ = tx.send(batch);
         });
-        let batches = Batches {
-            rx,
-            back: back_tx,
-            current: Vec::new(),
-            pos: 0,
-        };
-        price_stream(book, config, batches, sink)
+        // Each batch goes back to the generating thread once priced, to be filled again.
+        let batches = rx.into_iter().map(|events| Recycled {
+            events,
+            back: back_tx.clone(),
+        });
+        crate::replay::price_batches(book, config, batches, sink)
     })
 }
 
 const BATCH: usize = 4096;
 
-/// Events arriving in batches from the generating thread; emptied batches go back to it.
-struct Batches {
-    rx: mpsc::Receiver<Vec<Event>>,
+/// A batch of events from the generating thread, sent back (emptied) when dropped.
+struct Recycled {
+    events: Vec<Event>,
     back: mpsc::Sender<Vec<Event>>,
-    current: Vec<Event>,
-    pos: usize,
 }
 
-impl Iterator for Batches {
-    type Item = Event;
+impl AsRef<[Event]> for Recycled {
+    fn as_ref(&self) -> &[Event] {
+        &self.events
+    }
+}
 
-    fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(ev) = self.current.get(self.pos) {
-                self.pos += 1;
-                return Some(*ev);
-            }
-            let next = self.rx.recv().ok()?;
-            let mut done = std::mem::replace(&mut self.current, next);
-            self.pos = 0;
-            done.clear();
-            let _ = self.back.send(done);
-        }
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        let _ = self.back.send(events);
     }
 }
 
