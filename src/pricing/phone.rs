@@ -258,9 +258,8 @@ fn plain_e164(bytes: &[u8]) -> Option<ContactNumber> {
         return None;
     }
     // The leading digits one by one, the last eight (of eight or more) at once.
-    let (head, tail) = b.split_at(b.len().saturating_sub(8));
-    let (head, tail) = if tail.len() == 8 {
-        (head, tail)
+    let (head, tail) = if b.len() >= 8 {
+        b.split_at(b.len() - 8)
     } else {
         (b, &b[..0])
     };

@@ -161,15 +161,11 @@ fn fast_rfc3339_utc(b: &[u8]) -> Option<i64> {
         Some(v)
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
         return None;
     }
-    if s == 60 {
-        // A leap second: let chrono decide.
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
+    // A leap second (:60) is None here: chrono decides.
+    Some(days_from_civil(y, mo, d) * 86_400 + time_of_day(&b[11..19])?)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
