@@ -2,18 +2,15 @@
 //!
 //! What WhatsApp Business messaging costs, and what it would cost if you did it differently.
 //!
-//! The library is one pipeline, fed from a log or a simulated scenario:
+//! This crate is the `wacost` command line. Its library re-exports the two crates it is built
+//! on, under the paths earlier versions had, so existing users keep compiling:
 //!
-//! ```text
-//!  read (log formats) ─► Event stream ─► classify ─► settle ─► Ledger ─► report
-//! ```
+//! - [`wacost_core`]: money, events, pricing, readers, classify, settle, ledger, replay,
+//!   providers, reconcile and simulate, without polars (`wacost::pricing`, `wacost::replay`…);
+//! - [`wacost_report`]: Parquet, charts, HTML, XLSX and the report folder
+//!   (`wacost::report::bundle`, `wacost::report::charts`…).
 //!
-//! - [`pricing`]: rate cards, markets, rule regimes and Meta's own files, as effective-dated
-//!   data in a [`pricing::RateBook`].
-//! - [`money`]: exact decimal amounts with a currency.
-//! - [`providers`]: what each BSP charges besides Meta, as data; bills and comparisons, put in
-//!   one currency with an [`fx`] table.
-//! - [`reconcile`]: our pricing of a log next to Meta's own verdicts and analytics.
+//! A program that only prices logs should depend on `wacost-core` alone.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -35,23 +32,15 @@
 //!     profile: Default::default(),
 //! }).unwrap();
 //! assert_eq!(q.amount, dec!(0.0625));
-//! assert_eq!(q.market, "Brazil");
 //! ```
 
 #![warn(missing_docs)]
 
-pub mod charge;
-pub mod classify;
-pub mod event;
-pub mod fx;
-pub mod ledger;
-pub mod money;
-pub mod pricing;
-pub mod providers;
-pub mod read;
-pub mod reconcile;
-pub mod replay;
-pub mod report;
-pub mod settle;
-pub mod simulate;
-pub mod usage;
+pub use wacost_core::*;
+
+/// Reports: the typed summary and text tables of [`wacost_core`], and everything
+/// [`wacost_report`] writes (charts, HTML, XLSX, Parquet, the report folder).
+pub mod report {
+    pub use wacost_core::{summary, table};
+    pub use wacost_report::*;
+}

@@ -309,6 +309,7 @@ fn any_error(format: InputFormat, bytes: &[u8]) -> bool {
         format,
         twilio: TwilioOptions::default(),
         chat: Some(chat_options()),
+        parquet: Some(wacost::report::parquet::open),
     };
     match AnyReader::open(Box::new(Cursor::new(bytes.to_vec())), "x", &options) {
         Err(_) => true,

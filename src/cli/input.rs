@@ -35,6 +35,37 @@ impl From<TemplateCategory> for Category {
     }
 }
 
+/// A log format, as the command line names it.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum FormatArg {
+    /// Tell from each log's content.
+    #[default]
+    Auto,
+    /// wacost's canonical CSV.
+    Canonical,
+    /// WhatsApp Cloud API webhook archives (JSON array, JSON lines, a folder of .json).
+    CloudApi,
+    /// Twilio console CSV export or Message-resource JSON.
+    Twilio,
+    /// The phone's "Export chat" text.
+    ChatExport,
+    /// Parquet with the canonical columns.
+    Parquet,
+}
+
+impl From<FormatArg> for InputFormat {
+    fn from(f: FormatArg) -> InputFormat {
+        match f {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Canonical => InputFormat::Canonical,
+            FormatArg::CloudApi => InputFormat::CloudApi,
+            FormatArg::Twilio => InputFormat::Twilio,
+            FormatArg::ChatExport => InputFormat::ChatExport,
+            FormatArg::Parquet => InputFormat::Parquet,
+        }
+    }
+}
+
 /// The sources behind `LOG` arguments: `-` is standard input, anything else a file or a
 /// folder of webhook archives.
 pub fn sources(logs: &[String]) -> Vec<Source> {
@@ -54,7 +85,7 @@ pub fn sources(logs: &[String]) -> Vec<Source> {
 pub struct InputArgs {
     /// The logs' format (default: told from each log's content).
     #[arg(long, value_enum, default_value = "auto")]
-    input_format: InputFormat,
+    input_format: FormatArg,
     /// Twilio and chat exports do not say a template's category: the category of a business
     /// message taken as a template (Twilio: outbound-api messages; chat: messages outside the
     /// customer service window). Without it, Twilio messages are taken as free-form.
@@ -136,12 +167,13 @@ impl InputArgs {
             None => None,
         };
         Ok(FormatOptions {
-            format: self.input_format,
+            format: self.input_format.into(),
             twilio: TwilioOptions {
                 template_category: self.template_category.map(Category::from),
                 mapping,
             },
             chat,
+            parquet: Some(wacost::report::parquet::open),
         })
     }
 }

@@ -122,13 +122,8 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
             dir.join(bundle::SUMMARY_JSON),
             serde_json::to_string_pretty(&doc)? + "\n",
         )?;
-        let mut df = outcome
-            .ledger
-            .to_dataframe(&book.names)
-            .map_err(|e| Failure::input(format!("ledger: {e}")))?;
         let file = File::create(dir.join(bundle::LEDGER_PARQUET))?;
-        polars::prelude::ParquetWriter::new(file)
-            .finish(&mut df)
+        wacost::report::frame::write_parquet(&outcome.ledger, &book.names, file)
             .map_err(|e| Failure::input(format!("ledger.parquet: {e}")))?;
     }
     if let Some(dir) = &args.report {

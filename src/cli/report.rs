@@ -6,9 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use polars::prelude::{ParquetReader, SerReader};
 use serde_json::{Value, json};
-use wacost::ledger::Ledger;
 use wacost::report::bundle::{self, Report, Written};
 
 use super::{Failure, Global};
@@ -83,12 +81,9 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<(), Failure> {
             ledger_path.display()
         ))
     })?;
-    let df = ParquetReader::new(file)
-        .finish()
+    let mut ledger = wacost::report::frame::read_parquet(file, &mut book.names)
         .map_err(|e| Failure::input(format!("{}: {e}", ledger_path.display())))?;
-    let mut ledger = Ledger::from_dataframe(&df, &mut book.names)
-        .map_err(|e| Failure::input(format!("{}: {e}", ledger_path.display())))?;
-    if df.height() == 0
+    if ledger.rows().is_empty()
         && let Some(c) = summary.get("currency").and_then(Value::as_str)
         && let Ok(c) = c.parse()
     {

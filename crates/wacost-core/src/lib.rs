@@ -1,0 +1,64 @@
+//! # wacost-core
+//!
+//! What WhatsApp Business messaging costs, exactly: the pricing engine of `wacost`, without
+//! polars, plotters or a command line, for programs that price logs themselves (and for the
+//! Python bindings).
+//!
+//! The library is one pipeline, fed from a log or a simulated scenario:
+//!
+//! ```text
+//!  read (log formats) ─► Event stream ─► classify ─► settle ─► Ledger ─► summary
+//! ```
+//!
+//! - [`pricing`]: rate cards, markets, rule regimes and Meta's own files, as effective-dated
+//!   data in a [`pricing::RateBook`].
+//! - [`money`]: exact decimal amounts with a currency.
+//! - [`read`]: one reader per log format, each producing [`event::Event`]s.
+//! - [`classify`], [`settle`], [`ledger`]: the window state machine, monthly allowances and
+//!   tiers, and the totals; [`replay`] runs them over logs.
+//! - [`providers`]: what each BSP charges besides Meta, as data; bills and comparisons, put in
+//!   one currency with an [`fx`] table.
+//! - [`reconcile`]: our pricing of a log next to Meta's own verdicts and analytics.
+//! - [`simulate`]: scenarios of expected traffic, Monte Carlo runs and strategies.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use rust_decimal_macros::dec;
+//! use wacost_core::money::Currency;
+//! use wacost_core::pricing::category::Category;
+//! use wacost_core::pricing::quote::{quote, QuoteRequest};
+//! use wacost_core::pricing::RateBook;
+//!
+//! let book = RateBook::embedded().unwrap();
+//! let q = quote(&book, &QuoteRequest {
+//!     to: "+5511987654321".parse().unwrap(),
+//!     category: Category::Marketing,
+//!     at: Utc.with_ymd_and_hms(2026, 2, 2, 10, 0, 0).unwrap(),
+//!     timezone: chrono_tz::UTC,
+//!     in_service_window: false,
+//!     in_free_entry_point: false,
+//!     currency: Currency::USD,
+//!     profile: Default::default(),
+//! }).unwrap();
+//! assert_eq!(q.amount, dec!(0.0625));
+//! assert_eq!(q.market, "Brazil");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod charge;
+pub mod classify;
+pub mod event;
+pub mod fx;
+pub mod ledger;
+pub mod money;
+pub mod pricing;
+pub mod providers;
+pub mod read;
+pub mod reconcile;
+pub mod replay;
+pub mod settle;
+pub mod simulate;
+pub mod summary;
+pub mod table;
+pub mod usage;

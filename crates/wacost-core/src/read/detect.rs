@@ -1,0 +1,332 @@
+//! Which reader a log needs: given by the user (`--input-format`) or told from its content.
+
+use std::io::{Cursor, Read};
+
+use super::ReadError;
+use super::canonical::CanonicalReader;
+use super::chat_export::{ChatExportReader, ChatOptions};
+use super::cloud_api::CloudApiReader;
+use super::twilio::{TwilioOptions, TwilioReader};
+use crate::event::Event;
+
+/// A log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum InputFormat {
+    /// Tell from the content.
+    #[default]
+    Auto,
+    /// wacost's canonical CSV.
+    Canonical,
+    /// WhatsApp Cloud API webhook archives (JSON array, JSON lines, a folder of .json).
+    CloudApi,
+    /// Twilio console CSV export or Message-resource JSON.
+    Twilio,
+    /// The phone's "Export chat" text.
+    ChatExport,
+    /// Parquet with the canonical columns.
+    Parquet,
+}
+
+impl InputFormat {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "auto",
+            InputFormat::Canonical => "canonical",
+            InputFormat::CloudApi => "cloud-api",
+            InputFormat::Twilio => "twilio",
+            InputFormat::ChatExport => "chat-export",
+            InputFormat::Parquet => "parquet",
+        }
+    }
+
+    /// Every format, `auto` first.
+    pub const ALL: [InputFormat; 6] = [
+        InputFormat::Auto,
+        InputFormat::Canonical,
+        InputFormat::CloudApi,
+        InputFormat::Twilio,
+        InputFormat::ChatExport,
+        InputFormat::Parquet,
+    ];
+}
+
+impl std::str::FromStr for InputFormat {
+    type Err = String;
+
+    /// Parses [`InputFormat::as_str`]'s names.
+    fn from_str(s: &str) -> Result<InputFormat, String> {
+        InputFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "{s:?} is not a log format: auto, canonical, cloud-api, twilio, chat-export or \
+                     parquet"
+                )
+            })
+    }
+}
+
+/// Events from a reader this crate does not hold (Parquet, read by `wacost-report`).
+pub type EventReader = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
+
+/// Opens a Parquet log (named by the second argument in messages). `wacost-core` reads no
+/// Parquet itself, to stay free of polars: `wacost_report::parquet::open` is one.
+pub type ParquetOpener = fn(Box<dyn Read + Send>, &str) -> Result<EventReader, ReadError>;
+
+/// What the formats that lack a field need to be told.
+#[derive(Clone, Debug, Default)]
+pub struct FormatOptions {
+    /// The format of every input (default: told from each input's content).
+    pub format: InputFormat,
+    /// Twilio: how to tell templates from free-form messages.
+    pub twilio: TwilioOptions,
+    /// Chat exports: who the business is, the phone's time zone, the assumed template
+    /// category. Required to read a chat export.
+    pub chat: Option<ChatOptions>,
+    /// How to read Parquet logs; without it a Parquet log is an error.
+    pub parquet: Option<ParquetOpener>,
+}
+
+/// Tells a format from the first bytes of a log.
+pub fn sniff(head: &[u8]) -> Option<InputFormat> {
+    if head.starts_with(b"PAR1") {
+        return Some(InputFormat::Parquet);
+    }
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    // iOS chat exports start with a bracketed date: `[03.02.26, 14:05:10] Author: text`.
+    if t.starts_with('[') && t[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(InputFormat::ChatExport);
+    }
+    if t.starts_with('{') || t.starts_with('[') {
+        if t.contains("whatsapp_business_account")
+            || t.contains("\"statuses\"")
+            || t.contains("\"messaging_product\"")
+        {
+            return Some(InputFormat::CloudApi);
+        }
+        if t.contains("\"account_sid\"")
+            || t.contains("\"accountSid\"")
+            || t.contains("\"date_sent\"")
+            || t.contains("\"sid\"")
+        {
+            return Some(InputFormat::Twilio);
+        }
+        return Some(InputFormat::CloudApi);
+    }
+    let first = t.lines().next().unwrap_or("").to_ascii_lowercase();
+    let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+    if cells.contains(&"timestamp") && cells.contains(&"direction") {
+        return Some(InputFormat::Canonical);
+    }
+    if cells.contains(&"from") && cells.contains(&"to") && cells.contains(&"direction") {
+        return Some(InputFormat::Twilio);
+    }
+    let line = first.trim_start_matches('\u{200e}');
+    if line.starts_with('[') || line.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return Some(InputFormat::ChatExport);
+    }
+    None
+}
+
+/// A reader of any format, with what it had to assume.
+pub enum AnyReader {
+    /// Canonical CSV.
+    Canonical(CanonicalReader<Box<dyn Read + Send>>),
+    /// Cloud API webhooks.
+    CloudApi(Box<CloudApiReader>),
+    /// Twilio exports.
+    Twilio(Box<TwilioReader<Box<dyn Read + Send>>>),
+    /// Chat exports.
+    Chat(Box<ChatExportReader>),
+    /// Parquet, through [`FormatOptions::parquet`].
+    Parquet(EventReader),
+}
+
+impl AnyReader {
+    /// Opens `input` (named `file` in messages) in the given or detected format.
+    pub fn open(
+        mut input: Box<dyn Read + Send>,
+        file: &str,
+        options: &FormatOptions,
+    ) -> Result<AnyReader, ReadError> {
+        let mut head = vec![0u8; 8192];
+        let mut n = 0;
+        while n < head.len() {
+            match input.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => return Err(ReadError::at_line(file, 1, format!("cannot read: {e}"))),
+            }
+        }
+        head.truncate(n);
+        let format = match options.format {
+            InputFormat::Auto if head.iter().all(u8::is_ascii_whitespace) => InputFormat::Canonical,
+            InputFormat::Auto => sniff(&head).ok_or_else(|| {
+                ReadError::at_line(
+                    file,
+                    1,
+                    "cannot tell the format of this log: give --input-format \
+                     canonical|cloud-api|twilio|chat-export|parquet",
+                )
+            })?,
+            f => f,
+        };
+        let input: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
+        Ok(match format {
+            InputFormat::Auto | InputFormat::Canonical => {
+                AnyReader::Canonical(CanonicalReader::new(input, file))
+            }
+            InputFormat::CloudApi => {
+                AnyReader::CloudApi(Box::new(CloudApiReader::new(input, file)))
+            }
+            InputFormat::Twilio => AnyReader::Twilio(Box::new(TwilioReader::new(
+                input,
+                file,
+                options.twilio.clone(),
+            ))),
+            InputFormat::ChatExport => {
+                let chat = options.chat.clone().ok_or_else(|| {
+                    ReadError::at_line(
+                        file,
+                        1,
+                        "cannot read a chat export without --business-name (the \
+                         author who is the business) to tell inbound from outbound",
+                    )
+                })?;
+                AnyReader::Chat(Box::new(ChatExportReader::new(input, file, chat)))
+            }
+            InputFormat::Parquet => {
+                let open = options.parquet.ok_or_else(|| {
+                    ReadError::at_line(
+                        file,
+                        1,
+                        "cannot read a Parquet log: this program was built without a Parquet \
+                         reader (wacost-report has one)",
+                    )
+                })?;
+                AnyReader::Parquet(open(input, file)?)
+            }
+        })
+    }
+
+    /// The format being read.
+    pub fn format(&self) -> InputFormat {
+        match self {
+            AnyReader::Canonical(_) => InputFormat::Canonical,
+            AnyReader::CloudApi(_) => InputFormat::CloudApi,
+            AnyReader::Twilio(_) => InputFormat::Twilio,
+            AnyReader::Chat(_) => InputFormat::ChatExport,
+            AnyReader::Parquet(_) => InputFormat::Parquet,
+        }
+    }
+
+    /// What the reader assumed or skipped, in words, once it has been read to the end.
+    pub fn notes(&self, file: &str) -> Vec<String> {
+        let mut n = Vec::new();
+        match self {
+            AnyReader::Canonical(_) | AnyReader::Parquet(_) => {}
+            AnyReader::CloudApi(r) => {
+                let s = r.skipped();
+                if s.other_fields + s.account_updates + s.system_messages > 0 {
+                    n.push(format!(
+                        "{file}: skipped {} changes of other webhook fields, {} account updates \
+                         without tier data, {} system messages",
+                        s.other_fields, s.account_updates, s.system_messages
+                    ));
+                }
+                for f in r.tier_facts() {
+                    n.push(format!(
+                        "{file}: Meta reports volume tier {} for {} in {} from {} (kept as a fact, \
+                         not a message)",
+                        f.tier, f.pricing_category, f.region, f.effective_month
+                    ));
+                }
+            }
+            AnyReader::Twilio(r) => {
+                let a = r.assumptions();
+                n.push(format!(
+                    "{file}: Twilio logs do not say the template category: {} outbound messages \
+                     taken as templates of the default category, {} as free-form, {} matched a \
+                     mapping pattern",
+                    a.assumed_template, a.assumed_free_form, a.mapped
+                ));
+                if r.not_whatsapp() > 0 {
+                    n.push(format!(
+                        "{file}: {} non-WhatsApp rows (SMS) ignored",
+                        r.not_whatsapp()
+                    ));
+                }
+            }
+            AnyReader::Chat(r) => {
+                n.push(format!(
+                    "{file}: chat export: dates read {}{}; business messages inside the \
+                     customer service window taken as free-form, {} outside it as templates; \
+                     {} system lines skipped",
+                    r.date_order().as_str(),
+                    if r.date_order_assumed() {
+                        " (assumed: nothing in the file decides)"
+                    } else {
+                        ""
+                    },
+                    r.assumed_templates(),
+                    r.system_lines()
+                ));
+            }
+        }
+        n
+    }
+}
+
+impl Iterator for AnyReader {
+    type Item = Result<Event, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            AnyReader::Canonical(r) => r.next(),
+            AnyReader::CloudApi(r) => r.next(),
+            AnyReader::Twilio(r) => r.next(),
+            AnyReader::Chat(r) => r.next(),
+            AnyReader::Parquet(r) => r.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_each_format() {
+        assert_eq!(
+            sniff(b"timestamp,business,contact,direction\n"),
+            Some(InputFormat::Canonical)
+        );
+        assert_eq!(sniff(b"From,To,Body,Status,SentDate,ApiVersion,NumSegments,ErrorCode,AccountSid,Sid,Direction,Price,PriceUnit\n"), Some(InputFormat::Twilio));
+        assert_eq!(
+            sniff(b"[{\"object\":\"whatsapp_business_account\",\"entry\":[]}]"),
+            Some(InputFormat::CloudApi)
+        );
+        assert_eq!(
+            sniff(b"{\"account_sid\":\"AC1\",\"sid\":\"SM1\"}"),
+            Some(InputFormat::Twilio)
+        );
+        assert_eq!(
+            sniff("\u{200e}[1.1.2019, 12.00.00] John: hi".as_bytes()),
+            Some(InputFormat::ChatExport)
+        );
+        assert_eq!(
+            sniff(b"[03.02.26, 14:05:10] Acme Store: Hallo"),
+            Some(InputFormat::ChatExport)
+        );
+        assert_eq!(sniff(b"[\n  {\"object\": 1}]"), Some(InputFormat::CloudApi));
+        assert_eq!(
+            sniff(b"06/03/2017, 00:45 - Sample User: hi"),
+            Some(InputFormat::ChatExport)
+        );
+        assert_eq!(sniff(b"PAR1\x00"), Some(InputFormat::Parquet));
+        assert_eq!(sniff(b"hello world"), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! Timestamps as logs write them: RFC 3339 with any offset, or Unix seconds.
+
+use chrono::DateTime;
+
+/// Parses a timestamp into Unix seconds (UTC), rounding fractions of a second down.
+///
+/// Accepts RFC 3339 (`2026-02-02T10:00:00Z`, `2026-02-02T10:00:00.250+05:30`, a space
+/// instead of `T`) and Unix seconds (`1770026400`, with an optional fraction). A 13-digit
+/// integer is taken as Unix milliseconds, as some exports write them.
+///
+/// ```
+/// use wacost_core::read::time::parse_timestamp;
+/// assert_eq!(parse_timestamp(b"2026-02-02T10:00:00Z"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"2026-02-02T11:00:00+01:00"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"1770026400"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"yesterday"), None);
+/// ```
+pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
+    let b = raw.trim_ascii();
+    if b.is_empty() {
+        return None;
+    }
+    if let Some(t) = plain_unix_seconds(b) {
+        return Some(t);
+    }
+    if b[0].is_ascii_digit() && b.len() <= 20 && !b.contains(&b'-') && !b.contains(&b':') {
+        return parse_unix(b);
+    }
+    if let Some(t) = fast_rfc3339_utc(b) {
+        return Some(t);
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    let normalized;
+    let s = if s.len() > 10 && s.as_bytes()[10] == b' ' {
+        normalized = format!("{}T{}", &s[..10], &s[11..]);
+        normalized.as_str()
+    } else {
+        s
+    };
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
+}
+
+/// [`parse_timestamp`] for a column of timestamps, remembering the last UTC date it saw: in
+/// a log in time order, row after row shares the date, and `YYYY-MM-DDTHH:MM:SSZ` then
+/// needs only its time of day read. Same results as [`parse_timestamp`], always.
+#[derive(Clone, Debug, Default)]
+pub struct TimestampParser {
+    /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix seconds.
+    date: Option<([u8; 10], i64)>,
+}
+
+impl TimestampParser {
+    /// A parser with nothing remembered.
+    pub fn new() -> TimestampParser {
+        TimestampParser::default()
+    }
+
+    /// Parses like [`parse_timestamp`].
+    pub fn parse(&mut self, raw: &[u8]) -> Option<i64> {
+        if let Some(b) = <&[u8; 20]>::try_from(raw)
+            .ok()
+            .filter(|b| b[10] == b'T' && b[19] == b'Z')
+        {
+            if let Some((date, midnight)) = self.date
+                && b[..10] == date
+                && let Some(seconds) = time_of_day(&b[11..19])
+            {
+                return Some(midnight + seconds);
+            }
+            let t = parse_timestamp(raw)?;
+            if let (Ok(date), Some(seconds)) = (b[..10].try_into(), time_of_day(&b[11..19])) {
+                self.date = Some((date, t - seconds));
+            }
+            return Some(t);
+        }
+        parse_timestamp(raw)
+    }
+}
+
+/// `HH:MM:SS` as seconds since midnight (no leap second: those take the general path).
+fn time_of_day(b: &[u8]) -> Option<i64> {
+    let two = |i: usize| -> Option<i64> {
+        let (h, l) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (h <= 9 && l <= 9).then(|| i64::from(h * 10 + l))
+    };
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (two(0)?, two(3)?, two(6)?);
+    (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+}
+
+/// Ten digits of Unix seconds (2001-09-09 to 2286-11-20), the form most exports and our
+/// own simulator write: one pass, no fraction, no milliseconds. Anything else is `None` and
+/// takes the general path.
+fn plain_unix_seconds(b: &[u8]) -> Option<i64> {
+    let digits: &[u8; 10] = b.try_into().ok()?;
+    let mut v = 0i64;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+    }
+    Some(v)
+}
+
+fn parse_unix(b: &[u8]) -> Option<i64> {
+    let (int, frac) = match b.iter().position(|c| *c == b'.') {
+        Some(p) => (&b[..p], &b[p + 1..]),
+        None => (b, &b[..0]),
+    };
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int {
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    if int.len() == 13 && frac.is_empty() {
+        return Some(v.div_euclid(1000));
+    }
+    if int.len() > 11 {
+        return None;
+    }
+    Some(v)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` without chrono's general parser: the common case of
+/// exported logs, on the hot path.
+fn fast_rfc3339_utc(b: &[u8]) -> Option<i64> {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let last = b[b.len() - 1];
+    if last != b'Z' && last != b'z' {
+        return None;
+    }
+    let rest = &b[19..b.len() - 1];
+    if !(rest.is_empty()
+        || (rest[0] == b'.' && rest.len() > 1 && rest[1..].iter().all(u8::is_ascii_digit)))
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
+        return None;
+    }
+    // A leap second (:60) is None here: chrono decides.
+    Some(days_from_civil(y, mo, d) * 86_400 + time_of_day(&b[11..19])?)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn forms() {
+        assert_eq!(
+            parse_timestamp(b"2026-02-02 10:00:00Z"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T10:00:00.999Z"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T07:00:00-03:00"),
+            Some(1_770_026_400)
+        );
+        assert_eq!(parse_timestamp(b"1770026400000"), Some(1_770_026_400));
+        assert_eq!(parse_timestamp(b"1770026400.5"), Some(1_770_026_400));
+        assert_eq!(parse_timestamp(b"2026-02-30T10:00:00Z"), None);
+        assert_eq!(
+            parse_timestamp(b"2026-02-02"),
+            None,
+            "a date alone is ambiguous"
+        );
+        assert_eq!(parse_timestamp(b""), None);
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_with_chrono(secs in 0i64..4_102_444_800) {
+            let s = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn ten_digit_fast_path_agrees_with_the_general_one(secs in 1_000_000_000i64..9_999_999_999) {
+            let s = secs.to_string();
+            prop_assert_eq!(plain_unix_seconds(s.as_bytes()), Some(secs));
+            prop_assert_eq!(parse_unix(s.as_bytes()), Some(secs));
+        }
+
+        #[test]
+        fn remembering_the_date_changes_nothing(
+            times in prop::collection::vec(1_600_000_000i64..1_900_000_000, 1..50),
+            odd in prop::collection::vec(prop::sample::select(vec![
+                "2026-02-30T10:00:00Z", "2026-02-02T24:00:00Z", "2026-02-02T10:00:60Z",
+                "2026-02-02T1O:00:00Z", "1770026400", "2026-02-02T10:00:00+01:00",
+            ]), 0..5),
+        ) {
+            let mut sorted = times.clone();
+            sorted.sort();
+            let mut texts: Vec<String> = sorted
+                .iter()
+                .map(|t| chrono::DateTime::from_timestamp(*t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .collect();
+            for (i, o) in odd.iter().enumerate() {
+                texts.insert((i * 7) % (texts.len() + 1), o.to_string());
+            }
+            let mut p = TimestampParser::new();
+            for t in &texts {
+                prop_assert_eq!(p.parse(t.as_bytes()), parse_timestamp(t.as_bytes()), "{}", t);
+            }
+        }
+
+        #[test]
+        fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = parse_timestamp(&bytes);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Writing ledger lines as they are produced: CSV and Parquet, in bounded memory.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use wacost_core::charge::Charge;
+use wacost_core::pricing::market::MarketNames;
+use wacost_core::pricing::rules::Offer;
+use wacost_core::replay::LineSink;
+
+/// Column names of a lines file.
+pub const COLUMNS: [&str; 27] = [
+    "line_kind",
+    "time",
+    "date",
+    "business",
+    "waba",
+    "contact",
+    "message_id",
+    "message_type",
+    "template_category",
+    "status",
+    "pricing_model",
+    "pricing_category",
+    "pricing_type",
+    "billable",
+    "market",
+    "country",
+    "rate",
+    "amount",
+    "currency",
+    "quantity",
+    "conversation_id",
+    "provenance",
+    "card_effective",
+    "reason",
+    "meta_pricing_type",
+    "meta_category",
+    "meta_billable",
+];
+
+/// The text fields of a line, as written to CSV and Parquet.
+pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 27] {
+    let market = names.name(c.market);
+    let (message_type, template_category) = match c.offer {
+        Some(Offer::Template(cat)) => ("template".to_string(), cat.to_string()),
+        Some(Offer::FreeForm) => ("free_form".to_string(), String::new()),
+        None => (String::new(), String::new()),
+    };
+    let opt = |o: Option<String>| o.unwrap_or_default();
+    [
+        c.kind.as_str().to_string(),
+        DateTime::from_timestamp(c.time, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default(),
+        c.date.to_string(),
+        c.business.name(),
+        c.waba.name(),
+        opt(c
+            .contact
+            .map(|n| if show_contacts { n.e164() } else { n.masked() })),
+        opt(c.message_id.map(|m| m.to_string())),
+        message_type,
+        template_category,
+        opt(c.status.map(|s| s.as_str().to_string())),
+        c.model.to_string(),
+        c.category.to_string(),
+        c.pricing_type.to_string(),
+        (c.amount > Decimal::ZERO).to_string(),
+        market.to_string(),
+        c.country.to_string(),
+        opt(c.rate.map(|r| r.to_string())),
+        c.amount.to_string(),
+        c.currency.to_string(),
+        c.quantity.to_string(),
+        opt(c.conversation.map(|n| format!("conv-{n}"))),
+        opt(c.provenance.map(|p| p.to_string())),
+        c.card.to_string(),
+        c.reason(market),
+        opt(c
+            .verdict
+            .and_then(|v| v.pricing_type)
+            .map(|t| t.to_string())),
+        opt(c.verdict.and_then(|v| v.category).map(|t| t.to_string())),
+        opt(c.verdict.and_then(|v| v.billable).map(|t| t.to_string())),
+    ]
+}
+
+/// Writes lines to `lines.csv` and `lines.parquet` in a folder.
+pub struct LineFiles<'a> {
+    names: &'a MarketNames,
+    show_contacts: bool,
+    csv_path: PathBuf,
+    parquet_path: PathBuf,
+    csv: csv::Writer<BufWriter<File>>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    batch: Vec<[String; 27]>,
+    amounts: Vec<(Option<Decimal>, Decimal)>,
+}
+
+const BATCH: usize = 65_536;
+const SCALE: u32 = 10;
+
+impl<'a> LineFiles<'a> {
+    /// Creates (or truncates) `DIR/lines.csv` and `DIR/lines.parquet`.
+    pub fn create(
+        dir: &Path,
+        names: &'a MarketNames,
+        show_contacts: bool,
+    ) -> std::io::Result<LineFiles<'a>> {
+        std::fs::create_dir_all(dir)?;
+        let csv_path = dir.join("lines.csv");
+        let parquet_path = dir.join("lines.parquet");
+        let csv = new_csv(&csv_path)?;
+        let parquet = Some(new_parquet(&parquet_path)?);
+        Ok(LineFiles {
+            names,
+            show_contacts,
+            csv_path,
+            parquet_path,
+            csv,
+            parquet,
+            batch: Vec::with_capacity(1024),
+            amounts: Vec::with_capacity(1024),
+        })
+    }
+
+    fn flush_batch(&mut self) -> std::io::Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let df = batch_frame(&self.batch, &self.amounts).map_err(std::io::Error::other)?;
+        if let Some(w) = self.parquet.as_mut() {
+            w.write_batch(&df).map_err(std::io::Error::other)?;
+        }
+        self.batch.clear();
+        self.amounts.clear();
+        Ok(())
+    }
+
+    /// Flushes and closes both files.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.flush_batch()?;
+        self.csv.flush()?;
+        if let Some(w) = self.parquet.take() {
+            w.finish().map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+}
+
+fn new_csv(path: &Path) -> std::io::Result<csv::Writer<BufWriter<File>>> {
+    let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, File::create(path)?));
+    w.write_record(COLUMNS)?;
+    Ok(w)
+}
+
+fn schema() -> Schema {
+    let mut s = Schema::default();
+    for name in COLUMNS {
+        let dtype = match name {
+            "rate" | "amount" => DataType::Decimal(38, SCALE as usize),
+            "quantity" => DataType::Int64,
+            _ => DataType::String,
+        };
+        s.insert(name.into(), dtype);
+    }
+    s
+}
+
+fn new_parquet(path: &Path) -> std::io::Result<polars::io::parquet::write::BatchedWriter<File>> {
+    ParquetWriter::new(File::create(path)?)
+        .batched(&schema())
+        .map_err(std::io::Error::other)
+}
+
+fn decimal_series(
+    name: &str,
+    values: impl Iterator<Item = Option<Decimal>>,
+) -> PolarsResult<Series> {
+    let v: Vec<Option<i128>> = values
+        .map(|d| {
+            d.map(|mut d| {
+                d.rescale(SCALE);
+                d.mantissa()
+            })
+        })
+        .collect();
+    Ok(Int128Chunked::from_iter_options(name.into(), v.into_iter())
+        .into_decimal(38, SCALE as usize)?
+        .into_series())
+}
+
+fn batch_frame(
+    batch: &[[String; 27]],
+    amounts: &[(Option<Decimal>, Decimal)],
+) -> PolarsResult<DataFrame> {
+    let mut cols: Vec<Column> = Vec::with_capacity(COLUMNS.len());
+    for (i, name) in COLUMNS.iter().enumerate() {
+        let col: Column = match *name {
+            "rate" => decimal_series(name, amounts.iter().map(|a| a.0))?.into(),
+            "amount" => decimal_series(name, amounts.iter().map(|a| Some(a.1)))?.into(),
+            "quantity" => Column::new(
+                (*name).into(),
+                batch
+                    .iter()
+                    .map(|r| r[i].parse::<i64>().unwrap_or(0))
+                    .collect::<Vec<i64>>(),
+            ),
+            _ => Column::new(
+                (*name).into(),
+                batch.iter().map(|r| r[i].as_str()).collect::<Vec<&str>>(),
+            ),
+        };
+        cols.push(col);
+    }
+    DataFrame::new_infer_height(cols)
+}
+
+impl LineSink for LineFiles<'_> {
+    fn line(&mut self, c: &Charge) -> std::io::Result<()> {
+        let f = fields(c, self.names, self.show_contacts);
+        self.csv.write_record(&f)?;
+        self.batch.push(f);
+        self.amounts.push((c.rate, c.amount));
+        if self.batch.len() >= BATCH {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.batch.clear();
+        self.amounts.clear();
+        self.csv = new_csv(&self.csv_path)?;
+        self.parquet = Some(new_parquet(&self.parquet_path)?);
+        Ok(())
+    }
+}

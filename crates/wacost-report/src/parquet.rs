@@ -1,0 +1,211 @@
+//! Parquet logs with the canonical columns (see [`wacost_core::read::canonical`]), for large
+//! logs written by other tools. Columns may be strings, integers (Unix seconds) or
+//! timestamps; each row goes through the same parser as the CSV reader.
+
+use std::path::Path;
+
+use csv::ByteRecord;
+use polars::prelude::*;
+
+use wacost_core::event::Event;
+use wacost_core::read::ReadError;
+use wacost_core::read::canonical::RowParser;
+use wacost_core::read::detect::EventReader;
+
+/// Opens a Parquet log from a reader (the whole file is read into memory: Parquet keeps its
+/// index at the end). A [`ParquetOpener`](wacost_core::read::detect::ParquetOpener) for
+/// [`FormatOptions::parquet`](wacost_core::read::detect::FormatOptions::parquet).
+pub fn open(
+    mut input: Box<dyn std::io::Read + Send>,
+    file: &str,
+) -> Result<EventReader, ReadError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::at_line(file, 1, format!("cannot read: {e}")))?;
+    Ok(Box::new(ParquetEventReader::from_bytes(bytes, file)))
+}
+
+/// Reads a Parquet file's rows as events. The row number in errors is 1-based, counting
+/// data rows (there is no header line), reported as a line.
+pub struct ParquetEventReader {
+    parser: Option<RowParser>,
+    columns: Vec<StringChunked>,
+    row: usize,
+    height: usize,
+    record: ByteRecord,
+    error: Option<ReadError>,
+}
+
+impl ParquetEventReader {
+    /// Opens a Parquet file.
+    pub fn open(path: &Path) -> ParquetEventReader {
+        let file = path.display().to_string();
+        match std::fs::File::open(path) {
+            Ok(f) => Self::from_frame(ParquetReader::new(f).finish(), &file),
+            Err(e) => Self::failed(&file, format!("cannot read: {e}")),
+        }
+    }
+
+    /// Reads Parquet bytes already in memory.
+    pub fn from_bytes(bytes: Vec<u8>, file: &str) -> ParquetEventReader {
+        Self::from_frame(
+            ParquetReader::new(std::io::Cursor::new(bytes)).finish(),
+            file,
+        )
+    }
+
+    fn failed(file: &str, reason: String) -> ParquetEventReader {
+        ParquetEventReader {
+            parser: None,
+            columns: Vec::new(),
+            row: 0,
+            height: 0,
+            record: ByteRecord::new(),
+            error: Some(ReadError::at_line(file, 1, reason)),
+        }
+    }
+
+    fn from_frame(frame: PolarsResult<DataFrame>, file: &str) -> ParquetEventReader {
+        let df = match frame {
+            Ok(df) => df,
+            Err(e) => {
+                return Self::failed(
+                    file,
+                    format!("cannot read: not a readable Parquet file ({e})"),
+                );
+            }
+        };
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let parser = match RowParser::new(&names, file) {
+            Ok(p) => p,
+            Err(e) => {
+                let mut r = Self::failed(file, String::new());
+                r.error = Some(e);
+                return r;
+            }
+        };
+        let mut columns = Vec::with_capacity(names.len());
+        for c in df.columns() {
+            match as_text(c.as_materialized_series()) {
+                Ok(s) => columns.push(s),
+                Err(e) => {
+                    return Self::failed(file, format!("cannot read: column {}: {e}", c.name()));
+                }
+            }
+        }
+        ParquetEventReader {
+            parser: Some(parser),
+            columns,
+            row: 0,
+            height: df.height(),
+            record: ByteRecord::new(),
+            error: None,
+        }
+    }
+}
+
+/// A column as text: timestamps become Unix seconds, everything else its string form.
+fn as_text(s: &Series) -> PolarsResult<StringChunked> {
+    let s = match s.dtype() {
+        DataType::Datetime(unit, _) => {
+            let per_second: i64 = match unit {
+                TimeUnit::Nanoseconds => 1_000_000_000,
+                TimeUnit::Microseconds => 1_000_000,
+                TimeUnit::Milliseconds => 1_000,
+            };
+            let ints = s.cast(&DataType::Int64)?;
+            let secs: Int64Chunked = ints.i64()?.apply_values(|v| v.div_euclid(per_second));
+            secs.into_series().cast(&DataType::String)?
+        }
+        _ => s.cast(&DataType::String)?,
+    };
+    Ok(s.str()?.clone())
+}
+
+impl Iterator for ParquetEventReader {
+    type Item = Result<Event, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.error.take() {
+            self.height = 0;
+            return Some(Err(e));
+        }
+        if self.row >= self.height {
+            return None;
+        }
+        let i = self.row;
+        self.row += 1;
+        self.record.clear();
+        for c in &self.columns {
+            self.record.push_field(c.get(i).unwrap_or("").as_bytes());
+        }
+        let parser = self.parser.as_mut()?;
+        Some(parser.parse(&self.record, i as u64 + 1).map_err(|mut e| {
+            e.raw = Some(
+                self.record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            e
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_canonical_columns_of_any_type() {
+        let mut df = df!(
+            "timestamp" => [1_770_026_400i64, 1_770_026_460],
+            "business" => ["15550100001", "15550100001"],
+            "contact" => ["+5511987654321", "+5511987654321"],
+            "direction" => ["inbound", "outbound"],
+            "message_type" => ["", "template"],
+            "category" => ["", "marketing"],
+        )
+        .unwrap();
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df).unwrap();
+        let events: Vec<_> = ParquetEventReader::from_bytes(buf, "log.parquet").collect();
+        assert_eq!(events.len(), 2);
+        let e = events[1].as_ref().unwrap();
+        assert_eq!(e.time, 1_770_026_460);
+        assert_eq!(
+            e.kind,
+            wacost_core::event::MessageKind::Template(
+                wacost_core::pricing::category::Category::Marketing
+            )
+        );
+    }
+
+    #[test]
+    fn bad_files_and_rows_are_errors() {
+        let r: Vec<_> =
+            ParquetEventReader::from_bytes(b"PAR1 not really".to_vec(), "x.parquet").collect();
+        assert!(
+            r[0].as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("x.parquet:1: cannot read")
+        );
+        let mut df = df!("timestamp" => ["soon"], "business" => ["b"], "contact" => ["+5511987654321"], "direction" => ["inbound"]).unwrap();
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df).unwrap();
+        let r: Vec<_> = ParquetEventReader::from_bytes(buf, "y.parquet").collect();
+        assert!(
+            r[0].as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("y.parquet:1: timestamp \"soon\"")
+        );
+    }
+}
