@@ -505,6 +505,58 @@ fn simulate_report_has_the_strategies_and_the_distribution() {
     assert!(html.contains("Top 10 contacts by spend (masked)"));
 }
 
+/// `wacost report DIR` on a `simulate --report` folder rebuilds the same page: the strategy
+/// chart, the distribution and the simulation's tables come back with the ledger (they were
+/// lost before the run folder kept them in run.json).
+#[test]
+fn report_rebuilds_a_simulate_report_with_its_simulation() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let scenario = small_shop(tmp.path());
+    let dir = tmp.path().join("report");
+    ok(wacost(&[
+        "simulate",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--strategy",
+        "four_newsletters",
+        "--report",
+        s(&dir),
+        "--format",
+        "json",
+    ]));
+    let first = std::fs::read_to_string(dir.join("index.html")).expect("page");
+    let again = tmp.path().join("again");
+    let o = ok(wacost(&["report", s(&dir), "--to", s(&again)]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("again"));
+    let mut charts = LEDGER_CHARTS.to_vec();
+    charts.extend(["strategies", "spend_distribution"]);
+    let html = check_report(&again, &charts);
+    check_simulation(&again, &html, 3, 1);
+    // The page is the same page, but for the note saying where it was rebuilt from.
+    let rebuilt_note = format!("rebuilt by `wacost report` from {}", dir.display());
+    assert!(html.contains(&rebuilt_note));
+    let text = |page: &str| -> Vec<String> {
+        page.split('<')
+            .filter_map(|t| t.split_once('>').map(|(_, text)| text.trim().to_string()))
+            .filter(|t| !t.is_empty() && !t.contains("rebuilt by"))
+            .collect()
+    };
+    assert_eq!(text(&html), text(&first));
+    for file in [
+        "summary.json",
+        "simulation.json",
+        "simulation_runs.csv",
+        "ledger.csv",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(file)).expect("first"),
+            std::fs::read_to_string(again.join(file)).expect("rebuilt"),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn compare_scenario_report_has_the_providers_over_the_runs() {
     let tmp = tempfile::tempdir().expect("temp dir");

@@ -15,9 +15,10 @@ use wacost::ledger::Ledger;
 use wacost::money::Currency;
 use wacost::pricing::DataSource;
 use wacost::providers::{BillOptions, Comparison, Provider, Providers, compare};
-use wacost::replay::{NoLines, Source, replay};
-use wacost::report::bundle::{self, Collect, Report};
-use wacost::report::{simulation, summary};
+use wacost::replay::{NoLines, replay_with};
+use wacost::report::Report;
+use wacost::report::bundle::{Collect, KEPT_LINES, ProviderComparison};
+use wacost::report::simulation;
 use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, compare_providers};
 use wacost::usage::Usage;
 
@@ -107,42 +108,32 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
         ));
     }
     let book = global.rate_book()?;
-    let sources: Vec<Source> = args
-        .logs
-        .iter()
-        .map(|l| {
-            if l == "-" {
-                Source::Stdin
-            } else {
-                Source::Path(PathBuf::from(l))
-            }
-        })
-        .collect();
+    let sources = super::input::sources(&args.logs);
     let options = global.replay_options(false)?;
-    let keep = if args.report.is_some() {
-        bundle::KEPT_LINES
-    } else {
-        0
-    };
+    let keep = if args.report.is_some() { KEPT_LINES } else { 0 };
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, keep);
-    let outcome = replay(&book, &sources, options, &mut collect, None).map_err(Failure::input)?;
+    let formats = super::input::default_formats();
+    let outcome = replay_with(&book, &sources, options, &formats, &mut collect, None)
+        .map_err(Failure::input)?;
     let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
     print!(
         "{}",
         render(&comparison, &outcome.ledger, &outcome.usage, args.format)?
     );
     if let Some(dir) = &args.report {
-        let run = super::report::run_info(&args.logs, global, args.show_contacts);
-        let mut report = Report::from_outcome(&outcome, &book, args.logs.join(", "));
-        report.summary = super::report::with_run(summary::to_json(&outcome, &book), run);
-        report.assumptions = super::report::assumptions(global.timezone.name());
-        report.comparison = Some(&comparison);
-        report.lines = Some(&collect.kept.lines);
-        report.lines_dropped = collect.kept.dropped;
-        report.contacts = collect.top_contacts(bundle::TOP_CONTACTS, args.show_contacts);
-        report.show_contacts = args.show_contacts;
-        let written = super::report::write(dir, &report)?;
+        let report = Report::builder(&outcome, &book)
+            .source(args.logs.join(", "))
+            .run(super::report::run_info(
+                &args.logs,
+                global,
+                args.show_contacts,
+            ))
+            .comparison(&comparison)
+            .show_contacts(args.show_contacts)
+            .collected(collect)
+            .build();
+        let written = super::report::write(dir, &report, &book)?;
         eprintln!("wacost: report written to {}", written.index.display());
     }
     Ok(())
@@ -312,13 +303,14 @@ pub fn render(
     usage: &Usage,
     format: Format,
 ) -> Result<String, Failure> {
+    let view = ProviderComparison::from(c);
     match format {
         Format::Json => {
             let outbound = usage.values().map(|u| u.outbound()).sum::<u64>();
-            let doc = bundle::comparison_json(c, ledger.currency.code(), outbound);
-            Ok(serde_json::to_string_pretty(&doc)? + "\n")
+            let doc = view.document(ledger.currency.code(), outbound);
+            Ok(doc.to_json() + "\n")
         }
-        Format::Csv => Ok(bundle::providers_csv_table(c).to_csv()?),
+        Format::Csv => Ok(view.csv_table().to_csv()?),
         Format::Table => {
             let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
             let months = match (usage.keys().next(), usage.keys().next_back()) {
@@ -331,7 +323,7 @@ pub fn render(
                  from the {} rate card)\n\n",
                 c.currency, ledger.currency
             );
-            out.push_str(&bundle::providers_table(c).render());
+            out.push_str(&view.table().render());
             out.push_str(&notes_and_sources(
                 &c.notes,
                 c.rows

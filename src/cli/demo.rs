@@ -10,11 +10,10 @@ use wacost::pricing::phone::{ContactNumber, Country};
 use wacost::pricing::quote::{QuoteRequest, quote};
 use wacost::pricing::{BusinessProfile, RateBook};
 use wacost::replay::{Source, replay};
-use wacost::report::bundle::{self, Collect, Report, SimulationSection};
-use wacost::report::lines::LineFiles;
+use wacost::report::bundle::{Collect, KEPT_LINES, SimulationSection};
+use wacost::report::simulation;
 use wacost::report::table::Table;
-use wacost::report::xlsx::KeepLines;
-use wacost::report::{simulation, summary};
+use wacost::report::{Report, RunFolder};
 use wacost::simulate::{Scenario, Spread};
 
 use super::compare::{self, ProviderOptions};
@@ -308,20 +307,28 @@ fn simulate_example_scenario(
 /// Replays the sample log, compares the providers on it, and writes the full report.
 fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<(), Failure> {
     let dir = &args.out;
-    let mut files = LineFiles::create(dir, &book.names, false)
-        .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    let mut collect = Collect::new(&mut files, bundle::KEPT_LINES);
+    let folder = RunFolder::new(dir);
+    let mut files = folder
+        .line_files(&book.names, false)
+        .map_err(super::report::failure)?;
+    let mut collect = Collect::new(&mut files, KEPT_LINES);
     let options = global.replay_options(false)?;
     let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().into());
     let outcome = replay(book, &[source], options, &mut collect, None).map_err(Failure::input)?;
-    let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));
-    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, false);
-    drop(collect);
+    let report = Report::builder(&outcome, book)
+        .title("WhatsApp Business spend: wacost demo")
+        .source(SAMPLE_NAME)
+        .run(super::report::run_info(
+            &[SAMPLE_NAME.to_string()],
+            global,
+            false,
+        ))
+        .collected(collect);
     files
         .finish()
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
     println!("Replay of the sample log ({SAMPLE_NAME}, February 2026):\n");
-    print!("{}", summary::to_text(&outcome, book));
+    super::replay::print_summary(report.summary(), Format::Table)?;
 
     let provider_options = ProviderOptions::default();
     let comparison = compare::comparison(&outcome.ledger, &outcome.usage, &provider_options)?;
@@ -332,19 +339,11 @@ fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
     );
 
     let (simulation, simulated) = simulate_example_scenario(global, book, args.runs)?;
-
-    let inputs = [SAMPLE_NAME.to_string()];
-    let run = super::report::run_info(&inputs, global, false);
-    let mut report = Report::from_outcome(&outcome, book, SAMPLE_NAME);
-    report.title = "WhatsApp Business spend: wacost demo".into();
-    report.summary = super::report::with_run(summary::to_json(&outcome, book), run);
-    report.assumptions = super::report::assumptions(global.timezone.name());
-    report.comparison = Some(&comparison);
-    report.lines = Some(&kept.lines);
-    report.lines_dropped = kept.dropped;
-    report.contacts = contacts;
-    report.simulation = Some(simulation);
-    let written = super::report::write(dir, &report)?;
+    let report = report
+        .comparison(&comparison)
+        .simulation(simulation)
+        .build();
+    let written = super::report::write(dir, &report, book)?;
 
     let l = &outcome.ledger;
     println!(

@@ -80,6 +80,14 @@ pub fn sources(logs: &[String]) -> Vec<Source> {
         .collect()
 }
 
+/// How to read logs without options: every format told from its content, Parquet included.
+pub fn default_formats() -> FormatOptions {
+    FormatOptions {
+        parquet: Some(wacost::report::parquet::open),
+        ..FormatOptions::default()
+    }
+}
+
 /// How to read the logs.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
@@ -173,7 +181,7 @@ impl InputArgs {
                 mapping,
             },
             chat,
-            parquet: Some(wacost::report::parquet::open),
+            ..default_formats()
         })
     }
 }

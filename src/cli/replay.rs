@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wacost::replay::{LineSink, NoLines, Source, replay_with_progress};
-use wacost::report::bundle::{self, Collect, Report};
-use wacost::report::lines::LineFiles;
-use wacost::report::summary;
-use wacost::report::xlsx::KeepLines;
+use wacost::report::bundle::{Collect, KEPT_LINES};
+use wacost::report::{Report, RunFolder};
+use wacost::summary::Summary;
 
 use super::input::InputArgs;
 use super::progress::Progress;
@@ -46,6 +45,19 @@ pub struct ReplayArgs {
     input: InputArgs,
 }
 
+/// Prints a run's summary in the format asked for (without the run's record, which only the
+/// written `summary.json` holds).
+pub fn print_summary(summary: &Summary, format: Format) -> Result<(), Failure> {
+    let mut summary = summary.clone();
+    summary.run = None;
+    match format {
+        Format::Table => print!("{}", summary.to_text()),
+        Format::Json => println!("{}", summary.to_json()),
+        Format::Csv => print!("{}", summary.to_csv()?),
+    }
+    Ok(())
+}
+
 /// Runs `wacost replay`.
 pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if args.rejects.is_some() && !args.skip_invalid {
@@ -64,10 +76,11 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let mut files = match &args.out {
-        Some(dir) => Some(
-            LineFiles::create(dir, &book.names, args.show_contacts)
-                .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?,
+    let folder = args.out.as_ref().map(RunFolder::new);
+    let mut files = match &folder {
+        Some(f) => Some(
+            f.line_files(&book.names, args.show_contacts)
+                .map_err(super::report::failure)?,
         ),
         None => None,
     };
@@ -80,7 +93,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     // every contact's totals); without it, lines go straight to the files.
     let mut collect = None;
     let target: &mut dyn LineSink = if args.report.is_some() {
-        collect.insert(Collect::new(sink, bundle::KEPT_LINES))
+        collect.insert(Collect::new(sink, KEPT_LINES))
     } else {
         sink
     };
@@ -102,48 +115,31 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         p.finish();
     }
     let outcome = outcome.map_err(Failure::input)?;
-    let (kept, contacts) = match collect.as_mut() {
-        Some(c) => (
-            std::mem::replace(&mut c.kept, KeepLines::new(0)),
-            c.top_contacts(bundle::TOP_CONTACTS, args.show_contacts),
-        ),
-        None => (KeepLines::new(0), Vec::new()),
-    };
-    drop(collect);
     if let Some(mut w) = rejects {
         w.flush()?;
     }
-    let run = super::report::run_info(&args.logs, global, args.show_contacts);
-    let doc = super::report::with_run(summary::to_json(&outcome, &book), run);
-    if let (Some(f), Some(dir)) = (files, &args.out) {
+    let mut report = Report::builder(&outcome, &book)
+        .source(args.logs.join(", "))
+        .run(super::report::run_info(
+            &args.logs,
+            global,
+            args.show_contacts,
+        ))
+        .show_contacts(args.show_contacts);
+    if let Some(c) = collect {
+        report = report.collected(c);
+    }
+    let report = report.build();
+    if let (Some(f), Some(folder)) = (files, &folder) {
         f.finish()
-            .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-        std::fs::write(
-            dir.join(bundle::SUMMARY_JSON),
-            serde_json::to_string_pretty(&doc)? + "\n",
-        )?;
-        let file = File::create(dir.join(bundle::LEDGER_PARQUET))?;
-        wacost::report::frame::write_parquet(&outcome.ledger, &book.names, file)
-            .map_err(|e| Failure::input(format!("ledger.parquet: {e}")))?;
+            .map_err(|e| Failure::input(format!("{}: {e}", folder.dir().display())))?;
+        folder
+            .write(&report, &book)
+            .map_err(super::report::failure)?;
     }
     if let Some(dir) = &args.report {
-        let mut report = Report::from_outcome(&outcome, &book, args.logs.join(", "));
-        report.summary = doc;
-        report.assumptions = super::report::assumptions(global.timezone.name());
-        report.lines = Some(&kept.lines);
-        report.lines_dropped = kept.dropped;
-        report.contacts = contacts;
-        report.show_contacts = args.show_contacts;
-        let written = super::report::write(dir, &report)?;
+        let written = super::report::write(dir, &report, &book)?;
         eprintln!("wacost: report written to {}", written.index.display());
     }
-    match args.format {
-        Format::Table => print!("{}", summary::to_text(&outcome, &book)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&summary::to_json(&outcome, &book))?
-        ),
-        Format::Csv => print!("{}", summary::to_csv(&outcome, &book)?),
-    }
-    Ok(())
+    print_summary(&report.summary, args.format)
 }

@@ -7,15 +7,13 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::Value;
 use wacost::classify::ClassifyConfig;
 use wacost::pricing::RateBook;
 use wacost::providers::Comparison;
 use wacost::replay::{NoLines, Outcome};
-use wacost::report::bundle::{self, Collect, Report, SimulationSection};
+use wacost::report::Report;
+use wacost::report::bundle::{Collect, KEPT_LINES, SimulationSection};
 use wacost::report::simulation;
-use wacost::report::summary;
-use wacost::report::xlsx::KeepLines;
 use wacost::simulate::{
     Generator, MonteCarlo, MonteCarloOptions, Scenario, monte_carlo, price_run, write_log,
 };
@@ -232,12 +230,9 @@ pub fn write_first_run_report(
     let book = scenario.rules.apply(book);
     let generator = Generator::new(scenario, sim.seed).map_err(Failure::input)?;
     let mut none = NoLines;
-    let mut collect = Collect::new(&mut none, bundle::KEPT_LINES);
+    let mut collect = Collect::new(&mut none, KEPT_LINES);
     let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)
         .map_err(Failure::input)?;
-    let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));
-    let contacts = collect.top_contacts(bundle::TOP_CONTACTS, false);
-    drop(collect);
     let outcome = Outcome {
         events: priced.stats.inbound + priced.stats.outbound,
         ledger: priced.ledger,
@@ -253,36 +248,28 @@ pub fn write_first_run_report(
         .name
         .clone()
         .unwrap_or_else(|| sim.origin.to_string());
-    let mut report = Report::from_outcome(
-        &outcome,
-        &book,
-        format!(
+    let mut run = super::report::run_info(&[sim.origin.to_string()], global, false);
+    run.timezone = scenario.timezone.name().to_string();
+    run.seed = Some(sim.seed);
+    let mut report = Report::builder(&outcome, &book)
+        .title(format!("Simulated WhatsApp Business spend: {name}"))
+        .source(format!(
             "{}: base scenario, first run (seed {})",
             sim.origin, sim.seed
-        ),
-    );
-    report.title = format!("Simulated WhatsApp Business spend: {name}");
-    let mut run = super::report::run_info(&[sim.origin.to_string()], global, false);
-    if let Value::Object(m) = &mut run {
-        m.insert("timezone".into(), scenario.timezone.name().into());
-        m.insert("seed".into(), sim.seed.into());
-    }
-    report.summary = super::report::with_run(summary::to_json(&outcome, &book), run);
-    report.notes.insert(
-        0,
-        format!(
+        ))
+        .run(run)
+        .first_note(format!(
             "simulated traffic: the total at the top, the ledger, its charts and tables are one \
              run of the base scenario (seed {}), not an average; the spread over all runs is in \
              the simulation's charts and tables",
             sim.seed
-        ),
-    );
-    report.assumptions = super::report::assumptions(scenario.timezone.name());
-    report.comparison = comparison;
-    report.lines = Some(&kept.lines);
-    report.lines_dropped = kept.dropped;
-    report.contacts = contacts;
-    report.simulation = Some(section);
-    let written = super::report::write(dir, &report)?;
+        ))
+        .collected(collect)
+        .simulation(section);
+    if let Some(c) = comparison {
+        report = report.comparison(c);
+    }
+    let report = report.build();
+    let written = super::report::write(dir, &report, &book)?;
     Ok(written.index)
 }

@@ -146,3 +146,36 @@ impl Charge {
         }
     }
 }
+
+/// Receives every ledger line as a run produces it (to write them to CSV and Parquet, keep
+/// the first ones for a workbook, or collect them all).
+pub trait LineSink {
+    /// One line.
+    fn line(&mut self, c: &Charge) -> std::io::Result<()>;
+    /// Forget every line so far (the log is being read again, sorted).
+    fn reset(&mut self) -> std::io::Result<()>;
+}
+
+/// A sink that keeps nothing.
+pub struct NoLines;
+
+impl LineSink for NoLines {
+    fn line(&mut self, _: &Charge) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn reset(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every line, in memory: for small runs and tests (a large log's lines belong in a file).
+impl LineSink for Vec<Charge> {
+    fn line(&mut self, c: &Charge) -> std::io::Result<()> {
+        self.push(*c);
+        Ok(())
+    }
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.clear();
+        Ok(())
+    }
+}

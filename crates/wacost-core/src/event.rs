@@ -336,6 +336,116 @@ impl Event {
     }
 }
 
+/// Events built in code (a program's own records, a test), one constructor per kind of
+/// message. Each is delivered, has no id and belongs to the default WABA; set the fields
+/// (`status`, `message_id`, `waba`…) or use the `with_` methods to say otherwise.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use wacost_core::event::{Event, Status};
+/// use wacost_core::pricing::category::Category;
+///
+/// let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+/// let ana = "+5511987654321".parse().unwrap();
+/// let code = Event::template(at, "+1 555 010 0001", ana, Category::Authentication)
+///     .with_status(Status::Read)
+///     .with_id("wamid.1");
+/// assert_eq!(code.time, at.timestamp());
+/// assert_eq!(code.message_id.unwrap().as_str(), "wamid.1");
+/// ```
+impl Event {
+    fn new(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+        direction: Direction,
+        kind: MessageKind,
+    ) -> Event {
+        Event {
+            time: at.timestamp(),
+            business: BusinessId::intern(business),
+            waba: Event::default_waba(),
+            contact,
+            direction,
+            kind,
+            status: Status::Delivered,
+            message_id: None,
+            entry_point: None,
+            verdict: None,
+        }
+    }
+
+    /// A message from the user to the business (it opens the customer service window).
+    pub fn inbound(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+    ) -> Event {
+        Event::new(
+            at,
+            business,
+            contact,
+            Direction::Inbound,
+            MessageKind::FreeForm,
+        )
+    }
+
+    /// A template of a category sent by the business.
+    pub fn template(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+        category: Category,
+    ) -> Event {
+        Event::new(
+            at,
+            business,
+            contact,
+            Direction::Outbound,
+            MessageKind::Template(category),
+        )
+    }
+
+    /// A free-form (non-template) message sent by the business.
+    pub fn free_form(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+    ) -> Event {
+        Event::new(
+            at,
+            business,
+            contact,
+            Direction::Outbound,
+            MessageKind::FreeForm,
+        )
+    }
+
+    /// The same event with another delivery status.
+    pub fn with_status(mut self, status: Status) -> Event {
+        self.status = status;
+        self
+    }
+
+    /// The same event with a message id (rows with one id are one message).
+    pub fn with_id(mut self, id: &str) -> Event {
+        self.message_id = MessageId::new(id.as_bytes());
+        self
+    }
+
+    /// The same inbound event, arriving from an ad or a Page button.
+    pub fn with_entry_point(mut self, entry_point: EntryPoint) -> Event {
+        self.entry_point = Some(entry_point);
+        self
+    }
+
+    /// The same event, for a business number of another WABA.
+    pub fn with_waba(mut self, waba: &str) -> Event {
+        self.waba = BusinessId::intern(waba);
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

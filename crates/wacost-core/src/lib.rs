@@ -21,6 +21,26 @@
 //! - [`reconcile`]: our pricing of a log next to Meta's own verdicts and analytics.
 //! - [`simulate`]: scenarios of expected traffic, Monte Carlo runs and strategies.
 //!
+//! Pricing events built in code takes a few lines (see also `examples/price_events.rs`):
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use wacost_core::{Category, Event, RateBook, Replay};
+//!
+//! let book = RateBook::embedded().unwrap();
+//! let at = |h| Utc.with_ymd_and_hms(2026, 2, 2, h, 0, 0).unwrap();
+//! let ana = "+5511987654321".parse().unwrap();
+//! let events = [
+//!     Event::inbound(at(9), "+1 555 010 0001", ana),
+//!     Event::free_form(at(10), "+1 555 010 0001", ana),
+//!     Event::template(at(11), "+1 555 010 0001", ana, Category::Marketing),
+//! ];
+//! let outcome = Replay::new(&book).events(&events).unwrap();
+//! assert_eq!(outcome.summary(&book).total.to_string(), "0.0625");
+//! ```
+//!
+//! One quote, with the rule that decided it:
+//!
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use rust_decimal_macros::dec;
@@ -45,6 +65,17 @@
 //! ```
 
 #![warn(missing_docs)]
+
+// The types most programs need, at the crate's root.
+pub use charge::{Charge, LineSink, NoLines};
+pub use event::{Direction, EntryPoint, Event, MessageKind, Status};
+pub use ledger::Ledger;
+pub use money::{Currency, Money};
+pub use pricing::category::{Category, PricingType};
+pub use pricing::phone::ContactNumber;
+pub use pricing::{BusinessProfile, RateBook};
+pub use replay::{Outcome, Replay, ReplayError, Source};
+pub use summary::Summary;
 
 pub mod charge;
 pub mod classify;

@@ -59,6 +59,13 @@ impl Currency {
     }
 }
 
+impl Default for Currency {
+    /// US dollars: Meta's reference card, and wacost's default billing currency.
+    fn default() -> Currency {
+        Currency::USD
+    }
+}
+
 impl FromStr for Currency {
     type Err = MoneyError;
 

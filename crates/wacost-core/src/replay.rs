@@ -42,25 +42,7 @@ impl Source {
     }
 }
 
-/// Receives every ledger line (e.g. to write them to CSV and Parquet).
-pub trait LineSink {
-    /// One line.
-    fn line(&mut self, c: &Charge) -> std::io::Result<()>;
-    /// Forget every line so far (the log is being read again, sorted).
-    fn reset(&mut self) -> std::io::Result<()>;
-}
-
-/// A sink that keeps nothing.
-pub struct NoLines;
-
-impl LineSink for NoLines {
-    fn line(&mut self, _: &Charge) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn reset(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+pub use crate::charge::{LineSink, NoLines};
 
 /// Options of a replay.
 #[derive(Clone, Copy, Debug, Default)]
@@ -624,5 +606,135 @@ fn reason_kind(reason: &str) -> String {
         reason.to_string()
     } else {
         head.to_string()
+    }
+}
+
+/// A replay set up step by step: the front door for programs that price their own events or
+/// logs. Defaults: USD cards, UTC, no business profile, stop at the first unreadable row,
+/// formats told from each log's content (Parquet needs a reader: see
+/// [`FormatOptions::parquet`]).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use wacost_core::event::Event;
+/// use wacost_core::pricing::RateBook;
+/// use wacost_core::pricing::category::Category;
+/// use wacost_core::replay::Replay;
+///
+/// let book = RateBook::embedded().unwrap();
+/// let at = |h| Utc.with_ymd_and_hms(2026, 2, 2, h, 0, 0).unwrap();
+/// let ana = "+5511987654321".parse().unwrap();
+/// let shop = "+1 555 010 0001";
+/// let outcome = Replay::new(&book)
+///     .events(&[
+///         Event::template(at(9), shop, ana, Category::Marketing),
+///         Event::inbound(at(10), shop, ana),
+///         Event::template(at(11), shop, ana, Category::Utility), // in the window: free
+///     ])
+///     .unwrap();
+/// assert_eq!(outcome.ledger.total().to_string(), "0.0625");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Replay<'a> {
+    book: &'a RateBook,
+    options: ReplayOptions,
+    formats: FormatOptions,
+}
+
+impl<'a> Replay<'a> {
+    /// A replay priced with `book`'s cards and rules.
+    pub fn new(book: &'a RateBook) -> Replay<'a> {
+        Replay {
+            book,
+            options: ReplayOptions::default(),
+            formats: FormatOptions::default(),
+        }
+    }
+
+    /// The WABA's time zone: days, months and rate-card dates start at 00:00 there.
+    pub fn timezone(mut self, timezone: chrono_tz::Tz) -> Self {
+        self.options.classify.timezone = timezone;
+        self
+    }
+
+    /// The WABA's billing currency: which cards price the messages.
+    pub fn currency(mut self, currency: crate::money::Currency) -> Self {
+        self.options.classify.currency = currency;
+        self
+    }
+
+    /// The business, where it changes prices (authentication-international).
+    pub fn profile(mut self, profile: crate::pricing::BusinessProfile) -> Self {
+        self.options.classify.profile = profile;
+        self
+    }
+
+    /// Count unreadable rows and go on, instead of stopping at the first.
+    pub fn skip_invalid(mut self, skip: bool) -> Self {
+        self.options.skip_invalid = skip;
+        self
+    }
+
+    /// How to read logs (a forced format, what Twilio and chat exports must be told, a
+    /// Parquet reader).
+    pub fn formats(mut self, formats: FormatOptions) -> Self {
+        self.formats = formats;
+        self
+    }
+
+    /// Prices events built in code, in any order (sorted by time first, keeping the order
+    /// of events at one instant).
+    pub fn events(&self, events: &[Event]) -> Result<Outcome, ReplayError> {
+        self.events_into(events, &mut NoLines)
+    }
+
+    /// [`Replay::events`], passing every ledger line to `sink`.
+    pub fn events_into(
+        &self,
+        events: &[Event],
+        sink: &mut dyn LineSink,
+    ) -> Result<Outcome, ReplayError> {
+        let sorted = !events.is_sorted_by_key(|e| e.time);
+        let priced = if sorted {
+            let mut in_order = events.to_vec();
+            in_order.sort_by_key(|e| e.time);
+            price_events(self.book, self.options.classify, &in_order, sink)?
+        } else {
+            price_events(self.book, self.options.classify, events, sink)?
+        };
+        Ok(Outcome {
+            ledger: priced.ledger,
+            stats: priced.stats,
+            settlement: priced.settlement,
+            skipped: BTreeMap::new(),
+            sorted,
+            events: events.len() as u64,
+            contacts: priced.contacts,
+            usage: priced.usage,
+            reader_notes: Vec::new(),
+        })
+    }
+
+    /// Reads and prices logs (several logs are one log).
+    pub fn logs(&self, sources: &[Source]) -> Result<Outcome, ReplayError> {
+        self.logs_into(sources, &mut NoLines, None)
+    }
+
+    /// [`Replay::logs`], passing every ledger line to `sink` and, when skipping, every
+    /// unreadable row to `rejects` (CSV: file, line, reason, row).
+    pub fn logs_into(
+        &self,
+        sources: &[Source],
+        sink: &mut dyn LineSink,
+        rejects: Option<&mut dyn Write>,
+    ) -> Result<Outcome, ReplayError> {
+        replay_with(
+            self.book,
+            sources,
+            self.options,
+            &self.formats,
+            sink,
+            rejects,
+        )
     }
 }

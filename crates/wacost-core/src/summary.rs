@@ -1,16 +1,116 @@
-//! The summary of a replay: the figures finance asks for first, as a table or one JSON
-//! object.
+//! The summary of a run: the figures finance asks for first, as one typed [`Summary`]
+//! (Serialize + Deserialize: `summary.json` is this type), and its renderers for the
+//! terminal: [`Summary::to_text`], [`Summary::to_csv`] and [`Summary::to_json`].
+//!
+//! A summary is built from a replay's [`Outcome`] (or from a ledger alone) with
+//! [`Summary::from_outcome`]; reports (HTML, XLSX) are built from it and the ledger in
+//! `wacost-report`, so every output of a run shows the same figures.
 
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Ledger, Totals};
+use crate::money::Currency;
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::table::Table;
+
+/// The totals of one group of a summary (a category, a market, a month…).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// The group's amount, exact.
+    pub amount: Decimal,
+    /// Ledger lines in the group (message lines and adjustments).
+    pub lines: u64,
+    /// Message lines billed (amount > 0), before allowances.
+    pub billed: u64,
+}
+
+impl From<&Totals> for Group {
+    fn from(t: &Totals) -> Group {
+        Group {
+            amount: t.amount,
+            lines: t.lines,
+            billed: t.billed,
+        }
+    }
+}
+
+/// A grouping of a summary: key → totals, keys in order.
+pub type Grouping = BTreeMap<String, Group>;
+
+/// What a run was: its inputs and the settings that change its figures, recorded in the
+/// `summary.json` of an `--out` or `--report` folder so that `wacost report DIR` can tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// The logs (or the scenario) priced.
+    pub inputs: Vec<String>,
+    /// The WABA's time zone (IANA name).
+    pub timezone: String,
+    /// The billing currency.
+    pub currency: String,
+    /// Whether contacts were written in full.
+    pub show_contacts: bool,
+    /// The version of wacost that wrote it.
+    pub wacost: String,
+    /// The seed of a simulated run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// The summary of a run: totals, counts, notes a reader must see, and the totals by
+/// category, market, month, pricing type, country, business number and day.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The billing currency of every amount.
+    pub currency: Currency,
+    /// The total: the exact sum of every ledger line.
+    pub total: Decimal,
+    /// Outbound messages priced (one line each).
+    pub messages: u64,
+    /// Messages (CBP: conversations) charged, after free allowances.
+    pub charged: u64,
+    /// Rows skipped as unreadable.
+    pub skipped: u64,
+    /// Message lines priced with an estimated rate.
+    pub estimated_rates_used: u64,
+    /// Inbound messages.
+    pub inbound: u64,
+    /// Rows dropped as duplicates of a message already seen.
+    pub duplicates: u64,
+    /// Free-form messages outside any window (Meta rejects them; not charged).
+    pub rejected_free_form: u64,
+    /// Contacts (business number × user) seen.
+    pub contacts: u64,
+    /// Whether the log had to be sorted by time.
+    pub sorted: bool,
+    /// Outbound messages by Meta's pricing type (allowance-covered items as `free_tier`).
+    pub messages_by_pricing_type: BTreeMap<String, i64>,
+    /// Rows skipped, by kind of error.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// What a reader must know: assumptions, skipped rows, estimates.
+    pub notes: Vec<String>,
+    /// Totals by pricing category.
+    pub by_category: Grouping,
+    /// Totals by market.
+    pub by_market: Grouping,
+    /// Totals by month (`YYYY-MM`, WABA time zone).
+    pub by_month: Grouping,
+    /// Totals by Meta's pricing type.
+    pub by_pricing_type: Grouping,
+    /// Totals by the recipient's country.
+    pub by_country: Grouping,
+    /// Totals by business number.
+    pub by_business: Grouping,
+    /// Totals by day (WABA time zone).
+    pub by_day: Grouping,
+    /// The run behind the figures, when they were written to a folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInfo>,
+}
 
 /// Notes a reader of the summary must see: assumptions, skipped rows, estimates.
 pub fn notes(outcome: &Outcome) -> Vec<String> {
@@ -68,17 +168,6 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
     n
 }
 
-fn amounts(map: &BTreeMap<String, Totals>) -> Value {
-    let mut m = Map::new();
-    for (k, t) in map {
-        m.insert(
-            k.clone(),
-            json!({"amount": t.amount.to_string(), "lines": t.lines, "billed": t.billed}),
-        );
-    }
-    Value::Object(m)
-}
-
 /// The groupings a summary shows, by name.
 pub fn groupings(
     outcome: &Outcome,
@@ -87,7 +176,8 @@ pub fn groupings(
     ledger_groupings(&outcome.ledger, book)
 }
 
-/// The groupings of a ledger, by name (what [`groupings`] shows).
+/// The groupings of a ledger, by name: category, market, month, pricing type, country,
+/// business number and day.
 pub fn ledger_groupings(
     l: &Ledger,
     book: &RateBook,
@@ -112,111 +202,235 @@ pub fn ledger_groupings(
     ]
 }
 
-/// The summary as one JSON object.
-pub fn to_json(outcome: &Outcome, book: &RateBook) -> Value {
-    let l = &outcome.ledger;
-    let mut doc = json!({
-        "currency": l.currency,
-        "total": l.total().to_string(),
-        "messages": l.messages(),
-        "charged": l.charged(),
-        "skipped": outcome.skipped_total(),
-        "estimated_rates_used": l.estimated_rates_used(),
-        "inbound": outcome.stats.inbound,
-        "duplicates": outcome.stats.duplicates,
-        "rejected_free_form": outcome.stats.rejected_free_form,
-        "contacts": outcome.contacts,
-        "sorted": outcome.sorted,
-        "messages_by_pricing_type": l.messages_by_pricing_type().iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<String, Value>>(),
-        "skipped_by_reason": outcome.skipped.clone(),
-        "notes": notes(outcome),
-    });
-    if let Value::Object(m) = &mut doc {
-        for (name, g) in groupings(outcome, book) {
-            m.insert(name.to_string(), amounts(&g));
-        }
-    }
-    doc
+fn grouping(g: &BTreeMap<String, Totals>) -> Grouping {
+    g.iter().map(|(k, t)| (k.clone(), Group::from(t))).collect()
 }
 
-/// The summary as text tables.
-pub fn to_text(outcome: &Outcome, book: &RateBook) -> String {
-    let l = &outcome.ledger;
-    let mut s = format!(
-        "total: {} {}\nmessages: {} outbound priced, {} charged, {} inbound, {} skipped rows\n",
-        l.currency,
-        l.total(),
-        l.messages(),
-        l.charged(),
-        outcome.stats.inbound,
-        outcome.skipped_total()
-    );
-    for (name, g) in groupings(outcome, book) {
-        if name == "by_day" || name == "by_country" {
-            continue;
-        }
-        let mut t = Table::new([
-            name.trim_start_matches("by_").replace('_', " "),
-            "lines".into(),
-            "billed".into(),
-            format!("amount ({})", l.currency),
-        ])
-        .right_align(1)
-        .right_align(2)
-        .right_align(3);
-        for (k, v) in &g {
-            t.row([
-                k.clone(),
-                v.lines.to_string(),
-                v.billed.to_string(),
-                v.amount.to_string(),
-            ]);
-        }
-        s.push('\n');
-        s.push_str(&t.render());
+impl Summary {
+    /// The summary of a replay (or of a simulated run made into an [`Outcome`]).
+    pub fn from_outcome(outcome: &Outcome, book: &RateBook) -> Summary {
+        let l = &outcome.ledger;
+        let mut s = Summary::from_ledger(l, book);
+        s.skipped = outcome.skipped_total();
+        s.inbound = outcome.stats.inbound;
+        s.duplicates = outcome.stats.duplicates;
+        s.rejected_free_form = outcome.stats.rejected_free_form;
+        s.contacts = outcome.contacts as u64;
+        s.sorted = outcome.sorted;
+        s.skipped_by_reason = outcome.skipped.clone();
+        s.notes = notes(outcome);
+        s
     }
-    let n = notes(outcome);
-    if !n.is_empty() {
-        s.push('\n');
-        for line in n {
-            s.push_str(&format!("note: {line}\n"));
+
+    /// The figures a ledger alone gives (no counts of inbound messages, contacts or skipped
+    /// rows, no notes).
+    pub fn from_ledger(l: &Ledger, book: &RateBook) -> Summary {
+        let mut s = Summary {
+            currency: l.currency,
+            total: l.total(),
+            messages: l.messages(),
+            charged: l.charged(),
+            estimated_rates_used: l.estimated_rates_used(),
+            messages_by_pricing_type: l
+                .messages_by_pricing_type()
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            ..Summary::default()
+        };
+        for (name, g) in ledger_groupings(l, book) {
+            if let Some(slot) = s.grouping_mut(name) {
+                *slot = grouping(&g);
+            }
         }
+        s
     }
-    s
+
+    /// The same summary, recording the run behind it.
+    pub fn with_run(mut self, run: RunInfo) -> Summary {
+        self.run = Some(run);
+        self
+    }
+
+    /// The groupings in the order reports show them, with their names (`by_category`…).
+    pub fn groupings(&self) -> [(&'static str, &Grouping); 7] {
+        [
+            ("by_category", &self.by_category),
+            ("by_market", &self.by_market),
+            ("by_month", &self.by_month),
+            ("by_pricing_type", &self.by_pricing_type),
+            ("by_country", &self.by_country),
+            ("by_business", &self.by_business),
+            ("by_day", &self.by_day),
+        ]
+    }
+
+    fn grouping_mut(&mut self, name: &str) -> Option<&mut Grouping> {
+        Some(match name {
+            "by_category" => &mut self.by_category,
+            "by_market" => &mut self.by_market,
+            "by_month" => &mut self.by_month,
+            "by_pricing_type" => &mut self.by_pricing_type,
+            "by_country" => &mut self.by_country,
+            "by_business" => &mut self.by_business,
+            "by_day" => &mut self.by_day,
+            _ => return None,
+        })
+    }
+
+    /// The summary as one JSON document (`replay --format json`, `summary.json`): keys in
+    /// alphabetical order, amounts as decimal strings.
+    pub fn to_json(&self) -> String {
+        // Through a `Value`, whose maps keep keys sorted: the document does not depend on the
+        // order of the fields above.
+        let value = serde_json::to_value(self).unwrap_or_default();
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+
+    /// The summary as text tables for a terminal: the totals, then by category, market,
+    /// month, pricing type and business number, then the notes.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "total: {} {}\nmessages: {} outbound priced, {} charged, {} inbound, {} skipped rows\n",
+            self.currency, self.total, self.messages, self.charged, self.inbound, self.skipped
+        );
+        for (name, g) in self.groupings() {
+            if name == "by_day" || name == "by_country" {
+                continue;
+            }
+            let mut t = Table::new([
+                name.trim_start_matches("by_").replace('_', " "),
+                "lines".into(),
+                "billed".into(),
+                format!("amount ({})", self.currency),
+            ])
+            .right_align(1)
+            .right_align(2)
+            .right_align(3);
+            for (k, v) in g {
+                t.row([
+                    k.clone(),
+                    v.lines.to_string(),
+                    v.billed.to_string(),
+                    v.amount.to_string(),
+                ]);
+            }
+            s.push('\n');
+            s.push_str(&t.render());
+        }
+        if !self.notes.is_empty() {
+            s.push('\n');
+            for line in &self.notes {
+                s.push_str(&format!("note: {line}\n"));
+            }
+        }
+        s
+    }
+
+    /// The summary as CSV: a `total` row, then one row per grouping and key.
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        let currency = self.currency.to_string();
+        let mut t = Table::new(["grouping", "key", "lines", "billed", "amount", "currency"]);
+        t.row([
+            "total".to_string(),
+            "total".to_string(),
+            self.messages.to_string(),
+            self.charged.to_string(),
+            self.total.to_string(),
+            currency.clone(),
+        ]);
+        for (name, g) in self.groupings() {
+            for (k, v) in g {
+                t.row([
+                    name.to_string(),
+                    k.clone(),
+                    v.lines.to_string(),
+                    v.billed.to_string(),
+                    v.amount.to_string(),
+                    currency.clone(),
+                ]);
+            }
+        }
+        t.to_csv()
+    }
 }
 
-/// The summary as CSV: one row per grouping and key.
-pub fn to_csv(outcome: &Outcome, book: &RateBook) -> Result<String, csv::Error> {
-    ledger_csv(&outcome.ledger, book)
-}
-
-/// The summary of a ledger as CSV (what [`to_csv`] writes).
-pub fn ledger_csv(ledger: &Ledger, book: &RateBook) -> Result<String, csv::Error> {
-    let mut t = Table::new(["grouping", "key", "lines", "billed", "amount", "currency"]);
-    t.row([
-        "total".to_string(),
-        "total".to_string(),
-        ledger.messages().to_string(),
-        ledger.charged().to_string(),
-        ledger.total().to_string(),
-        ledger.currency.to_string(),
-    ]);
-    for (name, g) in ledger_groupings(ledger, book) {
-        for (k, v) in g {
-            t.row([
-                name.to_string(),
-                k,
-                v.lines.to_string(),
-                v.billed.to_string(),
-                v.amount.to_string(),
-                ledger.currency.to_string(),
-            ]);
-        }
+impl Outcome {
+    /// The run's [`Summary`].
+    pub fn summary(&self, book: &RateBook) -> Summary {
+        Summary::from_outcome(self, book)
     }
-    t.to_csv()
 }
 
 /// Sum of a grouping's amounts (equals the total: every line is in exactly one group).
 pub fn grouping_total(g: &BTreeMap<String, Totals>) -> Decimal {
     g.values().map(|t| t.amount).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::{NoLines, ReplayOptions, Source, replay};
+
+    fn sample() -> Summary {
+        let book = RateBook::embedded().expect("embedded data");
+        let log = include_str!("../../../data/sample_log.csv");
+        let source = Source::Bytes("sample".into(), log.as_bytes().into());
+        let outcome = replay(
+            &book,
+            &[source],
+            ReplayOptions::default(),
+            &mut NoLines,
+            None,
+        )
+        .expect("sample replays");
+        Summary::from_outcome(&outcome, &book)
+    }
+
+    #[test]
+    fn the_sample_logs_figures() {
+        let s = sample();
+        assert_eq!(s.total.to_string(), "0.8573");
+        assert_eq!((s.messages, s.charged, s.inbound), (220, 37, 105));
+        assert_eq!(s.by_category["marketing"].amount.to_string(), "0.7370");
+        assert_eq!(s.by_category["marketing"].billed, 19);
+        assert_eq!(s.messages_by_pricing_type["regular"], 37);
+        // Every grouping adds up to the total.
+        for (name, g) in s.groupings() {
+            let sum: Decimal = g.values().map(|v| v.amount).sum();
+            assert_eq!(sum, s.total, "{name}");
+        }
+    }
+
+    #[test]
+    fn json_round_trips_and_keeps_decimals() {
+        let s = sample().with_run(RunInfo {
+            inputs: vec!["data/sample_log.csv".into()],
+            timezone: "UTC".into(),
+            currency: "USD".into(),
+            show_contacts: false,
+            wacost: "0.1.0".into(),
+            seed: None,
+        });
+        let text = s.to_json();
+        assert!(text.contains("\"total\": \"0.8573\""));
+        assert!(text.contains("\"amount\": \"0.7370\""));
+        // Keys are sorted: `by_business` comes first, `total` last.
+        assert!(text.trim_start().starts_with("{\n  \"by_business\""));
+        assert!(!text.contains("\"seed\""));
+        let back: Summary = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, s);
+        assert_eq!(back.to_json(), text);
+    }
+
+    #[test]
+    fn text_and_csv_show_the_same_total() {
+        let s = sample();
+        assert!(s.to_text().starts_with("total: USD 0.8573\n"));
+        let csv = s.to_csv().expect("csv");
+        assert!(csv.starts_with(
+            "grouping,key,lines,billed,amount,currency\ntotal,total,220,37,0.8573,USD\n"
+        ));
+        assert!(csv.contains("\nby_category,marketing,35,19,0.7370,USD\n"));
+    }
 }

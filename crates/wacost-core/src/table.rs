@@ -1,7 +1,7 @@
 //! A plain text table for the terminal: columns aligned, numbers right-aligned.
 
 /// A table of strings with a header row.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,

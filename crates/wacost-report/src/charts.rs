@@ -158,7 +158,7 @@ pub struct MessageCount {
 }
 
 /// Simulated spend of strategies: P5–P95 range, median and mean.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Strategies {
     /// Title.
     pub title: String,
@@ -169,7 +169,7 @@ pub struct Strategies {
 }
 
 /// One strategy of [`Strategies`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StrategyStats {
     /// Name.
     pub name: String,
@@ -207,7 +207,7 @@ pub struct ProviderCost {
 
 /// The distribution of a simulated total (one total per Monte Carlo run): a histogram with
 /// P5, P50 and P95 marked.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Distribution {
     /// Title.
     pub title: String,

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
-use crate::bundle::SimulationSection;
 use crate::charts::{self, Distribution, Strategies, StrategyStats};
+use crate::model::SimulationSection;
 use wacost_core::pricing::category::Category;
 use wacost_core::simulate::{MonteCarlo, ProviderRuns, RunTotals, Scenario, Spread, VariantRuns};
 use wacost_core::table::Table;

@@ -19,7 +19,9 @@ use rust_xlsxwriter::{
     column_number_to_name,
 };
 
+use crate::charts::format_count;
 use crate::lines;
+use crate::model::Report;
 use wacost_core::charge::Charge;
 use wacost_core::ledger::{Ledger, Totals};
 use wacost_core::pricing::category::Category;
@@ -294,6 +296,37 @@ fn lines_sheet(
 
 fn by<K: Ord + ToString>(map: BTreeMap<K, Totals>) -> Vec<(String, Totals)> {
     map.into_iter().map(|(k, t)| (k.to_string(), t)).collect()
+}
+
+/// The workbook of a report: its ledger's sheets, the first charge lines, the notes (with
+/// what the `lines` sheet holds) and the simulation's tables as sheets.
+pub fn report_workbook(report: &Report, names: &MarketNames) -> Result<Workbook, XlsxError> {
+    let mut notes = report.notes.clone();
+    match &report.lines {
+        Some(l) if report.lines_dropped > 0 => notes.push(format!(
+            "the lines sheet holds the first {} of {} charge lines; every line is in lines.csv \
+             (wacost replay --out DIR)",
+            format_count(l.len() as u64),
+            format_count(l.len() as u64 + report.lines_dropped)
+        )),
+        Some(_) => {}
+        None => {
+            notes.push("charge lines are not in this workbook: see lines.csv next to it".into())
+        }
+    }
+    let mut wb = workbook_with_contacts(
+        &report.ledger,
+        names,
+        report.lines.as_deref(),
+        &notes,
+        report.show_contacts,
+    )?;
+    if let Some(s) = &report.simulation {
+        for (heading, stem, table) in &s.tables {
+            table_sheet(&mut wb, &format!("simulation {stem}"), heading, table)?;
+        }
+    }
+    Ok(wb)
 }
 
 /// The workbook of a ledger. `lines`, when given, fills the `lines` sheet (at most
