@@ -253,47 +253,8 @@ fn render_runs(
             p, scenario, origin,
         ))? + "\n"),
         Format::Csv => Ok(simulation::providers_table(p).to_csv()?),
-        Format::Table => {
-            let mut out = format!(
-                "Provider comparison in {} over {} of {scenario} (Meta's fees from the {} rate \
-                 card; P5, P50, P95 and mean of each provider's total)\n\n",
-                p.currency,
-                simulation::runs_text(p.runs, p.seed),
-                p.card_currency
-            );
-            out.push_str(&simulation::providers_table(p).render());
-            out.push_str(&notes_and_sources(
-                &p.notes,
-                p.rows
-                    .iter()
-                    .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
-            ));
-            Ok(out)
-        }
+        Format::Table => Ok(simulation::providers_text(p, scenario)),
     }
-}
-
-/// The notes of a comparison and each provider's source, as text under its table.
-fn notes_and_sources<'a>(
-    notes: &[String],
-    sources: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
-) -> String {
-    let mut out = String::new();
-    if !notes.is_empty() {
-        out.push_str("\nNotes:\n");
-        for n in notes {
-            out.push_str(&format!("- {n}\n"));
-        }
-    }
-    out.push_str("\nSources (as of):\n");
-    for (provider, as_of, source) in sources {
-        out.push_str(&format!("- {provider} ({as_of}): {source}\n"));
-    }
-    out.push_str(
-        "\nEach provider's notes (gaps, assumptions, uncertain figures) are in \
-         --format json and data/providers.toml.\n",
-    );
-    out
 }
 
 /// Renders a comparison as a table with notes, CSV or JSON.
@@ -304,33 +265,10 @@ pub fn render(
     format: Format,
 ) -> Result<String, Failure> {
     let view = ProviderComparison::from(c);
+    let outbound = usage.values().map(|u| u.outbound()).sum::<u64>();
     match format {
-        Format::Json => {
-            let outbound = usage.values().map(|u| u.outbound()).sum::<u64>();
-            let doc = view.document(ledger.currency.code(), outbound);
-            Ok(doc.to_json() + "\n")
-        }
+        Format::Json => Ok(view.document(ledger.currency.code(), outbound).to_json() + "\n"),
         Format::Csv => Ok(view.csv_table().to_csv()?),
-        Format::Table => {
-            let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
-            let months = match (usage.keys().next(), usage.keys().next_back()) {
-                (Some(a), Some(b)) if a == b => format!("{:04}-{:02}", a.0, a.1),
-                (Some(a), Some(b)) => format!("{:04}-{:02} to {:04}-{:02}", a.0, a.1, b.0, b.1),
-                _ => "no months".to_string(),
-            };
-            let mut out = format!(
-                "Provider comparison in {} ({months}, {outbound} outbound messages; Meta's fees \
-                 from the {} rate card)\n\n",
-                c.currency, ledger.currency
-            );
-            out.push_str(&view.table().render());
-            out.push_str(&notes_and_sources(
-                &c.notes,
-                c.rows
-                    .iter()
-                    .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
-            ));
-            Ok(out)
-        }
+        Format::Table => Ok(view.to_text(ledger.currency, usage)),
     }
 }

@@ -257,7 +257,7 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
             },
         )?;
         println!("{}:", e.title);
-        print!("{}", super::quote::render(&q));
+        print!("{}", q.to_text());
         println!();
     }
     report_sample(global, args, &book)

@@ -4,8 +4,7 @@ use chrono::Utc;
 use clap::{Args, ValueEnum};
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::ContactNumber;
-use wacost::pricing::quote::{Quote, QuoteRequest, quote};
-use wacost::report::table::Table;
+use wacost::pricing::quote::{QuoteRequest, quote};
 
 use super::{Failure, Format, Global, parse_instant};
 
@@ -82,75 +81,9 @@ pub fn run(global: &Global, args: &QuoteArgs) -> Result<(), Failure> {
         },
     )?;
     match args.format {
-        Format::Table => print!("{}", render(&q)),
+        Format::Table => print!("{}", q.to_text()),
         Format::Json => println!("{}", serde_json::to_string_pretty(&q)?),
-        Format::Csv => {
-            let mut t = Table::new([
-                "to",
-                "country",
-                "market",
-                "date",
-                "regime",
-                "pricing_model",
-                "pricing_type",
-                "pricing_category",
-                "billable",
-                "rate",
-                "amount",
-                "currency",
-                "provenance",
-                "card_effective",
-                "rule",
-            ]);
-            t.row([
-                q.to.clone(),
-                q.country.to_string(),
-                q.market.clone(),
-                q.date.to_string(),
-                q.regime.clone(),
-                q.pricing_model.to_string(),
-                q.pricing_type.to_string(),
-                q.pricing_category.to_string(),
-                q.billable.to_string(),
-                q.rate.map(|r| r.to_string()).unwrap_or_default(),
-                q.amount.to_string(),
-                q.currency.to_string(),
-                q.provenance.map(|p| p.to_string()).unwrap_or_default(),
-                q.card_effective.to_string(),
-                q.rule.clone(),
-            ]);
-            print!("{}", t.to_csv()?);
-        }
+        Format::Csv => print!("{}", q.to_csv()?),
     }
     Ok(())
-}
-
-/// The human form of a quote, also used by `demo`.
-pub fn render(q: &Quote) -> String {
-    let mut s = format!("{} {}\n", q.currency, q.amount);
-    s.push_str(&format!(
-        "  {} in {} ({}), {} ({}, {}), pricing type {}\n",
-        q.to, q.market, q.country, q.date, q.regime, q.pricing_model, q.pricing_type
-    ));
-    s.push_str(&format!("  rule: {}\n", q.rule));
-    if let Some(rate) = q.rate {
-        s.push_str(&format!(
-            "  rate: {} {} {} per {}, {}, card of {} ({})\n",
-            q.pricing_category,
-            rate,
-            q.currency,
-            if q.pricing_model == wacost::pricing::category::PricingModel::Cbp {
-                "conversation"
-            } else {
-                "message"
-            },
-            q.provenance.map(|p| p.to_string()).unwrap_or_default(),
-            q.card_effective,
-            q.source.as_deref().unwrap_or("")
-        ));
-    }
-    for n in &q.notes {
-        s.push_str(&format!("  note: {n}\n"));
-    }
-    s
 }

@@ -187,31 +187,11 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
         eprintln!("wacost: report written to {}", written.display());
     }
     match args.format {
-        Format::Table => print!("{}", to_text(&result, &scenario)),
+        Format::Table => print!("{}", simulation::to_text(&result, &scenario)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
         Format::Csv => print!("{}", simulation::runs_table(&result).to_csv()?),
     }
     Ok(())
-}
-
-/// The summary as text tables.
-fn to_text(r: &MonteCarlo, scenario: &Scenario) -> String {
-    let mut s = format!(
-        "scenario {scenario}\n{}, amounts in {}\n\n",
-        simulation::runs_text(r.runs, r.seed),
-        r.currency
-    );
-    s.push_str(&simulation::spend_table(r).render());
-    if !r.strategies.is_empty() {
-        s.push_str("\nstrategies (same seeds as the base; delta = strategy - base, per run)\n\n");
-        s.push_str(&simulation::strategies_table(r, false).render());
-        for st in &r.strategies {
-            if let Some(d) = &st.runs.description {
-                s.push_str(&format!("  {}: {d}\n", st.runs.name));
-            }
-        }
-    }
-    s
 }
 
 /// Writes the full report of a simulated scenario into `dir`: its ledger, charts and tables

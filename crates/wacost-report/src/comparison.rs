@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use wacost_core::money::Currency;
 use wacost_core::providers::{Comparison, Confidence};
 use wacost_core::table::Table;
+use wacost_core::usage::Usage;
 
 use crate::charts::{ProviderCost, Providers};
 
@@ -154,6 +155,31 @@ impl ProviderComparison {
         }
     }
 
+    /// The comparison for a terminal: what was compared (months, messages, Meta's card),
+    /// the table, the notes and every provider's source. `card_currency` is the currency of
+    /// Meta's fees before conversion; `usage` the traffic's message counts.
+    pub fn to_text(&self, card_currency: Currency, usage: &Usage) -> String {
+        let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
+        let months = match (usage.keys().next(), usage.keys().next_back()) {
+            (Some(a), Some(b)) if a == b => format!("{:04}-{:02}", a.0, a.1),
+            (Some(a), Some(b)) => format!("{:04}-{:02} to {:04}-{:02}", a.0, a.1, b.0, b.1),
+            _ => "no months".to_string(),
+        };
+        let mut out = format!(
+            "Provider comparison in {} ({months}, {outbound} outbound messages; Meta's fees \
+             from the {card_currency} rate card)\n\n",
+            self.currency
+        );
+        out.push_str(&self.table().render());
+        out.push_str(&notes_and_sources(
+            &self.notes,
+            self.rows
+                .iter()
+                .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
+        ));
+        out
+    }
+
     /// The chart of the comparison: Meta's fees and the provider's, cheapest first.
     pub fn chart(&self) -> Providers {
         Providers {
@@ -170,6 +196,29 @@ impl ProviderComparison {
                 .collect(),
         }
     }
+}
+
+/// The notes of a comparison and each provider's source, as text under its table.
+pub fn notes_and_sources<'a>(
+    notes: &[String],
+    sources: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let mut out = String::new();
+    if !notes.is_empty() {
+        out.push_str("\nNotes:\n");
+        for n in notes {
+            out.push_str(&format!("- {n}\n"));
+        }
+    }
+    out.push_str("\nSources (as of):\n");
+    for (provider, as_of, source) in sources {
+        out.push_str(&format!("- {provider} ({as_of}): {source}\n"));
+    }
+    out.push_str(
+        "\nEach provider's notes (gaps, assumptions, uncertain figures) are in \
+         --format json and data/providers.toml.\n",
+    );
+    out
 }
 
 impl ProvidersDocument {

@@ -35,6 +35,47 @@ fn by_category_json(m: &BTreeMap<Category, Spread>) -> Value {
     )
 }
 
+/// The simulation for a terminal: the scenario, the runs, the base's spend and every
+/// strategy against the base (what `wacost simulate` prints).
+pub fn to_text(r: &MonteCarlo, scenario: &Scenario) -> String {
+    let mut s = format!(
+        "scenario {scenario}\n{}, amounts in {}\n\n",
+        runs_text(r.runs, r.seed),
+        r.currency
+    );
+    s.push_str(&spend_table(r).render());
+    if !r.strategies.is_empty() {
+        s.push_str("\nstrategies (same seeds as the base; delta = strategy - base, per run)\n\n");
+        s.push_str(&strategies_table(r, false).render());
+        for st in &r.strategies {
+            if let Some(d) = &st.runs.description {
+                s.push_str(&format!("  {}: {d}\n", st.runs.name));
+            }
+        }
+    }
+    s
+}
+
+/// Providers compared over a scenario's runs, for a terminal: what was compared, the table,
+/// the notes and every provider's source (what `wacost compare --scenario` prints).
+pub fn providers_text(p: &ProviderRuns, scenario: &Scenario) -> String {
+    let mut out = format!(
+        "Provider comparison in {} over {} of {scenario} (Meta's fees from the {} rate \
+         card; P5, P50, P95 and mean of each provider's total)\n\n",
+        p.currency,
+        runs_text(p.runs, p.seed),
+        p.card_currency
+    );
+    out.push_str(&providers_table(p).render());
+    out.push_str(&crate::comparison::notes_and_sources(
+        &p.notes,
+        p.rows
+            .iter()
+            .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
+    ));
+    out
+}
+
 /// The seed of the last of `runs` runs from `seed`.
 pub fn last_seed(runs: u32, seed: u64) -> u64 {
     seed.wrapping_add(u64::from(runs.max(1)) - 1)

@@ -12,6 +12,7 @@ pub mod quote;
 pub mod ratecard;
 pub mod regime;
 pub mod rules;
+pub mod sheet;
 pub mod tiers;
 
 use std::path::Path;

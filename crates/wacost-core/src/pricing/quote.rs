@@ -11,6 +11,7 @@ use super::phone::{ContactNumber, Country};
 use super::rules::{Offer, Situation, decide};
 use super::{BusinessProfile, PricingError, RateBook};
 use crate::money::Currency;
+use crate::table::Table;
 
 /// What to quote.
 #[derive(Clone, Copy, Debug)]
@@ -203,4 +204,81 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         rule: decision.rule.to_string(),
         notes,
     })
+}
+impl Quote {
+    /// The quote for a terminal: the amount, where and when, the rule that decided it and
+    /// the rate with its provenance (what `wacost quote` and `wacost demo` print).
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{} {}\n", self.currency, self.amount);
+        s.push_str(&format!(
+            "  {} in {} ({}), {} ({}, {}), pricing type {}\n",
+            self.to,
+            self.market,
+            self.country,
+            self.date,
+            self.regime,
+            self.pricing_model,
+            self.pricing_type
+        ));
+        s.push_str(&format!("  rule: {}\n", self.rule));
+        if let Some(rate) = self.rate {
+            s.push_str(&format!(
+                "  rate: {} {} {} per {}, {}, card of {} ({})\n",
+                self.pricing_category,
+                rate,
+                self.currency,
+                if self.pricing_model == PricingModel::Cbp {
+                    "conversation"
+                } else {
+                    "message"
+                },
+                self.provenance.map(|p| p.to_string()).unwrap_or_default(),
+                self.card_effective,
+                self.source.as_deref().unwrap_or("")
+            ));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+        s
+    }
+
+    /// The quote as CSV: a header and one row.
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        let mut t = Table::new([
+            "to",
+            "country",
+            "market",
+            "date",
+            "regime",
+            "pricing_model",
+            "pricing_type",
+            "pricing_category",
+            "billable",
+            "rate",
+            "amount",
+            "currency",
+            "provenance",
+            "card_effective",
+            "rule",
+        ]);
+        t.row([
+            self.to.clone(),
+            self.country.to_string(),
+            self.market.clone(),
+            self.date.to_string(),
+            self.regime.clone(),
+            self.pricing_model.to_string(),
+            self.pricing_type.to_string(),
+            self.pricing_category.to_string(),
+            self.billable.to_string(),
+            self.rate.map(|r| r.to_string()).unwrap_or_default(),
+            self.amount.to_string(),
+            self.currency.to_string(),
+            self.provenance.map(|p| p.to_string()).unwrap_or_default(),
+            self.card_effective.to_string(),
+            self.rule.clone(),
+        ]);
+        t.to_csv()
+    }
 }
