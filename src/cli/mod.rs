@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wacost::money::Currency;
@@ -285,7 +285,8 @@ pub fn parse_instant(s: &str, tz: Tz) -> Result<DateTime<Utc>, Failure> {
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"), tz, s);
+        // The day's first instant, even where the clocks skip its midnight.
+        return instant(wacost::calendar::local_midnight(tz, d), s);
     }
     Err(Failure::usage(format!(
         "{s:?} is not a date or time: use 2026-02-02T10:00:00Z, 2026-02-02T10:00 (WABA time) or 2026-02-02"
@@ -293,8 +294,11 @@ pub fn parse_instant(s: &str, tz: Tz) -> Result<DateTime<Utc>, Failure> {
 }
 
 fn local_to_utc(naive: NaiveDateTime, tz: Tz, s: &str) -> Result<DateTime<Utc>, Failure> {
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| Failure::usage(format!("{s:?} does not exist in {tz} (a clock change)")))
+    let t = wacost::calendar::local_time(tz, naive)
+        .ok_or_else(|| Failure::usage(format!("{s:?} does not exist in {tz} (a clock change)")))?;
+    instant(t, s)
+}
+
+fn instant(t: i64, s: &str) -> Result<DateTime<Utc>, Failure> {
+    DateTime::from_timestamp(t, 0).ok_or_else(|| Failure::usage(format!("{s:?} is out of range")))
 }

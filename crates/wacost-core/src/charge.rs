@@ -72,6 +72,11 @@ pub struct Charge {
     pub waba: BusinessId,
     /// The recipient (none on adjustment lines).
     pub contact: Option<ContactNumber>,
+    /// The line's position among the message lines of its (business number, contact) pair,
+    /// from 0, in the order they were priced (0 on adjustment lines). With the time, business
+    /// number and contact it orders a month's items for free allowances without depending on
+    /// how the log interleaved contacts.
+    pub position: u32,
     /// The message id, when the log has one.
     pub message_id: Option<MessageId>,
     /// What was sent (none on adjustment lines).

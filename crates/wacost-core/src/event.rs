@@ -286,6 +286,18 @@ impl BusinessId {
         let guard = interner().lock().unwrap_or_else(|p| p.into_inner());
         guard.1.get(self.0 as usize).cloned().unwrap_or_default()
     }
+
+    /// Orders two businesses by their normalized names. Ids are numbered in the order a
+    /// process first met the names, so two processes (or two runs reading logs in another
+    /// order) may number them differently; the names order them the same everywhere.
+    pub fn cmp_by_name(self, other: BusinessId) -> std::cmp::Ordering {
+        if self == other {
+            return std::cmp::Ordering::Equal;
+        }
+        let guard = interner().lock().unwrap_or_else(|p| p.into_inner());
+        let name = |id: BusinessId| guard.1.get(id.0 as usize);
+        name(self).cmp(&name(other))
+    }
 }
 
 fn normalize_business(name: &str) -> String {
@@ -483,5 +495,16 @@ mod tests {
         );
         assert_ne!(BusinessId::intern("Acme"), BusinessId::intern("acme shop"));
         assert_eq!(BusinessId::intern("+1 555 000 0000").name(), "15550000000");
+    }
+
+    #[test]
+    fn businesses_order_by_name_not_by_id() {
+        // Met in this order, "zz order test" gets the smaller id.
+        let z = BusinessId::intern("zz order test");
+        let a = BusinessId::intern("aa order test");
+        assert!(z.0 < a.0);
+        assert_eq!(a.cmp_by_name(z), std::cmp::Ordering::Less);
+        assert_eq!(z.cmp_by_name(a), std::cmp::Ordering::Greater);
+        assert_eq!(z.cmp_by_name(z), std::cmp::Ordering::Equal);
     }
 }

@@ -14,6 +14,8 @@
 //!   data in a [`pricing::RateBook`].
 //! - [`money`]: exact decimal amounts with a currency.
 //! - [`read`]: one reader per log format, each producing [`event::Event`]s.
+//! - [`calendar`]: days and months in the WABA's time zone, where rate cards, regimes and
+//!   allowances start (clock changes included).
 //! - [`classify`], [`settle`], [`ledger`]: the window state machine, monthly allowances and
 //!   tiers, and the totals; [`replay`] runs them over logs.
 //! - [`providers`]: what each BSP charges besides Meta, as data; bills and comparisons, put in
@@ -77,6 +79,7 @@ pub use pricing::{BusinessProfile, RateBook};
 pub use replay::{Outcome, Replay, ReplayError, Source};
 pub use summary::Summary;
 
+pub mod calendar;
 pub mod charge;
 pub mod classify;
 pub mod event;

@@ -1165,6 +1165,7 @@ mod tests {
             business: BusinessId(0),
             waba: BusinessId(0),
             contact: None,
+            position: 0,
             message_id: None,
             offer: None,
             status: None,

@@ -7,38 +7,78 @@
 //!   (here: WABA) and market is split over the bands of a loaded `Tier Pricing.csv`.
 //!
 //! Settlement never edits a message line: it adds adjustment lines, as an invoice does, so
-//! the lines always add up to the total. It accepts charges in any order and keeps only the
-//! allowance's size of items per scope and month, plus one counter per month, market and
-//! category.
+//! the lines always add up to the total. Adjustment lines are dated at the first instant of
+//! their month in the WABA's time zone ([`calendar`](crate::calendar)).
+//!
+//! It accepts charges in any order and in parts: a log split by (business number, contact)
+//! can be classified part by part, and the parts' charges settled by one [`Settlement`], or
+//! by one per part [`Settlement::merge`]d, with exactly the lines of one pass. That holds
+//! because a month's items are ordered by [`Precedence`] (time, business number, contact,
+//! the message's position among the contact's messages), which does not depend on how the
+//! log interleaved contacts, and because its state is mergeable: at most the allowance's
+//! size of items per scope and month, plus one counter per month, market and category.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
+use crate::calendar::Month;
 use crate::charge::{Charge, Flags, LineKind};
 use crate::event::BusinessId;
 use crate::money::Currency;
 use crate::pricing::RateBook;
 use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
 use crate::pricing::market::MarketId;
-use crate::pricing::phone::Country;
+use crate::pricing::phone::{ContactNumber, Country};
 use crate::pricing::regime::AllowanceScope;
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Item {
-    time: i64,
-    seq: u64,
-    business: BusinessId,
-    waba: BusinessId,
-    market: MarketId,
-    country: Country,
-    rate: Decimal,
-    model: PricingModel,
-    card: NaiveDate,
-    provenance: Option<Provenance>,
+/// Which of a month's items use a free allowance first: the earlier, and at the same second
+/// the business number first by its name, then the contact, then the message's position
+/// among that contact's messages. None of these depends on the order a log interleaved
+/// contacts in, nor on the process (business ids are numbered per process, names are not),
+/// so a log settled in parts covers the same items as in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Precedence {
+    /// When (Unix seconds).
+    pub time: i64,
+    /// The business number.
+    pub business: BusinessId,
+    /// The recipient.
+    pub contact: Option<ContactNumber>,
+    /// The position among the message lines of the (business number, contact) pair.
+    pub position: u32,
+}
+
+impl Precedence {
+    /// The precedence of a message line.
+    pub fn of(c: &Charge) -> Precedence {
+        Precedence {
+            time: c.time,
+            business: c.business,
+            contact: c.contact,
+            position: c.position,
+        }
+    }
+}
+
+impl Ord for Precedence {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.time
+            .cmp(&other.time)
+            .then_with(|| self.business.cmp_by_name(other.business))
+            .then_with(|| self.contact.cmp(&other.contact))
+            .then_with(|| self.position.cmp(&other.position))
+    }
+}
+
+impl PartialOrd for Precedence {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Who shares a free allowance (a business number or a WABA), the month (WABA time zone)
@@ -47,35 +87,50 @@ struct Item {
 pub struct AllowanceKey {
     /// The business number or WABA.
     pub scope: BusinessId,
-    /// (year, month).
-    pub month: (i32, u32),
+    /// The month.
+    pub month: Month,
     /// The category covered.
     pub category: Category,
 }
 
+/// An item an allowance may cover, with its precedence first, so that a heap of them puts
+/// the latest on top (the item itself only orders items of equal precedence: the same line
+/// offered twice).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate<T> {
+    precedence: Precedence,
+    item: T,
+}
+
+/// The earliest items of one allowance so far: a max-heap of at most `size`, whose top is
+/// the latest kept.
+struct Earliest<T> {
+    size: u32,
+    heap: BinaryHeap<Candidate<T>>,
+}
+
 /// The items free allowances cover. Meta: the month's earliest charged items use the
 /// allowance first (CBP's first 1,000 service conversations per WABA; the reported service
-/// allowance from 2026-10-01). Items are ordered by their own `Ord`, which must put the
-/// earlier first (time, then order of arrival).
+/// allowance from 2026-10-01), earliest by [`Precedence`]. Keeps at most the allowance's
+/// size of items per scope, month and category; two of these [`Allowances::merge`] into
+/// what one would have kept of both parts' items.
 pub struct Allowances<T> {
-    covered: FxHashMap<AllowanceKey, (u32, BinaryHeap<T>)>,
-    seq: u64,
+    covered: FxHashMap<AllowanceKey, Earliest<T>>,
 }
 
 impl<T: Ord> Default for Allowances<T> {
     fn default() -> Self {
         Allowances {
             covered: FxHashMap::default(),
-            seq: 0,
         }
     }
 }
 
 impl<T: Ord> Allowances<T> {
     /// Offers a charged line: when the regime in force on its date has an allowance for its
-    /// category, the item `make(n)` (n: the order of arrival) is kept if it is among the
-    /// allowance's earliest of its month so far.
-    pub fn offer(&mut self, book: &RateBook, c: &Charge, make: impl FnOnce(u64) -> T) {
+    /// category, `item` is kept if the line is among the allowance's earliest of its month
+    /// so far.
+    pub fn offer(&mut self, book: &RateBook, c: &Charge, item: T) {
         let Ok(regime) = book.regime_at(c.date) else {
             return;
         };
@@ -92,40 +147,133 @@ impl<T: Ord> Allowances<T> {
         };
         let key = AllowanceKey {
             scope,
-            month: (c.date.year(), c.date.month()),
+            month: Month::of(c.date),
             category: c.category,
         };
-        self.seq += 1;
-        let item = make(self.seq);
-        let (size, heap) = self
-            .covered
-            .entry(key)
-            .or_insert_with(|| (a.size, BinaryHeap::new()));
-        // Keep the `size` earliest items: a max-heap whose top is the latest kept.
-        if (heap.len() as u32) < *size {
-            heap.push(item);
-        } else if heap.peek().is_some_and(|top| item < *top) {
-            heap.pop();
-            heap.push(item);
+        let candidate = Candidate {
+            precedence: Precedence::of(c),
+            item,
+        };
+        self.keep(key, a.size, candidate);
+    }
+
+    /// Adds the items another part of the log kept: afterwards this keeps, per allowance,
+    /// the earliest of both (the allowance's size at most), whatever the order of merging.
+    pub fn merge(&mut self, other: Allowances<T>) {
+        for (key, part) in other.covered {
+            for candidate in part.heap {
+                self.keep(key, part.size, candidate);
+            }
         }
     }
 
-    /// The covered items of each allowance, allowances in key order.
+    fn keep(&mut self, key: AllowanceKey, size: u32, candidate: Candidate<T>) {
+        let kept = self.covered.entry(key).or_insert_with(|| Earliest {
+            size,
+            heap: BinaryHeap::new(),
+        });
+        if (kept.heap.len() as u32) < kept.size {
+            kept.heap.push(candidate);
+        } else if kept.heap.peek().is_some_and(|top| candidate < *top) {
+            kept.heap.pop();
+            kept.heap.push(candidate);
+        }
+    }
+
+    /// The covered items of each allowance, earliest first, allowances in key order.
     pub fn into_covered(self) -> Vec<(AllowanceKey, Vec<T>)> {
         let mut all: Vec<(AllowanceKey, Vec<T>)> = self
             .covered
             .into_iter()
-            .map(|(k, (_, heap))| (k, heap.into_vec()))
+            .map(|(k, kept)| {
+                let items = kept.heap.into_sorted_vec().into_iter().map(|c| c.item);
+                (k, items.collect())
+            })
             .collect();
         all.sort_by_key(|(k, _)| *k);
         all
     }
 }
 
+/// What an adjustment line repeats of the message lines it adjusts: who sent them, where,
+/// at what rate, under which model and card.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Basis {
+    business: BusinessId,
+    waba: BusinessId,
+    market: MarketId,
+    country: Country,
+    rate: Decimal,
+    model: PricingModel,
+    card: NaiveDate,
+    provenance: Option<Provenance>,
+}
+
+impl Basis {
+    fn of(c: &Charge) -> Basis {
+        Basis {
+            business: c.business,
+            waba: c.waba,
+            market: c.market,
+            country: c.country,
+            rate: c.amount,
+            model: c.model,
+            card: c.card,
+            provenance: c.provenance,
+        }
+    }
+}
+
+/// An adjustment line of a month: `quantity` items of `category` on `basis`, for `amount`.
+struct Adjustment {
+    kind: LineKind,
+    month: Month,
+    category: Category,
+    pricing_type: PricingType,
+    basis: Basis,
+    amount: Decimal,
+    quantity: i64,
+}
+
+impl Adjustment {
+    /// The ledger line, dated at the first instant of its month in `timezone`. Everything
+    /// that belongs to one message (contact, id, status, rule…) is empty.
+    fn line(self, currency: Currency, timezone: Tz) -> Charge {
+        let b = self.basis;
+        Charge {
+            kind: self.kind,
+            time: self.month.start(timezone),
+            date: self.month.first_day(),
+            business: b.business,
+            waba: b.waba,
+            contact: None,
+            position: 0,
+            message_id: None,
+            offer: None,
+            status: None,
+            model: b.model,
+            category: self.category,
+            pricing_type: self.pricing_type,
+            market: b.market,
+            country: b.country,
+            rate: Some(b.rate),
+            amount: self.amount,
+            quantity: self.quantity,
+            currency,
+            conversation: None,
+            provenance: b.provenance,
+            card: b.card,
+            rule: None,
+            flags: Flags::default(),
+            verdict: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct VolumeKey {
     waba: BusinessId,
-    month: (i32, u32),
+    month: Month,
     market: MarketId,
     category: Category,
     rate: Decimal,
@@ -133,14 +281,14 @@ struct VolumeKey {
     card: NaiveDate,
 }
 
-/// Monthly settlement of a run.
+/// Monthly settlement of a run: feed it every message line ([`Settlement::observe`]), in
+/// any order, possibly in parts ([`Settlement::merge`]), then [`Settlement::finish`].
 pub struct Settlement<'a> {
     book: &'a RateBook,
     currency: Currency,
     timezone: Tz,
-    allowances: Allowances<Item>,
+    allowances: Allowances<Basis>,
     volumes: FxHashMap<VolumeKey, u64>,
-    tier_candidates: u64,
 }
 
 /// What settlement found, for the summary.
@@ -164,7 +312,6 @@ impl<'a> Settlement<'a> {
             timezone,
             allowances: Allowances::default(),
             volumes: FxHashMap::default(),
-            tier_candidates: 0,
         }
     }
 
@@ -173,80 +320,76 @@ impl<'a> Settlement<'a> {
         if !c.billable() {
             return;
         }
-        let month = (c.date.year(), c.date.month());
-        self.allowances.offer(self.book, c, |seq| Item {
-            time: c.time,
-            seq,
-            business: c.business,
-            waba: c.waba,
-            market: c.market,
-            country: c.country,
-            rate: c.amount,
-            model: c.model,
-            card: c.card,
-            provenance: c.provenance,
-        });
+        self.allowances.offer(self.book, c, Basis::of(c));
         let tiered = matches!(
             c.category,
             Category::Utility | Category::Authentication | Category::AuthenticationInternational
         );
         if c.model == PricingModel::Pmp && tiered {
-            self.tier_candidates += 1;
-            *self
-                .volumes
-                .entry(VolumeKey {
-                    waba: c.waba,
-                    month,
-                    market: c.market,
-                    category: c.category,
-                    rate: c.amount,
-                    country_hint: c.country,
-                    card: c.card,
-                })
-                .or_default() += 1;
+            let key = VolumeKey {
+                waba: c.waba,
+                month: Month::of(c.date),
+                market: c.market,
+                category: c.category,
+                rate: c.amount,
+                country_hint: c.country,
+                card: c.card,
+            };
+            let n = self.volumes.entry(key).or_default();
+            *n = n.saturating_add(1);
+        }
+    }
+
+    /// Adds what another settlement of the same run (same rate book, currency and time
+    /// zone) observed: another part of the log, split by (business number, contact). The
+    /// lines [`Settlement::finish`] gives are then those of one settlement that observed
+    /// every part, whatever the order of parts and merges.
+    pub fn merge(&mut self, other: Settlement<'a>) {
+        debug_assert!(
+            self.currency == other.currency && self.timezone == other.timezone,
+            "settlements of one run share currency and time zone"
+        );
+        self.allowances.merge(other.allowances);
+        for (key, count) in other.volumes {
+            let n = self.volumes.entry(key).or_default();
+            *n = n.saturating_add(count);
         }
     }
 
     /// The adjustment lines, in a stable order, and notes for the summary.
-    pub fn finish(mut self) -> (Vec<Charge>, SettlementNotes) {
+    pub fn finish(self) -> (Vec<Charge>, SettlementNotes) {
         let mut notes = SettlementNotes::default();
         let mut lines = Vec::new();
-        for (key, items) in std::mem::take(&mut self.allowances).into_covered() {
-            let mut groups: BTreeMap<(BusinessId, MarketId, Country, Decimal), (i64, Item)> =
+        let (currency, timezone) = (self.currency, self.timezone);
+        for (key, items) in self.allowances.into_covered() {
+            // One line per business number, market, country and rate; the earliest item
+            // says which WABA, model and card it was.
+            let mut groups: BTreeMap<(BusinessId, MarketId, Country, Decimal), (i64, Basis)> =
                 BTreeMap::new();
-            for item in items {
+            for basis in items {
                 let g = groups
-                    .entry((item.business, item.market, item.country, item.rate))
-                    .or_insert((0, item));
+                    .entry((basis.business, basis.market, basis.country, basis.rate))
+                    .or_insert((0, basis));
                 g.0 += 1;
             }
-            for ((business, market, country, rate), (count, item)) in groups {
+            for (count, basis) in groups.into_values() {
                 notes.allowance_items += count;
-                lines.push(adjustment(
-                    LineKind::Allowance,
-                    self.month_start(key.month),
-                    business,
-                    item.waba,
-                    key.category,
-                    PricingType::FreeTier,
-                    market,
-                    country,
-                    Some(rate),
-                    -(rate * Decimal::from(count)),
-                    count,
-                    self.currency,
-                    item.model,
-                    item.card,
-                    item.provenance,
-                ));
+                let line = Adjustment {
+                    kind: LineKind::Allowance,
+                    month: key.month,
+                    category: key.category,
+                    pricing_type: PricingType::FreeTier,
+                    basis,
+                    amount: -(basis.rate * Decimal::from(count)),
+                    quantity: count,
+                };
+                lines.push(line.line(currency, timezone));
             }
         }
-        let mut volumes: Vec<_> = std::mem::take(&mut self.volumes).into_iter().collect();
+        let mut volumes: Vec<_> = self.volumes.into_iter().collect();
         volumes.sort_by_key(|(k, _)| *k);
         for (key, count) in volumes {
-            let first_day = NaiveDate::from_ymd_opt(key.month.0, key.month.1, 1);
-            let tiers = first_day.and_then(|d| self.book.tiers_at(self.currency, d));
-            let Some(tiers) = tiers else {
+            let Some(tiers) = self.book.tiers_at(currency, key.month.first_day()) else {
                 notes.list_rate_messages += count;
                 continue;
             };
@@ -262,79 +405,194 @@ impl<'a> Settlement<'a> {
                 continue;
             }
             notes.tiered_messages += discounted;
-            lines.push(adjustment(
-                LineKind::TierDiscount,
-                self.month_start(key.month),
-                key.waba,
-                key.waba,
-                key.category,
-                PricingType::Regular,
-                key.market,
-                key.country_hint,
-                Some(key.rate),
-                delta,
-                discounted,
-                self.currency,
-                PricingModel::Pmp,
-                key.card,
-                Some(Provenance::Published),
-            ));
+            let line = Adjustment {
+                kind: LineKind::TierDiscount,
+                month: key.month,
+                category: key.category,
+                pricing_type: PricingType::Regular,
+                basis: Basis {
+                    business: key.waba,
+                    waba: key.waba,
+                    market: key.market,
+                    country: key.country_hint,
+                    rate: key.rate,
+                    model: PricingModel::Pmp,
+                    card: key.card,
+                    provenance: Some(Provenance::Published),
+                },
+                amount: delta,
+                quantity: discounted,
+            };
+            lines.push(line.line(currency, timezone));
         }
         (lines, notes)
     }
-
-    fn month_start(&self, (y, m): (i32, u32)) -> (i64, NaiveDate) {
-        let date = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default();
-        let t = date
-            .and_hms_opt(0, 0, 0)
-            .and_then(|dt| self.timezone.from_local_datetime(&dt).earliest())
-            .map_or(0, |d| d.timestamp());
-        (t, date)
-    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn adjustment(
-    kind: LineKind,
-    (time, date): (i64, NaiveDate),
-    business: BusinessId,
-    waba: BusinessId,
-    category: Category,
-    pricing_type: PricingType,
-    market: MarketId,
-    country: Country,
-    rate: Option<Decimal>,
-    amount: Decimal,
-    quantity: i64,
-    currency: Currency,
-    model: PricingModel,
-    card: NaiveDate,
-    provenance: Option<Provenance>,
-) -> Charge {
-    Charge {
-        kind,
-        time,
-        date,
-        business,
-        waba,
-        contact: None,
-        message_id: None,
-        offer: None,
-        status: None,
-        model,
-        category,
-        pricing_type,
-        market,
-        country,
-        rate,
-        amount,
-        quantity,
-        currency,
-        conversation: None,
-        provenance,
-        card,
-        rule: None,
-        flags: Flags::default(),
-        verdict: None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{Classifier, ClassifyConfig};
+    use crate::event::{Direction, Event, MessageKind, Status};
+    use chrono::DateTime;
+    use rust_decimal_macros::dec;
+
+    fn utc(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    fn book_with_allowance(size: u32) -> RateBook {
+        let mut book = RateBook::embedded().unwrap();
+        let cbp = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+        book.regimes.set_allowance(cbp, Some(size), None);
+        book
+    }
+
+    /// A charged CBP service conversation; all of them in one second.
+    fn service(business: BusinessId, contact: u64, position: u32, amount: Decimal) -> Charge {
+        let waba = BusinessId::intern("settle test waba");
+        let date = NaiveDate::from_ymd_opt(2023, 10, 5).unwrap();
+        Charge {
+            kind: LineKind::Message,
+            time: utc("2023-10-05T10:00:00Z"),
+            date,
+            business,
+            waba,
+            contact: Some(ContactNumber::from_digits(contact).unwrap()),
+            position,
+            message_id: None,
+            offer: None,
+            status: None,
+            model: PricingModel::Cbp,
+            category: Category::Service,
+            pricing_type: PricingType::Regular,
+            market: MarketId(0),
+            country: Country::parse("BR").unwrap(),
+            rate: Some(amount),
+            amount,
+            quantity: 1,
+            currency: Currency::USD,
+            conversation: Some(1),
+            provenance: Some(Provenance::Published),
+            card: NaiveDate::from_ymd_opt(2023, 6, 1).unwrap(),
+            rule: None,
+            flags: Flags::default(),
+            verdict: None,
+        }
+    }
+
+    /// (business, rate, quantity, amount) of each allowance line.
+    fn allowances(lines: &[Charge]) -> Vec<(String, Decimal, i64, Decimal)> {
+        lines
+            .iter()
+            .filter(|c| c.kind == LineKind::Allowance)
+            .map(|c| (c.business.name(), c.rate.unwrap(), c.quantity, c.amount))
+            .collect()
+    }
+
+    #[test]
+    fn ties_at_one_second_go_by_business_number_contact_and_position() {
+        // Interned in the reverse of their names' order: ids would order them the other way.
+        let second = BusinessId::intern("+1 555 0200 002");
+        let first = BusinessId::intern("+1 555 0200 001");
+        // Four conversations in one second, an allowance of two: 15550200001's go first, and
+        // of those the contact ...002's, then contact ...009's first message (position 0).
+        let items = [
+            service(second, 5_511_900_000_001, 0, dec!(0.0300)),
+            service(first, 5_511_900_000_009, 1, dec!(0.0040)),
+            service(first, 5_511_900_000_009, 0, dec!(0.0250)),
+            service(first, 5_511_900_000_002, 3, dec!(0.0100)),
+        ];
+        let expected = vec![
+            ("15550200001".to_string(), dec!(0.0100), 1, dec!(-0.0100)),
+            ("15550200001".to_string(), dec!(0.0250), 1, dec!(-0.0250)),
+        ];
+        let book = book_with_allowance(2);
+        let settle = |order: &[usize], split: usize| {
+            let mut a = Settlement::new(&book, Currency::USD, chrono_tz::UTC);
+            let mut b = Settlement::new(&book, Currency::USD, chrono_tz::UTC);
+            for (n, &i) in order.iter().enumerate() {
+                if n < split { &mut a } else { &mut b }.observe(&items[i]);
+            }
+            a.merge(b);
+            a.finish()
+        };
+        // Every order of arrival, settled whole or in two merged parts.
+        let mut orders = vec![vec![0, 1, 2, 3]];
+        for _ in 0..23 {
+            let mut next = orders.last().unwrap().clone();
+            // The next permutation in lexicographic order.
+            let i = (0..3).rev().find(|&i| next[i] < next[i + 1]).unwrap();
+            let j = (i + 1..4).rev().find(|&j| next[j] > next[i]).unwrap();
+            next.swap(i, j);
+            next[i + 1..].reverse();
+            orders.push(next);
+        }
+        for order in &orders {
+            for split in [0, 2, 4] {
+                let (lines, notes) = settle(order, split);
+                assert_eq!(
+                    allowances(&lines),
+                    expected,
+                    "order {order:?}, split {split}"
+                );
+                assert_eq!(notes.allowance_items, 2);
+            }
+        }
+    }
+
+    #[test]
+    fn october_2023_in_asuncion_starts_when_its_skipped_midnight_would_have() {
+        // Asuncion skipped 2023-10-01 00:00 (−04 to −03): the month starts at 01:00 −03,
+        // 04:00Z. A conversation just before is September's, one just after October's.
+        let book = RateBook::embedded().unwrap();
+        let tz = chrono_tz::America::Asuncion;
+        let config = ClassifyConfig {
+            timezone: tz,
+            ..ClassifyConfig::default()
+        };
+        let business = BusinessId::intern("settle test asuncion");
+        let message = |time: &str, contact: u64, direction| Event {
+            time: utc(time),
+            business,
+            waba: business,
+            contact: ContactNumber::from_digits(contact).unwrap(),
+            direction,
+            kind: MessageKind::FreeForm,
+            status: Status::Delivered,
+            message_id: None,
+            entry_point: None,
+            verdict: None,
+        };
+        let events = [
+            message("2023-10-01T03:59:00Z", 595_981_000_001, Direction::Inbound),
+            message("2023-10-01T03:59:59Z", 595_981_000_001, Direction::Outbound),
+            message("2023-10-01T04:00:00Z", 595_981_000_002, Direction::Inbound),
+            message("2023-10-01T04:00:00Z", 595_981_000_002, Direction::Outbound),
+        ];
+        let mut classifier = Classifier::new(&book, config);
+        let mut settlement = Settlement::new(&book, Currency::USD, tz);
+        let mut dates = Vec::new();
+        classifier
+            .push_all(&events, &mut |c: &Charge| {
+                dates.push(c.date.to_string());
+                settlement.observe(c);
+            })
+            .unwrap();
+        assert_eq!(dates, ["2023-09-30", "2023-10-01"]);
+        let (lines, notes) = settlement.finish();
+        let dated: Vec<(i64, String, i64)> = lines
+            .iter()
+            .map(|c| (c.time, c.date.to_string(), c.quantity))
+            .collect();
+        assert_eq!(
+            dated,
+            [
+                (utc("2023-09-01T04:00:00Z"), "2023-09-01".to_string(), 1),
+                (utc("2023-10-01T04:00:00Z"), "2023-10-01".to_string(), 1),
+            ]
+        );
+        assert_eq!(notes.allowance_items, 2);
+        assert!(lines.iter().all(|c| c.amount < Decimal::ZERO && c.time > 0));
     }
 }

@@ -12,12 +12,13 @@
 //! (24 h of log time) passes; a duplicate row, or a status row for a message already priced,
 //! is counted and dropped, never charged twice.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
+use crate::calendar;
 use crate::charge::{Charge, Flags, LineKind};
 use crate::event::{BusinessId, Direction, Event, MessageKind};
 use crate::money::Currency;
@@ -112,9 +113,16 @@ struct ContactState {
     recent: SmallVec<[Seen; RECENT_INLINE]>,
     held: Option<Box<Vec<Event>>>,
     conversations: Option<Box<Conversations>>,
-    active_month: u32,
+    /// The month this pair last counted as an active contact in, as year × 12 + month in
+    /// 16 bits (distinct for every month before the year 5461).
+    active_month: u16,
+    /// The change of card, regime or market map `market` was found under.
+    epoch: u16,
     service_day: i32,
-    epoch: u32,
+    /// Message lines priced for this pair so far: the next one's position among the pair's
+    /// messages, which orders a month's items at the same second for free allowances
+    /// whatever order the log interleaved contacts in.
+    messages: u32,
     country: Country,
     market: MarketId,
 }
@@ -130,8 +138,9 @@ impl ContactState {
             held: None,
             conversations: None,
             active_month: 0,
+            epoch: u16::MAX,
             service_day: i32::MIN,
-            epoch: u32::MAX,
+            messages: 0,
             country,
             market: MarketId(0),
         }
@@ -190,7 +199,7 @@ struct Day {
     /// `date` as (year, month), and as days since the common era.
     month: (i32, u32),
     day_number: i32,
-    epoch: u32,
+    epoch: u16,
     card: usize,
     regime: usize,
 }
@@ -478,16 +487,16 @@ impl Engine<'_> {
             }
         }
         let tz = self.config.timezone;
-        let utc = DateTime::from_timestamp(t, 0).unwrap_or_default();
-        let date = utc.with_timezone(&tz).date_naive();
-        let start = local_midnight(tz, date).unwrap_or(t);
+        let date = calendar::local_date(tz, t);
+        let start = calendar::local_midnight(tz, date);
         let end = date
             .succ_opt()
-            .and_then(|next| local_midnight(tz, next))
-            .unwrap_or(t + 1)
+            .map_or(t + 1, |next| calendar::local_midnight(tz, next))
             .max(t + 1);
         let err = |source| ClassifyError {
-            time: utc.to_rfc3339(),
+            time: DateTime::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .to_rfc3339(),
             source,
         };
         let regime_ref = self.book.regime_at(date).map_err(err)?;
@@ -512,7 +521,9 @@ impl Engine<'_> {
                         .map_or("never".to_string(), |c| c.effective.to_string()),
                 })
             })?;
-        let epoch = self.change_dates.partition_point(|d| *d <= date) as u32;
+        // A book has a few dozen change dates; u16::MAX is "not found yet".
+        let epoch = u16::try_from(self.change_dates.partition_point(|d| *d <= date))
+            .unwrap_or(u16::MAX - 1);
         let day = Day {
             start: start.min(t),
             end,
@@ -653,6 +664,8 @@ impl Engine<'_> {
             self.stats.rejected_free_form += 1;
         }
         self.stats.outbound += 1;
+        let position = state.messages;
+        state.messages = state.messages.saturating_add(1);
         out(&Charge {
             kind: LineKind::Message,
             time: t,
@@ -660,6 +673,7 @@ impl Engine<'_> {
             business: ev.business,
             waba: ev.waba,
             contact: Some(ev.contact),
+            position,
             message_id: ev.message_id,
             offer: Some(offer),
             status: Some(ev.status),
@@ -731,7 +745,9 @@ impl Engine<'_> {
         let i = self.month_usage(day.month);
         let counted = self.counted_business == Some((i, ev.business));
         let u = &mut self.months[i].1;
-        let month_key = (day.month.0 as u32) * 100 + day.month.1;
+        let month_key = (day.month.0 as u32)
+            .wrapping_mul(12)
+            .wrapping_add(day.month.1) as u16;
         if state.active_month != month_key {
             state.active_month = month_key;
             u.active_contacts += 1;
@@ -758,17 +774,6 @@ impl Engine<'_> {
             }
         }
     }
-}
-
-fn local_midnight(tz: Tz, date: NaiveDate) -> Option<i64> {
-    let midnight = date.and_hms_opt(0, 0, 0)?;
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&date.and_hms_opt(1, 0, 0)?)
-                .earliest()
-        })
-        .map(|d| d.timestamp())
 }
 
 /// A fingerprint of a row without a message id, to drop exact duplicate rows.

@@ -300,7 +300,9 @@ impl RateBook {
         self.cards.iter().filter(move |c| c.currency == currency)
     }
 
-    /// The card of a currency in force on a date (in the WABA's time zone).
+    /// The card of a currency in force on a date of the WABA's time zone (an instant's date
+    /// is [`crate::calendar::local_date`]): cards take effect at the first instant of their
+    /// date there ([`crate::calendar::local_midnight`]).
     pub fn card_at(&self, currency: Currency, date: NaiveDate) -> Result<&RateCard, PricingError> {
         self.cards_of(currency)
             .filter(|c| c.effective <= date)
@@ -315,7 +317,7 @@ impl RateBook {
             })
     }
 
-    /// The regime in force on a date.
+    /// The regime in force on a date of the WABA's time zone (see [`RateBook::card_at`]).
     pub fn regime_at(&self, date: NaiveDate) -> Result<&regime::Regime, PricingError> {
         self.regimes.at(date).ok_or_else(|| PricingError::NoRegime {
             date,
@@ -323,7 +325,8 @@ impl RateBook {
         })
     }
 
-    /// The volume-tier card of a currency in force on a date, if one was loaded.
+    /// The volume-tier card of a currency in force on a date of the WABA's time zone, if one
+    /// was loaded.
     pub fn tiers_at(&self, currency: Currency, date: NaiveDate) -> Option<&TierCard> {
         self.tiers
             .iter()

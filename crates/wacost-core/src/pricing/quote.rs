@@ -10,6 +10,7 @@ use super::category::{Category, PricingModel, PricingType, Provenance};
 use super::phone::{ContactNumber, Country};
 use super::rules::{Offer, Situation, decide};
 use super::{BusinessProfile, PricingError, RateBook};
+use crate::calendar;
 use crate::money::Currency;
 use crate::table::Table;
 
@@ -79,7 +80,7 @@ pub struct Quote {
 /// a free entry point window is open. Under CBP the message is assumed to open a new
 /// conversation of its category (no conversation open).
 pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError> {
-    let date = req.at.with_timezone(&req.timezone).date_naive();
+    let date = calendar::local_date(req.timezone, req.at.timestamp());
     let regime = book.regime_at(date)?;
     let card = book.card_at(req.currency, date)?;
     let (country, market) = book.place(req.to, date);

@@ -43,8 +43,8 @@ pub struct Cell {
     pub note: String,
 }
 
-/// A rate card: rates by market and category, in force from `effective` (00:00 in the WABA's
-/// time zone) until the next card of the same currency.
+/// A rate card: rates by market and category, in force from `effective` (its first instant in
+/// the WABA's time zone, see [`crate::calendar`]) until the next card of the same currency.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RateCard {
     /// First day the card applies.

@@ -91,7 +91,8 @@ impl Default for Windows {
 pub struct Regime {
     /// A short name (`PMP 2025-07`).
     pub name: String,
-    /// First day, 00:00 in the WABA's time zone.
+    /// First day, from its first instant in the WABA's time zone (00:00, or the end of the
+    /// gap where the clocks skip midnight: see [`crate::calendar`]).
     pub from: NaiveDate,
     /// Conversation-based or per-message pricing.
     pub model: PricingModel,

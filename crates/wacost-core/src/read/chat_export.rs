@@ -69,10 +69,11 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::ReadError;
+use crate::calendar;
 use crate::event::{BusinessId, Direction, Event, MessageKind, Status};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
@@ -257,8 +258,8 @@ impl ChatExportReader {
         let naive = date
             .and_hms_opt(h.hour, h.minute, h.second)
             .ok_or_else(|| format!("time {}:{:02} does not exist", h.hour, h.minute))?;
-        let time = to_utc(self.options.timezone, naive)
-            .ok_or_else(|| format!("time {naive} does not exist in {}", self.options.timezone))?;
+        // A phone shows local time; one the clocks skipped reads as if they had not changed.
+        let time = calendar::local_time_or_after(self.options.timezone, naive);
         let number = ContactNumber::parse(author).ok();
         let is_business = author
             .trim()
@@ -665,16 +666,6 @@ fn resolve_date(h: &Header<'_>, order: DateOrder) -> Option<NaiveDate> {
         }
     };
     NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
-}
-
-fn to_utc(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.timestamp())
 }
 
 /// The day/month order of a text's dates, whether it is the default, and whether any line is a

@@ -19,12 +19,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use rustc_hash::FxHashMap;
 
+use crate::calendar::{local_date, local_midnight};
 use crate::charge::{Charge, LineKind};
 use crate::event::BusinessId;
 use crate::pricing::RateBook;
@@ -89,11 +90,10 @@ struct Figures {
     cost: Decimal,
 }
 
-/// A charged unit that a monthly allowance may cover.
+/// A charged unit that a monthly allowance may cover (in settlement's order: see
+/// [`Allowances`]).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
-    time: i64,
-    seq: u64,
     cell: Option<CellKey>,
     amount: Decimal,
 }
@@ -173,12 +173,14 @@ impl<'a> Units<'a> {
         }
         // Settlement's rule: the month's earliest charged items use the allowance first.
         if c.amount > Decimal::ZERO {
-            self.allowance.offer(self.book, c, |seq| Candidate {
-                time: c.time,
-                seq,
-                cell,
-                amount: c.amount,
-            });
+            self.allowance.offer(
+                self.book,
+                c,
+                Candidate {
+                    cell,
+                    amount: c.amount,
+                },
+            );
         }
     }
 
@@ -384,26 +386,18 @@ impl<'a> Units<'a> {
 /// A period in words: a date when it is one local day in `tz`, a month when it is one local
 /// month, else its UTC instants.
 pub fn period_label(start: i64, end: i64, tz: Tz) -> String {
-    let local = |t: i64| DateTime::from_timestamp(t, 0).map(|d| d.with_timezone(&tz).naive_local());
-    let midnight = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|m| tz.from_local_datetime(&m).earliest())
-            .map(|m| m.timestamp())
-    };
-    if let (Some(s), Some(e)) = (local(start), local(end)) {
-        let (sd, ed) = (s.date(), e.date());
-        if midnight(sd) == Some(start) && midnight(ed) == Some(end) {
-            if sd.succ_opt() == Some(ed) {
-                return sd.to_string();
-            }
-            if sd.day() == 1
-                && ed.day() == 1
-                && sd.checked_add_months(chrono::Months::new(1)) == Some(ed)
-            {
-                return sd.format("%Y-%m").to_string();
-            }
-            return format!("{sd}..{}", ed.pred_opt().unwrap_or(ed));
+    let (sd, ed) = (local_date(tz, start), local_date(tz, end));
+    if local_midnight(tz, sd) == start && local_midnight(tz, ed) == end {
+        if sd.succ_opt() == Some(ed) {
+            return sd.to_string();
         }
+        if sd.day() == 1
+            && ed.day() == 1
+            && sd.checked_add_months(chrono::Months::new(1)) == Some(ed)
+        {
+            return sd.format("%Y-%m").to_string();
+        }
+        return format!("{sd}..{}", ed.pred_opt().unwrap_or(ed));
     }
     let utc = |t: i64| {
         DateTime::from_timestamp(t, 0)

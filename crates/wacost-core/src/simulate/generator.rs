@@ -23,12 +23,13 @@
 //! of generation) when the iterator reaches it. Memory is one month of records plus what
 //! spills into the next month, so it grows with contacts, not with the period.
 
-use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::scenario::{Counts, DeliveryRates, Scenario, ScenarioError};
+use crate::calendar;
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
@@ -151,8 +152,8 @@ impl Generator {
                 .ok_or_else(|| err("period out of range".into()))?;
             months.push((a, b));
         }
-        let start = local_midnight(tz, scenario.period.start);
-        let end = local_midnight(tz, scenario.end());
+        let start = calendar::local_midnight(tz, scenario.period.start);
+        let end = calendar::local_midnight(tz, scenario.end());
         if end - start >= i64::from(u32::MAX) {
             return Err(err("the period is too long: at most 136 years".into()));
         }
@@ -313,13 +314,13 @@ impl Generator {
     }
 
     fn month_start(&self, index: u32) -> i64 {
-        local_midnight(self.tz, self.months[index as usize].0)
+        calendar::local_midnight(self.tz, self.months[index as usize].0)
     }
 
     fn month(&self, index: u32) -> Month {
         let (first, next) = self.months[index as usize];
-        let start = local_midnight(self.tz, first);
-        let end = local_midnight(self.tz, next).min(self.end);
+        let start = calendar::local_midnight(self.tz, first);
+        let end = calendar::local_midnight(self.tz, next).min(self.end);
         let mut day_cdf = Vec::new();
         let mut hours = Vec::new();
         let mut acc = 0.0;
@@ -904,23 +905,11 @@ fn fnv32(bytes: &[u8]) -> u32 {
     h
 }
 
-/// 00:00 of a local date, in Unix seconds (the first instant of the day where midnight
-/// does not exist).
-fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
-    local_time(tz, date, 0)
-}
-
-/// The start of a local hour, in Unix seconds; an hour skipped by a clock change maps to
-/// the next hour that exists.
+/// The start of a local hour, in Unix seconds; an hour skipped by a clock change starts
+/// when the clocks jumped over it.
 fn local_time(tz: Tz, date: NaiveDate, hour: u32) -> i64 {
     let naive = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
-    for k in 0..4 {
-        let n: NaiveDateTime = naive + Duration::hours(k);
-        if let Some(t) = tz.from_local_datetime(&n).earliest() {
-            return t.timestamp();
-        }
-    }
-    naive.and_utc().timestamp()
+    calendar::local_time_or_after(tz, naive)
 }
 
 /// The numbers of an audience group: a prefix (digits) and how many digits of the
