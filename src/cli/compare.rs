@@ -126,7 +126,7 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
     };
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, keep);
-    let outcome = replay(&book, &sources, options, &mut collect, None).map_err(Failure::input)?;
+    let outcome = replay(&book, &sources, options, &mut collect, None)?;
     let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
     print!(
         "{}",
@@ -196,7 +196,7 @@ pub fn comparison(
     options: &ProviderOptions,
 ) -> Result<Comparison, Failure> {
     with_providers(options, |chosen, bill| {
-        compare(chosen, ledger, usage, bill, options.report_currency).map_err(Failure::input)
+        compare(chosen, ledger, usage, bill, options.report_currency).map_err(Failure::from)
     })
 }
 
@@ -228,7 +228,7 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
     };
     let result = with_providers(&args.options, |chosen, bill| {
         compare_providers(&book, &scenario, chosen, bill, &options, &progress)
-            .map_err(Failure::input)
+            .map_err(Failure::from)
     });
     if let Some(b) = &bar {
         b.finish_and_clear();

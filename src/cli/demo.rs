@@ -313,7 +313,7 @@ fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
     let mut collect = Collect::new(&mut files, bundle::KEPT_LINES);
     let options = global.replay_options(false)?;
     let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().into());
-    let outcome = replay(book, &[source], options, &mut collect, None).map_err(Failure::input)?;
+    let outcome = replay(book, &[source], options, &mut collect, None)?;
     let kept = std::mem::replace(&mut collect.kept, KeepLines::new(0));
     let contacts = collect.top_contacts(bundle::TOP_CONTACTS, false);
     drop(collect);

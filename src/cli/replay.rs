@@ -101,7 +101,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if let Some(p) = progress {
         p.finish();
     }
-    let outcome = outcome.map_err(Failure::input)?;
+    let outcome = outcome?;
     let (kept, contacts) = match collect.as_mut() {
         Some(c) => (
             std::mem::replace(&mut c.kept, KeepLines::new(0)),

@@ -181,21 +181,14 @@ impl<'a> Report<'a> {
 }
 
 /// Why a report could not be written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
 pub struct ReportError {
     /// The file.
     pub path: PathBuf,
     /// What went wrong.
     pub message: String,
 }
-
-impl fmt::Display for ReportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for ReportError {}
 
 fn fail(path: &Path) -> impl Fn(&dyn fmt::Display) -> ReportError + '_ {
     move |e| ReportError {
