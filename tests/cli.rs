@@ -138,6 +138,11 @@ fn replay_skips_and_rejects_with_reasons() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["skipped"], 3);
+    // Counted by the kind of error: the field at fault, or the problem with the row.
+    assert_eq!(
+        v["skipped_by_reason"],
+        serde_json::json!({"category": 1, "timestamp": 1, "wrong number of fields": 1})
+    );
     assert_eq!(
         v["total"], "0.0625",
         "marketing charged, utility in the window free"
@@ -171,6 +176,54 @@ fn replay_skips_and_rejects_with_reasons() {
     assert!(
         lines_csv.contains("+55*********21"),
         "contacts masked by default"
+    );
+}
+
+#[test]
+fn messages_name_the_options_that_fix_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd.txt");
+    std::fs::write(&odd, "hello world\n").unwrap();
+    let o = wacost(&["replay", odd.to_str().unwrap(), "--skip-invalid"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        format!(
+            "wacost: {}:1: cannot tell the format of this log: give --input-format \
+             canonical|cloud-api|twilio|chat-export|parquet",
+            odd.display()
+        )
+    );
+    let o = wacost(&["replay", "tests/data/chat_android_en.txt"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        "wacost: tests/data/chat_android_en.txt:1: cannot read a chat export without \
+         --business-name (the author who is the business) to tell inbound from outbound"
+    );
+    let o = wacost(&["replay", "tests/data/bad_rows.csv", "--currency", "EUR"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        "wacost: message at 2026-02-02T10:00:00+00:00: no EUR rate card in force on \
+         2026-02-02: the first EUR card starts 2026-07-01; load one with --rate-card FILE \
+         --effective DATE"
+    );
+    let tiers = dir.path().join("Tier Pricing.csv");
+    let text = std::fs::read_to_string("tests/data/meta_tier_pricing_usd.csv").unwrap();
+    std::fs::write(
+        &tiers,
+        text.replace("Rates effective July 1, 2025", "Rates"),
+    )
+    .unwrap();
+    let o = wacost(&["rates", "--rate-card", tiers.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        format!(
+            "wacost: {}:1: cannot tell when the tiers take effect; give --effective YYYY-MM-DD",
+            tiers.display()
+        )
     );
 }
 

@@ -114,8 +114,7 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, keep);
     let formats = super::input::default_formats();
-    let outcome = replay_with(&book, &sources, options, &formats, &mut collect, None)
-        .map_err(Failure::input)?;
+    let outcome = replay_with(&book, &sources, options, &formats, &mut collect, None)?;
     let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
     print!(
         "{}",
@@ -187,7 +186,7 @@ pub fn comparison(
     options: &ProviderOptions,
 ) -> Result<Comparison, Failure> {
     with_providers(options, |chosen, bill| {
-        compare(chosen, ledger, usage, bill, options.report_currency).map_err(Failure::input)
+        compare(chosen, ledger, usage, bill, options.report_currency).map_err(Failure::from)
     })
 }
 
@@ -219,7 +218,7 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
     };
     let result = with_providers(&args.options, |chosen, bill| {
         compare_providers(&book, &scenario, chosen, bill, &options, &progress)
-            .map_err(Failure::input)
+            .map_err(Failure::from)
     });
     if let Some(b) = &bar {
         b.finish_and_clear();

@@ -314,7 +314,7 @@ fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
     let mut collect = Collect::new(&mut files, KEPT_LINES);
     let options = global.replay_options(false)?;
     let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().into());
-    let outcome = replay(book, &[source], options, &mut collect, None).map_err(Failure::input)?;
+    let outcome = replay(book, &[source], options, &mut collect, None)?;
     let report = Report::builder(&outcome, book)
         .title("WhatsApp Business spend: wacost demo")
         .source(SAMPLE_NAME)

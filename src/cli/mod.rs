@@ -2,6 +2,7 @@
 
 mod compare;
 mod demo;
+mod hint;
 mod input;
 mod progress;
 mod quote;
@@ -147,10 +148,9 @@ macro_rules! input_failure_from {
     )*};
 }
 
+// Errors whose message needs no option named; those that do are in `hint`.
 input_failure_from!(
     wacost::pricing::DataError,
-    wacost::pricing::LoadError,
-    wacost::pricing::PricingError,
     std::io::Error,
     serde_json::Error,
     csv::Error

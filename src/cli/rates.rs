@@ -26,8 +26,7 @@ pub fn run(global: &Global, args: &RatesArgs) -> Result<(), Failure> {
     let date = args
         .at
         .unwrap_or_else(|| Utc::now().with_timezone(&global.timezone).date_naive());
-    let sheet = RateSheet::new(&book, global.currency, date, args.market.as_deref())
-        .map_err(Failure::input)?;
+    let sheet = RateSheet::new(&book, global.currency, date, args.market.as_deref())?;
     match args.format {
         Format::Table => print!("{}", sheet.to_text()),
         Format::Csv => print!("{}", sheet.to_csv()?),

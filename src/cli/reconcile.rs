@@ -66,10 +66,10 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> Result<(), Failure> {
         Some(path) => {
             let file =
                 File::open(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-            Some(
-                wacost::read::meta_analytics::read(file, &path.display().to_string())
-                    .map_err(Failure::input)?,
-            )
+            Some(wacost::read::meta_analytics::read(
+                file,
+                &path.display().to_string(),
+            )?)
         }
         None => None,
     };
@@ -82,8 +82,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> Result<(), Failure> {
         &formats,
         analytics.as_ref(),
         tolerance,
-    )
-    .map_err(Failure::input)?;
+    )?;
     // Without verdicts and without analytics there is nothing to reconcile.
     if found.compared == 0 && found.analytics.is_none() {
         return Err(Failure::input(NO_VERDICTS));

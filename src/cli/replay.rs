@@ -114,7 +114,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if let Some(p) = progress {
         p.finish();
     }
-    let outcome = outcome.map_err(Failure::input)?;
+    let outcome = outcome?;
     if let Some(mut w) = rejects {
         w.flush()?;
     }

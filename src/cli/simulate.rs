@@ -130,7 +130,7 @@ pub fn simulate(
             b.inc(1);
         }
     };
-    let result = monte_carlo(book, sim.scenario, &options, &progress).map_err(Failure::input);
+    let result = monte_carlo(book, sim.scenario, &options, &progress).map_err(Failure::from);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -211,8 +211,7 @@ pub fn write_first_run_report(
     let generator = Generator::new(scenario, sim.seed).map_err(Failure::input)?;
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, KEPT_LINES);
-    let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)
-        .map_err(Failure::input)?;
+    let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)?;
     let outcome = Outcome {
         events: priced.stats.inbound + priced.stats.outbound,
         ledger: priced.ledger,

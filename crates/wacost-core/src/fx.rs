@@ -119,7 +119,7 @@ impl fmt::Display for Rate {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "no exchange rate from {from} to {to} on or before {date} in {origin}: add a row \
-     `date,{from},{to},rate,source` (or the opposite pair) to a file passed with --fx FILE"
+     `date,{from},{to},rate,source` (or the opposite pair)"
 )]
 pub struct FxError {
     /// Currency converted from.

@@ -62,7 +62,8 @@ pub struct Outcome {
     pub stats: ClassifyStats,
     /// What settlement did.
     pub settlement: SettlementNotes,
-    /// Rows skipped with `--skip-invalid`, by reason.
+    /// Rows skipped (with [`ReplayOptions::skip_invalid`]), by the label of their kind
+    /// ([`ReadErrorKind::label`](crate::read::ReadErrorKind::label)).
     pub skipped: BTreeMap<String, u64>,
     /// Whether the input had to be sorted.
     pub sorted: bool,
@@ -86,15 +87,36 @@ impl Outcome {
 /// Why a replay stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    /// A row could not be read (and `--skip-invalid` was not given, or the file is unusable).
-    #[error("{0}")]
-    Read(ReadError),
+    /// A row could not be read (and bad rows are not skipped, or the input is unusable).
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// A message cannot be priced (e.g. sent before 2023-06-01).
     #[error(transparent)]
     Classify(#[from] ClassifyError),
-    /// Reading input or writing output failed.
-    #[error("{0}")]
-    Io(String),
+    /// An input could not be opened or read (`standard input` for `-`).
+    #[error("{path}: {source}")]
+    Io {
+        /// The input.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder given as input holds no webhook archives.
+    #[error("{path}: no .json files in this folder")]
+    EmptyFolder {
+        /// The folder.
+        path: String,
+    },
+    /// Writing the lines or the rejected rows failed.
+    #[error("writing {what}: {source}")]
+    Write {
+        /// What was being written: `lines` or `rejects`.
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The result of pricing one stream of events.
@@ -215,7 +237,10 @@ impl Run<'_, '_> {
             }
         }
         if let Some(e) = self.io_error {
-            return Err(ReplayError::Io(format!("writing lines: {e}")));
+            return Err(ReplayError::Write {
+                what: "lines",
+                source: e,
+            });
         }
         Ok(Priced {
             ledger: self.ledger,
@@ -280,13 +305,19 @@ fn open(
                     None => Box::new(buffered) as Box<dyn Read + Send>,
                 }
             })
-            .map_err(|e| ReplayError::Io(format!("{}: {e}", p.display()))),
+            .map_err(|source| ReplayError::Io {
+                path: p.display().to_string(),
+                source,
+            }),
         Source::Stdin => {
             if stdin_cache.is_none() {
                 let mut buf = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut buf)
-                    .map_err(|e| ReplayError::Io(format!("standard input: {e}")))?;
+                    .map_err(|source| ReplayError::Io {
+                        path: "standard input".to_string(),
+                        source,
+                    })?;
                 *stdin_cache = Some(buf.into());
             }
             let bytes: Arc<[u8]> = stdin_cache.clone().unwrap_or_else(|| Arc::from(&[][..]));
@@ -322,10 +353,9 @@ fn expand(sources: &[Source]) -> Result<Vec<Source>, ReplayError> {
             Source::Path(p) if p.is_dir() => {
                 let files = crate::read::cloud_api::read_dir(p).map_err(ReplayError::Read)?;
                 if files.is_empty() {
-                    return Err(ReplayError::Io(format!(
-                        "{}: no .json files in this folder",
-                        p.display()
-                    )));
+                    return Err(ReplayError::EmptyFolder {
+                        path: p.display().to_string(),
+                    });
                 }
                 out.extend(files.into_iter().map(Source::Path));
             }
@@ -415,8 +445,10 @@ fn replay_counting(
     let (priced, sorted) = match streamed {
         Some(p) => (p, false),
         None => {
-            sink.reset()
-                .map_err(|e| ReplayError::Io(format!("writing lines: {e}")))?;
+            sink.reset().map_err(|source| ReplayError::Write {
+                what: "lines",
+                source,
+            })?;
             skipped.clear();
             rejected.clear();
             events = 0;
@@ -572,7 +604,7 @@ fn reject(
     if !skip || e.is_fatal() {
         return Err(ReplayError::Read(e));
     }
-    *skipped.entry(reason_kind(&e.reason)).or_default() += 1;
+    *skipped.entry(e.kind.label().to_string()).or_default() += 1;
     rejected.push(e);
     Ok(())
 }
@@ -588,24 +620,156 @@ fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), Replay
         csv.write_record([
             e.file.as_str(),
             &position,
-            &e.reason,
+            &e.reason(),
             e.raw.as_deref().unwrap_or(""),
         ])
-        .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))?;
+        .map_err(|e| rejects_error(e.into()))?;
     }
-    csv.flush()
-        .map_err(|e| ReplayError::Io(format!("writing rejects: {e}")))
+    csv.flush().map_err(rejects_error)
 }
 
-/// The kind of a read error, for the summary's count by reason: the words before the first
-/// quoted value or colon (`timestamp`, `contact`, `expected 6 fields like the header`).
-fn reason_kind(reason: &str) -> String {
-    let cut = reason.find(['"', ':']).unwrap_or(reason.len());
-    let head = reason[..cut].trim();
-    if head.is_empty() {
-        reason.to_string()
-    } else {
-        head.to_string()
+fn rejects_error(source: std::io::Error) -> ReplayError {
+    ReplayError::Write {
+        what: "rejects",
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::ReadErrorKind;
+    use crate::read::chat_export::ChatOptions;
+
+    fn bytes(name: &str, text: &str) -> Source {
+        Source::Bytes(name.to_string(), text.as_bytes().into())
+    }
+
+    fn skipping() -> ReplayOptions {
+        ReplayOptions {
+            skip_invalid: true,
+            ..ReplayOptions::default()
+        }
+    }
+
+    #[test]
+    fn skipped_rows_are_counted_by_kind_and_rejected_with_their_reason() {
+        let book = RateBook::embedded().unwrap();
+        let log = "timestamp,business,contact,direction,message_type,category\n\
+                   2026-02-02T10:00:00Z,b,+5511987654321,inbound,,\n\
+                   soon,b,+5511987654321,outbound,template,marketing\n\
+                   later,b,+5511987654321,outbound,template,marketing\n\
+                   2026-02-02T10:01:00Z,b,hello,outbound,template,marketing\n\
+                   2026-02-02T10:02:00Z,b,+5511987654321,outbound,template,promo\n\
+                   2026-02-02T10:03:00Z,b,+5511987654321,outbound,template,\n\
+                   2026-02-02T10:04:00Z,b\n";
+        let mut rejects = Vec::new();
+        let out = replay(
+            &book,
+            &[bytes("log.csv", log)],
+            skipping(),
+            &mut NoLines,
+            Some(&mut rejects),
+        )
+        .unwrap();
+        let counts: Vec<(&str, u64)> = out.skipped.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        assert_eq!(
+            counts,
+            [
+                ("category", 2),
+                ("contact", 1),
+                ("timestamp", 2),
+                ("wrong number of fields", 1)
+            ]
+        );
+        assert_eq!((out.skipped_total(), out.events), (6, 1));
+        let rejects = String::from_utf8(rejects).unwrap();
+        let lines: Vec<&str> = rejects.lines().collect();
+        assert_eq!(
+            lines[0],
+            "log.csv,3,\"timestamp \"\"soon\"\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor \
+             Unix seconds\",\"soon,b,+5511987654321,outbound,template,marketing\""
+        );
+        assert_eq!(
+            lines[5],
+            "log.csv,8,\"expected 6 fields like the header, found 2\",\"2026-02-02T10:04:00Z,b\""
+        );
+    }
+
+    #[test]
+    fn an_unusable_input_stops_the_run_even_when_rows_are_skipped() {
+        let book = RateBook::embedded().unwrap();
+        let header_only =
+            "timestamp,contact,direction\n2026-02-02T10:00:00Z,+5511987654321,inbound\n";
+        let e = replay(
+            &book,
+            &[bytes("log.csv", header_only)],
+            skipping(),
+            &mut NoLines,
+            None,
+        )
+        .unwrap_err();
+        let ReplayError::Read(e) = e else {
+            panic!("{e}")
+        };
+        assert!(
+            matches!(
+                *e.kind,
+                ReadErrorKind::MissingColumn {
+                    column: "business",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // A chat export in which the business never writes: every message would be read as
+        // inbound.
+        let formats = FormatOptions {
+            chat: Some(ChatOptions {
+                business_name: "Acme Ltd".into(),
+                timezone: chrono_tz::UTC,
+                business_number: "15550100000".into(),
+                contact: "+5511987654321".parse().unwrap(),
+                template_category: crate::pricing::category::Category::Utility,
+            }),
+            ..FormatOptions::default()
+        };
+        let chat = "06/02/2026, 10:00 - Jane Doe: hi\n06/02/2026, 10:05 - Acme Store: hello\n";
+        let e = replay_with(
+            &book,
+            &[bytes("chat.txt", chat)],
+            skipping(),
+            &formats,
+            &mut NoLines,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "chat.txt:1: no message from the business \"Acme Ltd\": the authors are \"Acme \
+             Store\", \"Jane Doe\""
+        );
+    }
+
+    #[test]
+    fn io_errors_keep_their_path_and_source() {
+        use std::error::Error as _;
+        let book = RateBook::embedded().unwrap();
+        let missing = std::env::temp_dir().join("wacost-no-such-log.csv");
+        let e = replay(
+            &book,
+            &[Source::Path(missing.clone())],
+            ReplayOptions::default(),
+            &mut NoLines,
+            None,
+        )
+        .unwrap_err();
+        let ReplayError::Io { path, source } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(path, &missing.display().to_string());
+        assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        assert!(e.source().is_some());
     }
 }
 

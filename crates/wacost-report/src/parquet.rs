@@ -8,9 +8,9 @@ use csv::ByteRecord;
 use polars::prelude::*;
 
 use wacost_core::event::Event;
-use wacost_core::read::ReadError;
 use wacost_core::read::canonical::RowParser;
 use wacost_core::read::detect::EventReader;
+use wacost_core::read::{ReadError, ReadErrorKind};
 
 /// Opens a Parquet log from a reader (the whole file is read into memory: Parquet keeps its
 /// index at the end). A [`ParquetOpener`](wacost_core::read::detect::ParquetOpener) for
@@ -22,7 +22,7 @@ pub fn open(
     let mut bytes = Vec::new();
     input
         .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::at_line(file, 1, format!("cannot read: {e}")))?;
+        .map_err(|e| ReadError::at_line(file, 1, ReadErrorKind::io(e)))?;
     Ok(Box::new(ParquetEventReader::from_bytes(bytes, file)))
 }
 
@@ -43,7 +43,7 @@ impl ParquetEventReader {
         let file = path.display().to_string();
         match std::fs::File::open(path) {
             Ok(f) => Self::from_frame(ParquetReader::new(f).finish(), &file),
-            Err(e) => Self::failed(&file, format!("cannot read: {e}")),
+            Err(e) => Self::failed(&file, ReadErrorKind::io(e)),
         }
     }
 
@@ -55,14 +55,18 @@ impl ParquetEventReader {
         )
     }
 
-    fn failed(file: &str, reason: String) -> ParquetEventReader {
+    fn failed(file: &str, kind: ReadErrorKind) -> ParquetEventReader {
+        Self::failed_with(ReadError::at_line(file, 1, kind))
+    }
+
+    fn failed_with(error: ReadError) -> ParquetEventReader {
         ParquetEventReader {
             parser: None,
             columns: Vec::new(),
             row: 0,
             height: 0,
             record: ByteRecord::new(),
-            error: Some(ReadError::at_line(file, 1, reason)),
+            error: Some(error),
         }
     }
 
@@ -70,10 +74,8 @@ impl ParquetEventReader {
         let df = match frame {
             Ok(df) => df,
             Err(e) => {
-                return Self::failed(
-                    file,
-                    format!("cannot read: not a readable Parquet file ({e})"),
-                );
+                let detail = format!("not a readable Parquet file ({e})");
+                return Self::failed(file, ReadErrorKind::Unreadable { detail });
             }
         };
         let names: Vec<String> = df
@@ -83,18 +85,15 @@ impl ParquetEventReader {
             .collect();
         let parser = match RowParser::new(&names, file) {
             Ok(p) => p,
-            Err(e) => {
-                let mut r = Self::failed(file, String::new());
-                r.error = Some(e);
-                return r;
-            }
+            Err(e) => return Self::failed_with(e),
         };
         let mut columns = Vec::with_capacity(names.len());
         for c in df.columns() {
             match as_text(c.as_materialized_series()) {
                 Ok(s) => columns.push(s),
                 Err(e) => {
-                    return Self::failed(file, format!("cannot read: column {}: {e}", c.name()));
+                    let detail = format!("column {}: {e}", c.name());
+                    return Self::failed(file, ReadErrorKind::Unreadable { detail });
                 }
             }
         }
@@ -145,15 +144,14 @@ impl Iterator for ParquetEventReader {
             self.record.push_field(c.get(i).unwrap_or("").as_bytes());
         }
         let parser = self.parser.as_mut()?;
-        Some(parser.parse(&self.record, i as u64 + 1).map_err(|mut e| {
-            e.raw = Some(
+        Some(parser.parse(&self.record, i as u64 + 1).map_err(|e| {
+            e.with_raw(
                 self.record
                     .iter()
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect::<Vec<_>>()
                     .join(","),
-            );
-            e
+            )
         }))
     }
 }

@@ -5,14 +5,14 @@
 //! (the last-but-one header cell has a line break inside quotes), then one row per market
 //! with the currency written as Meta writes it (`$US`, `£`, `₹`) and `n/a` where there is no
 //! rate. The effective date is read from a note line such as "Rates effective January 1,
-//! 2026" unless the user gives `--effective`.
+//! 2026" unless the caller gives one.
 
 use chrono::NaiveDate;
 
 use super::category::{Category, Provenance};
 use super::market::MarketNames;
 use super::ratecard::{Cell, RateCard, parse_rate};
-use super::{DataError, DataSource};
+use super::{DataSource, LoadError, MetaFile};
 use crate::money::Currency;
 
 /// Reads Meta's `Pricing.csv`. Every cell is `published`, sourced to the file.
@@ -21,7 +21,7 @@ pub fn parse_meta_pricing_csv(
     origin: &DataSource,
     effective: Option<NaiveDate>,
     names: &mut MarketNames,
-) -> Result<RateCard, DataError> {
+) -> Result<RateCard, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -59,7 +59,7 @@ pub fn parse_meta_pricing_csv(
                     });
                 }
                 if !cols.contains(&Some(Category::Marketing)) {
-                    return Err(origin.error(line, "header has no Marketing column"));
+                    return Err(origin.error(line, "header has no Marketing column").into());
                 }
                 columns = Some(cols);
             } else {
@@ -85,20 +85,19 @@ pub fn parse_meta_pricing_csv(
              (and not a wacost card: those start with `# wacost rate card`)",
         )
     })?;
-    let effective = effective.or(found_date).ok_or_else(|| {
-        origin.error(
-            1,
-            "cannot tell when this card takes effect: no \"effective <Month> <day>, <year>\" \
-             note line; give --effective YYYY-MM-DD",
-        )
-    })?;
+    let effective = effective
+        .or(found_date)
+        .ok_or_else(|| LoadError::NoEffectiveDate {
+            origin: origin.name.clone(),
+            file: MetaFile::Pricing,
+        })?;
     let mut currency: Option<Currency> = None;
     let source_id = "meta-file".to_string();
     let mut card = RateCard::new(effective, Currency::USD, &origin.name);
     for (line, cells) in rows {
         let market = cells.first().cloned().unwrap_or_default();
         if market.is_empty() {
-            return Err(origin.error(line, "empty market name"));
+            return Err(origin.error(line, "empty market name").into());
         }
         if let Some(i) = currency_col {
             let token = cells.get(i).map(String::as_str).unwrap_or("");
@@ -110,7 +109,7 @@ pub fn parse_meta_pricing_csv(
                     return Err(origin.error(
                         line,
                         format!("currency {c} differs from {prev} on earlier rows: one card, one currency"),
-                    ));
+                    ).into());
                 }
                 Some(_) => {}
             }
@@ -241,6 +240,27 @@ mod tests {
             "n/a is no rate"
         );
         assert_eq!(card.cell(br, Category::Service).unwrap().rate, dec!(0.0070));
+    }
+
+    #[test]
+    fn a_file_without_its_date_needs_one() {
+        let text = include_str!("../../../../tests/data/meta_pricing_usd.csv")
+            .replace("Rates effective January 1, 2027", "Rates as published");
+        let origin = DataSource::embedded("P.csv");
+        let err =
+            parse_meta_pricing_csv(&text, &origin, None, &mut MarketNames::new()).unwrap_err();
+        assert!(
+            matches!(&err, LoadError::NoEffectiveDate { origin, file: MetaFile::Pricing } if origin == "P.csv"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "P.csv:1: cannot tell when this card takes effect: no \"effective <Month> <day>, \
+             <year>\" note line"
+        );
+        let date = NaiveDate::from_ymd_opt(2027, 3, 1);
+        let card = parse_meta_pricing_csv(&text, &origin, date, &mut MarketNames::new()).unwrap();
+        assert_eq!(Some(card.effective), date);
     }
 
     #[test]

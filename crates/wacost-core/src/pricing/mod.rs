@@ -81,10 +81,7 @@ pub struct DataError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PricingError {
     /// No card of this currency is in force on the date.
-    #[error(
-        "no {currency} rate card in force on {date}: the first {currency} card starts {first}; \
-         load one with --rate-card FILE --effective DATE"
-    )]
+    #[error("no {currency} rate card in force on {date}: the first {currency} card starts {first}")]
     NoCard {
         /// Currency asked for.
         currency: Currency,
@@ -174,6 +171,28 @@ pub enum LoadError {
     /// The file was read but is not usable.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// One of Meta's files that does not say when it takes effect, loaded without a date.
+    #[error("{origin}:1: cannot tell when {}", match .file {
+        MetaFile::Pricing => {
+            "this card takes effect: no \"effective <Month> <day>, <year>\" note line"
+        }
+        MetaFile::TierPricing => "the tiers take effect",
+    })]
+    NoEffectiveDate {
+        /// The file.
+        origin: String,
+        /// Which of Meta's files it is.
+        file: MetaFile,
+    },
+}
+
+/// Meta's published files, as [`RateBook::load_file`] tells them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaFile {
+    /// `Pricing.csv`: the rate card.
+    Pricing,
+    /// `Tier Pricing.csv`: the volume tiers.
+    TierPricing,
 }
 
 impl RateBook {

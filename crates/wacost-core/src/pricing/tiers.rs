@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use super::category::Category;
 use super::market::{MarketId, MarketNames};
 use super::ratecard::parse_rate;
-use super::{DataError, DataSource};
+use super::{DataSource, LoadError, MetaFile};
 use crate::money::Currency;
 
 /// One band: messages number `from..=to` of the month are charged `rate`.
@@ -102,7 +102,7 @@ pub fn parse_meta_tier_csv(
     origin: &DataSource,
     effective: Option<NaiveDate>,
     names: &mut MarketNames,
-) -> Result<TierCard, DataError> {
+) -> Result<TierCard, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -217,16 +217,16 @@ pub fn parse_meta_tier_csv(
         }
     }
     if groups.is_none() {
-        return Err(origin.error(1, "no From/To header row: not a Tier Pricing file"));
+        return Err(origin
+            .error(1, "no From/To header row: not a Tier Pricing file")
+            .into());
     }
     let joined = notes.join(" ");
     let effective = effective
         .or_else(|| notes.iter().find_map(|n| super::meta_csv::date_in_note(n)))
-        .ok_or_else(|| {
-            origin.error(
-                1,
-                "cannot tell when the tiers take effect; give --effective YYYY-MM-DD",
-            )
+        .ok_or_else(|| LoadError::NoEffectiveDate {
+            origin: origin.name.clone(),
+            file: MetaFile::TierPricing,
         })?;
     let currency = match currency {
         Some(c) => c,
@@ -294,6 +294,28 @@ mod tests {
         assert_eq!(
             t.bands(br, Category::Authentication).unwrap()[1].rate,
             dec!(0.00646)
+        );
+    }
+
+    #[test]
+    fn a_file_without_its_date_needs_one() {
+        let text = include_str!("../../../../tests/data/meta_tier_pricing_usd.csv")
+            .replace("Rates effective July 1, 2025", "Rates as published");
+        let origin = DataSource::embedded("Tier Pricing.csv");
+        let err = parse_meta_tier_csv(&text, &origin, None, &mut MarketNames::new()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LoadError::NoEffectiveDate {
+                    file: MetaFile::TierPricing,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "Tier Pricing.csv:1: cannot tell when the tiers take effect"
         );
     }
 

@@ -16,9 +16,9 @@
 
 use std::io::Read;
 
-use super::ReadError;
 use super::records::{Fields, Records};
 use super::time::TimestampParser;
+use super::{ReadError, ReadErrorKind};
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
@@ -95,13 +95,7 @@ impl<R: Read> CanonicalReader<R> {
                 self.done = true;
                 return Ok(());
             }
-            Err(e) => {
-                return Err(ReadError::at_line(
-                    &self.file,
-                    1,
-                    format!("cannot read: {e}"),
-                ));
-            }
+            Err(e) => return Err(ReadError::at_line(&self.file, 1, ReadErrorKind::io(e))),
         };
         let names: Vec<String> = (0..header.len())
             .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).into_owned())
@@ -122,17 +116,14 @@ impl RowParser {
             .collect();
         let file = file.to_string();
         let find = |n: &str| names.iter().position(|h| h == n);
-        let need = |n: &str| {
-            find(n).ok_or_else(|| {
-                ReadError::at_line(
-                    &file,
-                    1,
-                    format!(
-                        "missing required column {n:?}: the header must name timestamp, \
-                         business, contact and direction (found: {})",
-                        names.join(",")
-                    ),
-                )
+        let need = |column: &'static str| {
+            find(column).ok_or_else(|| {
+                let kind = ReadErrorKind::MissingColumn {
+                    column,
+                    needed: "the header must name timestamp, business, contact and direction",
+                    found: names.join(","),
+                };
+                ReadError::at_line(&file, 1, kind)
             })
         };
         let cols = Columns {
@@ -159,10 +150,14 @@ impl RowParser {
         if let Some((_, id)) = self.cache.iter().find(|(k, _)| k.as_slice() == raw) {
             return Ok(*id);
         }
+        let err = |kind| ReadError::at_line(&self.file, line, kind);
         let name = std::str::from_utf8(raw)
-            .map_err(|_| ReadError::at_line(&self.file, line, "business is not valid UTF-8"))?;
+            .map_err(|_| err(ReadErrorKind::NotUtf8 { field: "business" }))?;
         if name.trim().is_empty() {
-            return Err(ReadError::at_line(&self.file, line, "empty business"));
+            return Err(err(ReadErrorKind::Missing {
+                field: "business",
+                message: "empty business",
+            }));
         }
         let id = BusinessId::intern(name);
         if self.cache.len() >= 16 {
@@ -187,19 +182,25 @@ impl RowParser {
         let field = |i: usize| rec.field(i).unwrap_or(b"");
         let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.field(i).unwrap_or(b""));
         let time = self.timestamps.parse(field(c.timestamp));
-        let err = |reason: String| ReadError::at_line(&self.file, line, reason);
+        let err = |kind: ReadErrorKind| ReadError::at_line(&self.file, line, kind);
         let time = time.ok_or_else(|| {
-            err(format!(
-                "timestamp {:?} is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
-                lossy(field(c.timestamp))
+            err(bad(
+                "timestamp",
+                field(c.timestamp),
+                "is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
             ))
         })?;
-        let contact = ContactNumber::parse_bytes(field(c.contact))
-            .map_err(|e| err(format!("contact: {e}")))?;
+        let contact = ContactNumber::parse_bytes(field(c.contact)).map_err(|source| {
+            err(ReadErrorKind::Contact {
+                field: "contact",
+                source,
+            })
+        })?;
         let direction = Direction::parse(field(c.direction)).ok_or_else(|| {
-            err(format!(
-                "direction {:?} is neither inbound nor outbound",
-                lossy(field(c.direction))
+            err(bad(
+                "direction",
+                field(c.direction),
+                "is neither inbound nor outbound",
             ))
         })?;
         let kind = match direction {
@@ -210,18 +211,15 @@ impl RowParser {
         };
         let status = match (direction, opt(c.status).trim_ascii()) {
             (Direction::Inbound, _) | (_, b"") => Status::Delivered,
-            (_, s) => Status::parse(s).ok_or_else(|| {
-                err(format!(
-                    "status {:?} is not sent, delivered, read or failed",
-                    lossy(s)
-                ))
-            })?,
+            (_, s) => Status::parse(s)
+                .ok_or_else(|| err(bad("status", s, "is not sent, delivered, read or failed")))?,
         };
         let entry_point = match direction {
             Direction::Inbound => EntryPoint::parse(opt(c.entry_point)).map_err(|_| {
-                err(format!(
-                    "entry_point {:?} is neither ctwa_ad nor page_cta",
-                    lossy(opt(c.entry_point))
+                err(bad(
+                    "entry_point",
+                    opt(c.entry_point),
+                    "is neither ctwa_ad nor page_cta",
                 ))
             })?,
             Direction::Outbound => None,
@@ -231,7 +229,9 @@ impl RowParser {
             && !opt(c.message_id).is_ascii()
             && std::str::from_utf8(opt(c.message_id)).is_err()
         {
-            return Err(err("message_id is not valid UTF-8".into()));
+            return Err(err(ReadErrorKind::NotUtf8 {
+                field: "message_id",
+            }));
         }
         let business = self.business(field(c.business), line)?;
         let waba = match c.waba.map(|i| rec.field(i).unwrap_or(b"").trim_ascii()) {
@@ -253,7 +253,7 @@ impl RowParser {
     }
 }
 
-fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, String> {
+fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, ReadErrorKind> {
     // The spellings of our own schema, matched exactly before any other is considered.
     match (message_type, category) {
         (b"template", b"marketing") => return Ok(MessageKind::Template(Category::Marketing)),
@@ -275,12 +275,14 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Str
                 Ok(MessageKind::Template(Category::Authentication))
             }
             Some(c) => Ok(MessageKind::Template(c)),
-            None if category.trim_ascii().is_empty() => {
-                Err("template without a category: give marketing, utility or authentication".into())
-            }
-            None => Err(format!(
-                "category {:?} is not marketing, utility or authentication",
-                lossy(category)
+            None if category.trim_ascii().is_empty() => Err(ReadErrorKind::Missing {
+                field: "category",
+                message: "template without a category: give marketing, utility or authentication",
+            }),
+            None => Err(bad(
+                "category",
+                category,
+                "is not marketing, utility or authentication",
             )),
         }
     } else if t.eq_ignore_ascii_case(b"free_form")
@@ -291,17 +293,18 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Str
     {
         Ok(MessageKind::FreeForm)
     } else if t.is_empty() {
-        Err("outbound row without message_type: give template or free_form".into())
+        Err(ReadErrorKind::Missing {
+            field: "message_type",
+            message: "outbound row without message_type: give template or free_form",
+        })
     } else {
-        Err(format!(
-            "message_type {:?} is neither template nor free_form",
-            lossy(t)
-        ))
+        Err(bad("message_type", t, "is neither template nor free_form"))
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// A field whose bytes are not a value the column allows.
+fn bad(field: &'static str, value: &[u8], problem: &'static str) -> ReadErrorKind {
+    ReadErrorKind::bad_text(field, &String::from_utf8_lossy(value), problem)
 }
 
 impl<R: Read> Iterator for CanonicalReader<R> {
@@ -327,7 +330,7 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                     return Some(Err(ReadError::at_line(
                         &self.file,
                         self.records.lines_read() + 1,
-                        format!("cannot read: {e}"),
+                        ReadErrorKind::io(e),
                     )));
                 }
             };
@@ -340,11 +343,10 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                 Err(ReadError::at_line(
                     &self.file,
                     line,
-                    format!(
-                        "expected {} fields like the header, found {}",
-                        self.width,
-                        record.len()
-                    ),
+                    ReadErrorKind::FieldCount {
+                        expected: self.width,
+                        found: record.len(),
+                    },
                 ))
             } else {
                 match self.parser.as_mut() {
@@ -352,14 +354,11 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                     None => Err(ReadError::at_line(
                         &self.file,
                         line,
-                        "row before the header",
+                        ReadErrorKind::RowBeforeHeader,
                     )),
                 }
             };
-            return Some(parsed.map_err(|mut e| {
-                e.raw = Some(record.joined());
-                e
-            }));
+            return Some(parsed.map_err(|e| e.with_raw(record.joined())));
         }
     }
 }

@@ -64,7 +64,9 @@
 //! export"). A line that starts like a message header but breaks off (a truncated file) and a
 //! date that does not exist (read in the inferred order) are errors at their line. A file
 //! where nobody is `business_name` gets an error at line 1 after its events, naming the
-//! authors found.
+//! authors found. The first and the last make the whole file unusable
+//! ([`ReadErrorKind::is_fatal`](super::ReadErrorKind::is_fatal)): the file is not a chat
+//! export, or every message of it would be read as inbound.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -72,7 +74,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::ReadError;
+use super::{ReadError, ReadErrorKind};
 use crate::calendar;
 use crate::event::{BusinessId, Direction, Event, MessageKind, Status};
 use crate::pricing::category::Category;
@@ -152,7 +154,7 @@ impl ChatExportReader {
             Ok(_) => ChatExportReader::from_bytes(&bytes, file, options),
             Err(e) => {
                 let mut r = ChatExportReader::from_text(String::new(), file, options);
-                r.pending = Some(ReadError::at_line(file, 1, format!("cannot read: {e}")));
+                r.pending = Some(ReadError::at_line(file, 1, ReadErrorKind::io(e)));
                 r.any_message = true;
                 r.finished = true;
                 r
@@ -187,11 +189,7 @@ impl ChatExportReader {
         };
         if !any_message {
             let first = r.text.lines().next().unwrap_or("");
-            let mut e = ReadError::at_line(
-                file,
-                1,
-                "not a WhatsApp chat export: no line starts with a date, a time and an author",
-            );
+            let mut e = ReadError::at_line(file, 1, ReadErrorKind::NotChatExport);
             e.raw = (!first.is_empty()).then(|| first.to_string());
             r.pending = Some(e);
             r.finished = true;
@@ -237,7 +235,7 @@ impl ChatExportReader {
         Some((self.line, start, e))
     }
 
-    fn message(&mut self, h: &Header<'_>) -> Result<Option<Event>, String> {
+    fn message(&mut self, h: &Header<'_>) -> Result<Option<Event>, ReadErrorKind> {
         let Some((author, text)) = split_author(h.rest) else {
             self.system_lines += 1;
             return Ok(None);
@@ -246,18 +244,16 @@ impl ChatExportReader {
             self.system_lines += 1;
             return Ok(None);
         }
-        let date = resolve_date(h, self.order).ok_or_else(|| {
-            format!(
-                "date {}.{}.{} does not exist (dates read {})",
-                h.a,
-                h.b,
-                h.c,
-                self.order.as_str()
-            )
+        let date = resolve_date(h, self.order).ok_or(ReadErrorKind::NoSuchDate {
+            numbers: (h.a, h.b, h.c),
+            order: self.order,
         })?;
-        let naive = date
-            .and_hms_opt(h.hour, h.minute, h.second)
-            .ok_or_else(|| format!("time {}:{:02} does not exist", h.hour, h.minute))?;
+        let naive =
+            date.and_hms_opt(h.hour, h.minute, h.second)
+                .ok_or(ReadErrorKind::NoSuchTime {
+                    hour: h.hour,
+                    minute: h.minute,
+                })?;
         // A phone shows local time; one the clocks skipped reads as if they had not changed.
         let time = calendar::local_time_or_after(self.options.timezone, naive);
         let number = ContactNumber::parse(author).ok();
@@ -321,16 +317,11 @@ impl ChatExportReader {
 
     fn finish(&mut self) -> Option<ReadError> {
         if self.business_messages == 0 && !self.authors.is_empty() {
-            let authors: Vec<String> = self.authors.iter().map(|a| format!("{a:?}")).collect();
-            return Some(ReadError::at_line(
-                &self.file,
-                1,
-                format!(
-                    "no message from the business {:?}: the authors are {}",
-                    self.options.business_name,
-                    authors.join(", ")
-                ),
-            ));
+            let kind = ReadErrorKind::NoBusinessMessage {
+                business: self.options.business_name.clone(),
+                authors: self.authors.iter().cloned().collect(),
+            };
+            return Some(ReadError::at_line(&self.file, 1, kind));
         }
         None
     }
@@ -354,11 +345,7 @@ impl Iterator for ChatExportReader {
                     self.started = true;
                     self.message(&h).transpose()
                 }
-                Parsed::Broken => Some(Err(
-                    "line starts like a message but its date, time or author breaks off \
-                     (file truncated?)"
-                        .to_string(),
-                )),
+                Parsed::Broken => Some(Err(ReadErrorKind::BrokenLine)),
                 Parsed::Other => {
                     if !self.started && !raw.trim().is_empty() {
                         self.system_lines += 1;
@@ -367,11 +354,7 @@ impl Iterator for ChatExportReader {
                 }
             };
             let result = result.map(|r| {
-                r.map_err(|reason| {
-                    let mut e = ReadError::at_line(&self.file, line, reason);
-                    e.raw = Some(raw.to_string());
-                    e
-                })
+                r.map_err(|kind| ReadError::at_line(&self.file, line, kind).with_raw(raw))
             });
             self.text = text;
             if let Some(r) = result {
@@ -978,7 +961,7 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let e = rows[0].as_ref().unwrap_err();
         assert_eq!(e.position, Position::Line(1));
-        assert!(e.reason.starts_with("not a WhatsApp chat export"));
+        assert!(e.reason().starts_with("not a WhatsApp chat export"));
         assert_eq!(e.raw.as_deref(), Some("hello"));
         assert_eq!(reader("", uk()).count(), 1);
         // A truncated file: the last header breaks off.

@@ -89,10 +89,9 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
-use super::json::{join, text};
-
-use super::ReadError;
+use super::json::{JsonDocs, join, text};
 use super::time::parse_timestamp;
+use super::{ReadError, ReadErrorKind};
 use crate::event::{
     BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status, Verdict,
 };
@@ -139,7 +138,7 @@ pub struct Skipped {
 /// sorted by name. Subfolders are not searched.
 pub fn read_dir(path: &Path) -> Result<Vec<PathBuf>, ReadError> {
     let shown = path.display().to_string();
-    let cannot = |e: std::io::Error| ReadError::at_line(&shown, 0, format!("cannot read: {e}"));
+    let cannot = |e: std::io::Error| ReadError::at_line(&shown, 0, ReadErrorKind::io(e));
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(cannot)? {
         let p = entry.map_err(cannot)?.path();
@@ -192,11 +191,8 @@ impl CloudApiReader {
         let result = input.read_to_end(&mut buf);
         let mut r = CloudApiReader::from_bytes(buf, file);
         if let Err(e) = result {
-            r.queue.push_back(Err(ReadError::at_byte(
-                file,
-                0,
-                format!("cannot read: {e}"),
-            )));
+            r.queue
+                .push_back(Err(ReadError::at_byte(file, 0, ReadErrorKind::io(e))));
             r.docs.done = true;
         }
         r
@@ -217,7 +213,9 @@ impl CloudApiReader {
             self.fail(
                 offset,
                 "",
-                "not a webhook envelope: expected a JSON object",
+                ReadErrorKind::NotEnvelope {
+                    detail: "expected a JSON object",
+                },
                 doc,
             );
             return;
@@ -229,13 +227,18 @@ impl CloudApiReader {
                 self.fail(
                     offset,
                     "",
-                    &format!("object {o:?} is not whatsapp_business_account"),
+                    ReadErrorKind::bad_text("object", o, "is not whatsapp_business_account"),
                     &Value::Null,
                 );
                 return;
             }
             let Some(entries) = entries.as_array() else {
-                self.fail(offset, "entry", "entry is not an array", entries);
+                self.fail(
+                    offset,
+                    "entry",
+                    ReadErrorKind::NotArray { field: "entry" },
+                    entries,
+                );
                 return;
             };
             for (i, entry) in entries.iter().enumerate() {
@@ -252,7 +255,9 @@ impl CloudApiReader {
             self.fail(
                 offset,
                 "",
-                "not a webhook envelope: no entry, changes, messages or statuses",
+                ReadErrorKind::NotEnvelope {
+                    detail: "no entry, changes, messages or statuses",
+                },
                 &Value::Null,
             );
         }
@@ -264,7 +269,11 @@ impl CloudApiReader {
             None => Event::default_waba(),
         };
         let Some(changes) = entry.get("changes").and_then(Value::as_array) else {
-            self.fail(offset, path, "entry without a changes array", entry);
+            let kind = ReadErrorKind::Missing {
+                field: "changes",
+                message: "entry without a changes array",
+            };
+            self.fail(offset, path, kind, entry);
             return;
         };
         for (j, change) in changes.iter().enumerate() {
@@ -307,12 +316,12 @@ impl CloudApiReader {
         let Some(number) =
             text(meta, "display_phone_number").or_else(|| text(meta, "phone_number_id"))
         else {
-            self.fail(
-                offset,
-                path,
-                "no metadata.display_phone_number or phone_number_id: the business is unknown",
-                meta,
-            );
+            let kind = ReadErrorKind::Missing {
+                field: "metadata.display_phone_number",
+                message: "no metadata.display_phone_number or phone_number_id: the business is \
+                          unknown",
+            };
+            self.fail(offset, path, kind, meta);
             return;
         };
         let business = BusinessId::intern(&number);
@@ -321,7 +330,7 @@ impl CloudApiReader {
             match self.message(value, m, business, waba) {
                 Ok(Some(e)) => self.queue.push_back(Ok(e)),
                 Ok(None) => {}
-                Err(reason) => self.fail(offset, &p, &reason, m),
+                Err(kind) => self.fail(offset, &p, kind, m),
             }
         }
         for (k, s) in statuses.into_iter().flatten().enumerate() {
@@ -336,7 +345,7 @@ impl CloudApiReader {
         m: &Value,
         business: BusinessId,
         waba: BusinessId,
-    ) -> Result<Option<Event>, String> {
+    ) -> Result<Option<Event>, ReadErrorKind> {
         if m.get("type").and_then(Value::as_str) == Some("system") {
             self.skipped.system_messages += 1;
             return Ok(None);
@@ -363,11 +372,14 @@ impl CloudApiReader {
                                 .and_then(|cs| text(&cs[0], "user_id"))
                         });
                         return Err(match user {
-                            Some(u) => format!(
-                                "no phone number for user_id {u:?}: the message has no from and \
-                                 its contact no wa_id (a user with a username)"
-                            ),
-                            None => "message without from or contacts[].wa_id".to_string(),
+                            Some(user_id) => ReadErrorKind::NoPhoneNumber {
+                                user_id,
+                                missing: "the message has no from and its contact no wa_id",
+                            },
+                            None => ReadErrorKind::Missing {
+                                field: "from",
+                                message: "message without from or contacts[].wa_id",
+                            },
                         });
                     }
                 }
@@ -404,11 +416,11 @@ impl CloudApiReader {
     ) {
         let event = match self.status_event(s, business, waba) {
             Ok(e) => e,
-            Err(reason) => return self.fail(offset, path, &reason, s),
+            Err(kind) => return self.fail(offset, path, kind, s),
         };
         let kind = match status_kind(s) {
             Ok(k) => k,
-            Err(reason) => return self.fail(offset, path, &reason, s),
+            Err(kind) => return self.fail(offset, path, kind, s),
         };
         match (kind, event.message_id) {
             (Some(kind), id) => {
@@ -447,7 +459,7 @@ impl CloudApiReader {
             (None, None) => self.fail(
                 offset,
                 path,
-                "status without pricing category (and without a message id)",
+                ReadErrorKind::NoCategory { message_id: None },
                 s,
             ),
         }
@@ -458,20 +470,17 @@ impl CloudApiReader {
         if h.event.status == Status::Failed {
             self.queue.push_back(Ok(h.event));
         } else {
-            let mut e = ReadError::at_byte(
-                &self.file,
-                h.offset,
-                format!(
-                    "{}: status without pricing category (no other status of message {} in this \
-                     file has one)",
-                    h.path,
+            let kind = ReadErrorKind::NoCategory {
+                message_id: Some(
                     h.event
                         .message_id
                         .map(|i| i.to_string())
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
                 ),
-            );
-            e.raw = Some(h.raw);
+            };
+            let e = ReadError::at_byte(&self.file, h.offset, kind)
+                .within(&h.path)
+                .with_raw(h.raw);
             self.queue.push_back(Err(e));
         }
     }
@@ -481,16 +490,19 @@ impl CloudApiReader {
         s: &Value,
         business: BusinessId,
         waba: BusinessId,
-    ) -> Result<Event, String> {
+    ) -> Result<Event, ReadErrorKind> {
         let contact = match text(s, "recipient_id") {
             Some(r) => parse_contact(&r, "recipient_id")?,
             None => {
                 return Err(match text(s, "recipient_user_id") {
-                    Some(u) => format!(
-                        "no phone number for user_id {u:?}: the status has no recipient_id (a user \
-                         with a username)"
-                    ),
-                    None => "status without recipient_id".to_string(),
+                    Some(user_id) => ReadErrorKind::NoPhoneNumber {
+                        user_id,
+                        missing: "the status has no recipient_id",
+                    },
+                    None => ReadErrorKind::Missing {
+                        field: "recipient_id",
+                        message: "status without recipient_id",
+                    },
                 });
             }
         };
@@ -499,7 +511,11 @@ impl CloudApiReader {
             Status::Read
         } else {
             Status::parse(raw_status.as_bytes()).ok_or_else(|| {
-                format!("status {raw_status:?} is not sent, delivered, read or failed")
+                ReadErrorKind::bad_text(
+                    "status",
+                    &raw_status,
+                    "is not sent, delivered, read or failed",
+                )
             })?
         };
         let time = timestamp(s)?;
@@ -536,15 +552,10 @@ impl CloudApiReader {
         })
     }
 
-    fn fail(&mut self, offset: u64, path: &str, reason: &str, raw: &Value) {
-        let reason = if path.is_empty() {
-            reason.to_string()
-        } else {
-            format!("{path}: {reason}")
-        };
-        let mut e = ReadError::at_byte(&self.file, offset, reason);
+    fn fail(&mut self, offset: u64, path: &str, kind: ReadErrorKind, raw: &Value) {
+        let mut e = ReadError::at_byte(&self.file, offset, kind).within(path);
         if !raw.is_null() {
-            e.raw = Some(raw.to_string());
+            e = e.with_raw(raw.to_string());
         }
         self.queue.push_back(Err(e));
     }
@@ -563,11 +574,7 @@ impl Iterator for CloudApiReader {
             }
             match self.docs.next(&self.buf) {
                 Some(Ok((offset, doc))) => self.envelope(offset as u64, &doc),
-                Some(Err(e)) => {
-                    let mut err = ReadError::at_byte(&self.file, e.offset as u64, e.reason);
-                    err.raw = e.raw;
-                    self.queue.push_back(Err(err));
-                }
+                Some(Err(e)) => self.queue.push_back(Err(e.at(&self.file))),
                 None => {
                     self.finished = true;
                     for h in self.pending.drain() {
@@ -580,7 +587,7 @@ impl Iterator for CloudApiReader {
 }
 
 /// The kind a status's own objects say, `None` when they say nothing.
-fn status_kind(s: &Value) -> Result<Option<MessageKind>, String> {
+fn status_kind(s: &Value) -> Result<Option<MessageKind>, ReadErrorKind> {
     let from_pricing = s.get("pricing").and_then(|p| text(p, "category"));
     let from_origin = s
         .get("conversation")
@@ -591,9 +598,9 @@ fn status_kind(s: &Value) -> Result<Option<MessageKind>, String> {
         ("conversation.origin.type", from_origin),
     ] {
         if let Some(cat) = cat {
-            return kind_of_category(&cat)
-                .map(Some)
-                .ok_or_else(|| format!("{field} {cat:?} is not a pricing category wacost knows"));
+            return kind_of_category(&cat).map(Some).ok_or_else(|| {
+                ReadErrorKind::bad_text(field, &cat, "is not a pricing category wacost knows")
+            });
         }
     }
     Ok(None)
@@ -618,19 +625,21 @@ pub fn kind_of_category(category: &str) -> Option<MessageKind> {
     }
 }
 
-fn timestamp(v: &Value) -> Result<i64, String> {
+fn timestamp(v: &Value) -> Result<i64, ReadErrorKind> {
     match text(v, "timestamp") {
         Some(t) => parse_timestamp(t.as_bytes())
-            .ok_or_else(|| format!("timestamp {t:?} is not Unix seconds")),
-        None => Err("no timestamp".to_string()),
+            .ok_or_else(|| ReadErrorKind::bad_text("timestamp", &t, "is not Unix seconds")),
+        None => Err(ReadErrorKind::Missing {
+            field: "timestamp",
+            message: "no timestamp",
+        }),
     }
 }
 
-fn parse_contact(raw: &str, field: &str) -> Result<ContactNumber, String> {
-    ContactNumber::parse(raw).map_err(|e| format!("{field}: {e}"))
+fn parse_contact(raw: &str, field: &'static str) -> Result<ContactNumber, ReadErrorKind> {
+    ContactNumber::parse(raw).map_err(|source| ReadErrorKind::Contact { field, source })
 }
 
-/// A string or number field as trimmed text; `None` when missing, null or empty.
 /// The kinds of recently seen messages, by id hash: two generations of at most `CAP` ids each.
 #[derive(Default)]
 struct KindMemory {
@@ -707,209 +716,6 @@ impl Pending {
         }
         out
     }
-}
-
-/// A JSON syntax error found while splitting a file into documents.
-#[derive(Debug)]
-pub(crate) struct JsonError {
-    /// Byte offset of the error.
-    pub offset: usize,
-    /// What is wrong.
-    pub reason: String,
-    /// The offending line, in JSON lines.
-    pub raw: Option<String>,
-}
-
-/// Splits a JSON file into its top-level documents: the elements of a top-level array, or a
-/// stream of values (one value, concatenated values, or JSON lines), each with the byte offset
-/// where it starts. Shared by the JSON readers.
-#[derive(Default)]
-pub(crate) struct JsonDocs {
-    started: bool,
-    array: bool,
-    need_comma: bool,
-    /// `Some(true)` once a value was seen on one line (JSON lines), `Some(false)` once one
-    /// spanned lines.
-    lines: Option<bool>,
-    pos: usize,
-    /// No more documents.
-    pub done: bool,
-}
-
-impl JsonDocs {
-    /// The next document, `None` at the end.
-    pub fn next(&mut self, buf: &[u8]) -> Option<Result<(usize, Value), JsonError>> {
-        if self.done {
-            return None;
-        }
-        if !self.started {
-            self.started = true;
-            if buf.starts_with(b"\xEF\xBB\xBF") {
-                self.pos = 3;
-            }
-            self.skip_ws(buf);
-            if buf.get(self.pos) == Some(&b'[') {
-                self.array = true;
-                self.pos += 1;
-            }
-        }
-        self.skip_ws(buf);
-        if self.array {
-            return self.next_element(buf);
-        }
-        if self.pos >= buf.len() {
-            self.done = true;
-            return None;
-        }
-        let start = self.pos;
-        match parse_one(buf, start) {
-            Ok((value, end)) => {
-                let one_line = !buf[start..end].contains(&b'\n');
-                if self.lines.is_none() {
-                    self.lines = Some(one_line);
-                }
-                self.pos = end;
-                Some(Ok((start, value)))
-            }
-            Err((offset, reason, eof)) => {
-                let first_line_end = buf[start..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map(|p| start + p);
-                let on_first_line = first_line_end.is_none_or(|e| offset <= e);
-                let resync = !eof
-                    && first_line_end.is_some()
-                    && match self.lines {
-                        Some(l) => l,
-                        None => on_first_line,
-                    };
-                let mut err = JsonError {
-                    offset,
-                    reason,
-                    raw: None,
-                };
-                match first_line_end {
-                    Some(e) if resync => {
-                        err.raw = Some(String::from_utf8_lossy(&buf[start..e]).trim().to_string());
-                        self.lines = Some(true);
-                        self.pos = e + 1;
-                    }
-                    _ => self.done = true,
-                }
-                Some(Err(err))
-            }
-        }
-    }
-
-    fn next_element(&mut self, buf: &[u8]) -> Option<Result<(usize, Value), JsonError>> {
-        match buf.get(self.pos) {
-            None => {
-                self.done = true;
-                return Some(Err(JsonError {
-                    offset: buf.len(),
-                    reason: "unexpected end of input: the array is not closed (file truncated?)"
-                        .to_string(),
-                    raw: None,
-                }));
-            }
-            Some(b']') => {
-                self.pos += 1;
-                self.done = true;
-                self.skip_ws(buf);
-                if self.pos < buf.len() {
-                    return Some(Err(JsonError {
-                        offset: self.pos,
-                        reason: "trailing characters after the top-level array".to_string(),
-                        raw: None,
-                    }));
-                }
-                return None;
-            }
-            Some(b',') if self.need_comma => {
-                self.pos += 1;
-                self.skip_ws(buf);
-                self.need_comma = false;
-                if self.pos >= buf.len() {
-                    return self.next_element(buf);
-                }
-            }
-            Some(_) if self.need_comma => {
-                self.done = true;
-                return Some(Err(JsonError {
-                    offset: self.pos,
-                    reason: "expected , or ] between array elements".to_string(),
-                    raw: None,
-                }));
-            }
-            Some(_) => {}
-        }
-        let start = self.pos;
-        match parse_one(buf, start) {
-            Ok((value, end)) => {
-                self.pos = end;
-                self.need_comma = true;
-                Some(Ok((start, value)))
-            }
-            Err((offset, reason, _)) => {
-                self.done = true;
-                Some(Err(JsonError {
-                    offset,
-                    reason,
-                    raw: None,
-                }))
-            }
-        }
-    }
-
-    fn skip_ws(&mut self, buf: &[u8]) {
-        while buf
-            .get(self.pos)
-            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            self.pos += 1;
-        }
-    }
-}
-
-/// Parses one JSON value starting at `start`: the value and the offset just after it, or the
-/// error's offset, reason and whether the input ended too early.
-fn parse_one(buf: &[u8], start: usize) -> Result<(Value, usize), (usize, String, bool)> {
-    let mut stream = serde_json::Deserializer::from_slice(&buf[start..]).into_iter::<Value>();
-    match stream.next() {
-        Some(Ok(v)) => Ok((v, start + stream.byte_offset())),
-        Some(Err(e)) => {
-            let rest = &buf[start..];
-            let eof = e.is_eof();
-            let offset = if eof {
-                buf.len()
-            } else {
-                start + offset_of(rest, e.line(), e.column())
-            };
-            let mut msg = e.to_string();
-            if let Some(p) = msg.rfind(" at line ") {
-                msg.truncate(p);
-            }
-            let reason = if eof {
-                format!("unexpected end of input (file truncated?): {msg}")
-            } else {
-                format!("invalid JSON: {msg}")
-            };
-            Err((offset, reason, eof))
-        }
-        None => Err((buf.len(), "unexpected end of input".to_string(), true)),
-    }
-}
-
-/// The byte offset of serde_json's 1-based line and column (the column counts bytes).
-fn offset_of(s: &[u8], line: usize, column: usize) -> usize {
-    let mut line_start = 0;
-    for _ in 1..line {
-        match s[line_start..].iter().position(|&c| c == b'\n') {
-            Some(p) => line_start += p + 1,
-            None => break,
-        }
-    }
-    (line_start + column.saturating_sub(1)).min(s.len())
 }
 
 #[cfg(test)]
@@ -1214,7 +1020,7 @@ mod tests {
         assert_eq!(rows[3].as_ref().unwrap().verdict, None);
         let e = rows[6].as_ref().unwrap_err();
         assert_eq!(
-            e.reason,
+            e.reason(),
             "entry[0].changes[0].value.statuses[6]: pricing.category \"promotional\" is not a \
              pricing category wacost knows"
         );
@@ -1255,7 +1061,7 @@ mod tests {
         let rows = read(&envelope(value));
         let msgs: Vec<String> = rows
             .iter()
-            .map(|r| r.as_ref().unwrap_err().reason.clone())
+            .map(|r| r.as_ref().unwrap_err().reason())
             .collect();
         assert!(
             msgs[0].contains("no phone number for user_id \"BR.1234567890\""),
@@ -1293,7 +1099,7 @@ mod tests {
         let rows = read(&envelope(&value));
         let msgs: Vec<String> = rows
             .iter()
-            .map(|r| r.as_ref().unwrap_err().reason.clone())
+            .map(|r| r.as_ref().unwrap_err().reason())
             .collect();
         assert_eq!(
             msgs[0],
@@ -1331,9 +1137,9 @@ mod tests {
         let last = rows.last().unwrap().as_ref().unwrap_err();
         assert_eq!(last.position, Position::Byte(cut.len() as u64));
         assert!(
-            last.reason.starts_with("unexpected end of input"),
+            last.reason().starts_with("unexpected end of input"),
             "{}",
-            last.reason
+            last.reason()
         );
         assert!(rows[..rows.len() - 1].iter().all(Result::is_ok));
         assert!(rows.len() > 1);
@@ -1357,9 +1163,9 @@ mod tests {
         let line2 = all[0].to_string().len() as u64 + 1;
         assert_eq!(e.position, Position::Byte(line2 + 11));
         assert!(
-            e.reason.starts_with("invalid JSON: expected value"),
+            e.reason().starts_with("invalid JSON: expected value"),
             "{}",
-            e.reason
+            e.reason()
         );
         assert_eq!(e.raw.as_deref(), Some("{\"entry\": [oops"));
         assert!(rows[2].is_ok() && rows[3].is_ok());
@@ -1375,7 +1181,7 @@ mod tests {
         assert_eq!(rows[0].as_ref().unwrap_err().position, Position::Byte(3));
         let rows = read(r#"[{"entry":[]} {"entry":[]}]"#);
         assert_eq!(
-            rows[0].as_ref().unwrap_err().reason,
+            rows[0].as_ref().unwrap_err().reason(),
             "expected , or ] between array elements"
         );
     }

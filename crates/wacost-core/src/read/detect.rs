@@ -2,11 +2,11 @@
 
 use std::io::{Cursor, Read};
 
-use super::ReadError;
 use super::canonical::CanonicalReader;
 use super::chat_export::{ChatExportReader, ChatOptions};
 use super::cloud_api::CloudApiReader;
 use super::twilio::{TwilioOptions, TwilioReader};
+use super::{ReadError, ReadErrorKind};
 use crate::event::Event;
 
 /// A log format.
@@ -158,20 +158,14 @@ impl AnyReader {
             match input.read(&mut head[n..]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
-                Err(e) => return Err(ReadError::at_line(file, 1, format!("cannot read: {e}"))),
+                Err(e) => return Err(ReadError::at_line(file, 1, ReadErrorKind::io(e))),
             }
         }
         head.truncate(n);
         let format = match options.format {
             InputFormat::Auto if head.iter().all(u8::is_ascii_whitespace) => InputFormat::Canonical,
-            InputFormat::Auto => sniff(&head).ok_or_else(|| {
-                ReadError::at_line(
-                    file,
-                    1,
-                    "cannot tell the format of this log: give --input-format \
-                     canonical|cloud-api|twilio|chat-export|parquet",
-                )
-            })?,
+            InputFormat::Auto => sniff(&head)
+                .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::UnknownFormat))?,
             f => f,
         };
         let input: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
@@ -188,25 +182,16 @@ impl AnyReader {
                 options.twilio.clone(),
             ))),
             InputFormat::ChatExport => {
-                let chat = options.chat.clone().ok_or_else(|| {
-                    ReadError::at_line(
-                        file,
-                        1,
-                        "cannot read a chat export without --business-name (the \
-                         author who is the business) to tell inbound from outbound",
-                    )
-                })?;
+                let chat = options
+                    .chat
+                    .clone()
+                    .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoChatOptions))?;
                 AnyReader::Chat(Box::new(ChatExportReader::new(input, file, chat)))
             }
             InputFormat::Parquet => {
-                let open = options.parquet.ok_or_else(|| {
-                    ReadError::at_line(
-                        file,
-                        1,
-                        "cannot read a Parquet log: this program was built without a Parquet \
-                         reader (wacost-report has one)",
-                    )
-                })?;
+                let open = options
+                    .parquet
+                    .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoParquetReader))?;
                 AnyReader::Parquet(open(input, file)?)
             }
         })

@@ -38,10 +38,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::json::{join, text};
-
-use super::ReadError;
-use super::cloud_api::JsonDocs;
+use super::json::{JsonDocs, join, text};
+use super::{ReadError, ReadErrorKind};
 use crate::pricing::category::{Category, PricingType};
 use crate::pricing::phone::Country;
 
@@ -111,7 +109,7 @@ pub fn read<R: Read>(mut input: R, file: &str) -> Result<Analytics, ReadError> {
     let mut buf = Vec::new();
     input
         .read_to_end(&mut buf)
-        .map_err(|e| ReadError::at_byte(file, 0, format!("cannot read: {e}")))?;
+        .map_err(|e| ReadError::at_byte(file, 0, ReadErrorKind::io(e)))?;
     from_bytes(&buf, file)
 }
 
@@ -122,41 +120,37 @@ pub fn from_bytes(buf: &[u8], file: &str) -> Result<Analytics, ReadError> {
     let mut points = Vec::new();
     let mut answers = 0usize;
     while let Some(doc) = docs.next(buf) {
-        let (offset, value) = doc.map_err(|e| {
-            let mut err = ReadError::at_byte(file, e.offset as u64, e.reason);
-            err.raw = e.raw;
-            err
-        })?;
-        let fail = |path: &str, reason: String| {
-            let reason = if path.is_empty() {
-                reason
-            } else {
-                format!("{path}: {reason}")
-            };
-            ReadError::at_byte(file, offset as u64, reason)
+        let (offset, value) = doc.map_err(|e| e.at(file))?;
+        let fail = |path: &str, kind: ReadErrorKind| {
+            ReadError::at_byte(file, offset as u64, kind).within(path)
         };
         answers += 1;
-        let (this_kind, path, body) = answer(&value).map_err(|r| fail("", r))?;
-        if let Some(k) = kind
-            && k != this_kind
+        let (this_kind, path, body) = answer(&value).map_err(|k| fail("", k))?;
+        if let Some(first) = kind
+            && first != this_kind
         {
-            return Err(fail(
-                "",
-                format!(
-                    "a {} answer after {} answers: give one kind per file",
-                    this_kind.as_str(),
-                    k.as_str()
-                ),
-            ));
+            let mixed = ReadErrorKind::MixedAnalytics {
+                first,
+                found: this_kind,
+            };
+            return Err(fail("", mixed));
         }
         kind = Some(this_kind);
         let Some(data) = body.get("data").and_then(Value::as_array) else {
-            return Err(fail(&path, "no data array".to_string()));
+            let missing = ReadErrorKind::Missing {
+                field: "data",
+                message: "no data array",
+            };
+            return Err(fail(&path, missing));
         };
         for (i, d) in data.iter().enumerate() {
             let dp_path = join(&path, &format!("data[{i}].data_points"));
             let Some(list) = d.get("data_points").and_then(Value::as_array) else {
-                return Err(fail(&dp_path, "missing or not an array".to_string()));
+                let missing = ReadErrorKind::Missing {
+                    field: "data_points",
+                    message: "missing or not an array",
+                };
+                return Err(fail(&dp_path, missing));
             };
             for (j, p) in list.iter().enumerate() {
                 let point =
@@ -166,14 +160,11 @@ pub fn from_bytes(buf: &[u8], file: &str) -> Result<Analytics, ReadError> {
         }
     }
     let Some(kind) = kind else {
+        let empty = answers == 0;
         return Err(ReadError::at_byte(
             file,
             0,
-            if answers == 0 {
-                "empty file: expected a pricing_analytics or conversation_analytics answer"
-            } else {
-                "no analytics answer in this file"
-            },
+            ReadErrorKind::NoAnalytics { empty },
         ));
     };
     // One instant belongs to one period: daily and monthly answers cannot be mixed.
@@ -181,15 +172,11 @@ pub fn from_bytes(buf: &[u8], file: &str) -> Result<Analytics, ReadError> {
     periods.sort();
     periods.dedup();
     if let Some(w) = periods.windows(2).find(|w| w[1].0 < w[0].1) {
-        return Err(ReadError::at_byte(
-            file,
-            0,
-            format!(
-                "data points of overlapping periods ({}..{} and {}..{}): give one granularity \
-                 (DAILY or MONTHLY) per file",
-                w[0].0, w[0].1, w[1].0, w[1].1
-            ),
-        ));
+        let overlap = ReadErrorKind::OverlappingPeriods {
+            first: w[0],
+            second: w[1],
+        };
+        return Err(ReadError::at_byte(file, 0, overlap));
     }
     Ok(Analytics {
         file: file.to_string(),
@@ -199,9 +186,11 @@ pub fn from_bytes(buf: &[u8], file: &str) -> Result<Analytics, ReadError> {
 }
 
 /// The kind of an answer, the path of its body and the body (`{"data": […]}`).
-fn answer(value: &Value) -> Result<(AnalyticsKind, String, &Value), String> {
+fn answer(value: &Value) -> Result<(AnalyticsKind, String, &Value), ReadErrorKind> {
     let Some(obj) = value.as_object() else {
-        return Err("not an analytics answer: expected a JSON object".to_string());
+        return Err(ReadErrorKind::NotAnalyticsAnswer {
+            detail: "expected a JSON object",
+        });
     };
     for kind in [AnalyticsKind::Pricing, AnalyticsKind::Conversation] {
         if let Some(body) = obj.get(kind.as_str()) {
@@ -213,7 +202,9 @@ fn answer(value: &Value) -> Result<(AnalyticsKind, String, &Value), String> {
             .get("message")
             .and_then(Value::as_str)
             .unwrap_or("no message");
-        return Err(format!("the answer is a Graph API error: {message:?}"));
+        return Err(ReadErrorKind::GraphApiError {
+            message: message.to_string(),
+        });
     }
     // The edge's bare answer: tell the kind from the first data point's fields.
     let first = obj.get("data").and_then(Value::as_array).and_then(|d| {
@@ -227,43 +218,52 @@ fn answer(value: &Value) -> Result<(AnalyticsKind, String, &Value), String> {
         Some(p) if p.get("conversation_type").is_some() || p.get("conversation").is_some() => {
             Ok((AnalyticsKind::Conversation, String::new(), value))
         }
-        _ => Err(
-            "not an analytics answer: no pricing_analytics or conversation_analytics".to_string(),
-        ),
+        _ => Err(ReadErrorKind::NotAnalyticsAnswer {
+            detail: "no pricing_analytics or conversation_analytics",
+        }),
     }
 }
 
-fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, String> {
+fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, ReadErrorKind> {
     if !p.is_object() {
-        return Err("not a JSON object".to_string());
+        return Err(ReadErrorKind::NotObject);
     }
-    let (count_field, category_field, type_field) = match kind {
-        AnalyticsKind::Pricing => ("volume", "pricing_category", "pricing_type"),
-        AnalyticsKind::Conversation => {
-            ("conversation", "conversation_category", "conversation_type")
-        }
+    let (count_field, no_count, category_field, type_field) = match kind {
+        AnalyticsKind::Pricing => ("volume", "no volume", "pricing_category", "pricing_type"),
+        AnalyticsKind::Conversation => (
+            "conversation",
+            "no conversation",
+            "conversation_category",
+            "conversation_type",
+        ),
     };
-    let start = integer(p, "start")?.ok_or("no start")?;
-    let end = integer(p, "end")?.ok_or("no end")?;
+    let missing = |field, message| ReadErrorKind::Missing { field, message };
+    let start = integer(p, "start")?.ok_or(missing("start", "no start"))?;
+    let end = integer(p, "end")?.ok_or(missing("end", "no end"))?;
     if end <= start {
-        return Err(format!("end {end} is not after start {start}"));
+        return Err(ReadErrorKind::EndNotAfterStart { start, end });
     }
     let volume = match integer(p, count_field)? {
-        Some(v) => u64::try_from(v).map_err(|_| format!("{count_field} {v} is negative"))?,
-        None => return Err(format!("no {count_field}")),
+        Some(v) => u64::try_from(v).map_err(|_| ReadErrorKind::BadValue {
+            field: count_field,
+            value: v.to_string(),
+            problem: "is negative",
+        })?,
+        None => return Err(missing(count_field, no_count)),
     };
     let country = match text(p, "country") {
-        Some(c) => Some(
-            Country::parse(&c)
-                .ok_or_else(|| format!("country {c:?} is not a two-letter ISO code"))?,
-        ),
+        Some(c) => Some(Country::parse(&c).ok_or_else(|| {
+            ReadErrorKind::bad_text("country", &c, "is not a two-letter ISO code")
+        })?),
         None => None,
     };
     let category = match text(p, category_field) {
         Some(c) => Some(Category::parse(&c).ok_or_else(|| {
-            format!(
-                "{category_field} {c:?} is not marketing, marketing_lite, utility, \
-                 authentication, authentication_international or service"
+            ReadErrorKind::bad_text(
+                category_field,
+                &c,
+                "is not marketing, marketing_lite, utility, authentication, \
+                 authentication_international or service",
             )
         })?),
         None => None,
@@ -281,9 +281,10 @@ fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, String> {
                     )
                 })
                 .ok_or_else(|| {
-                    format!(
-                        "{type_field} {t:?} is not REGULAR, FREE_CUSTOMER_SERVICE, \
-                         FREE_ENTRY_POINT or FREE_TIER"
+                    ReadErrorKind::bad_text(
+                        type_field,
+                        &t,
+                        "is not REGULAR, FREE_CUSTOMER_SERVICE, FREE_ENTRY_POINT or FREE_TIER",
                     )
                 })?,
         ),
@@ -292,16 +293,21 @@ fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, String> {
     let cost = match p.get("cost") {
         None | Some(Value::Null) => None,
         Some(v) => {
+            let cost = |value: String, problem| ReadErrorKind::BadValue {
+                field: "cost",
+                value,
+                problem,
+            };
             let t = match v {
                 Value::Number(n) => n.to_string(),
                 Value::String(s) => s.trim().to_string(),
-                other => return Err(format!("cost {other} is not a number")),
+                other => return Err(cost(other.to_string(), "is not a number")),
             };
             let d = Decimal::from_str(&t)
                 .or_else(|_| Decimal::from_scientific(&t))
-                .map_err(|_| format!("cost {t:?} is not a number"))?;
+                .map_err(|_| cost(format!("{t:?}"), "is not a number"))?;
             if d.is_sign_negative() && !d.is_zero() {
-                return Err(format!("cost {t} is negative"));
+                return Err(cost(t, "is negative"));
             }
             Some(d.normalize())
         }
@@ -320,23 +326,24 @@ fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, String> {
 }
 
 /// An integer field (a JSON integer or a string of digits); `None` when missing or null.
-fn integer(v: &Value, key: &str) -> Result<Option<i64>, String> {
+fn integer(v: &Value, key: &'static str) -> Result<Option<i64>, ReadErrorKind> {
+    let not_whole = |value: String| ReadErrorKind::BadValue {
+        field: key,
+        value,
+        problem: "is not a whole number",
+    };
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| format!("{key} {n} is not a whole number")),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| not_whole(n.to_string())),
         Some(Value::String(s)) => s
             .trim()
             .parse::<i64>()
             .map(Some)
-            .map_err(|_| format!("{key} {s:?} is not a whole number")),
-        Some(other) => Err(format!("{key} {other} is not a whole number")),
+            .map_err(|_| not_whole(format!("{s:?}"))),
+        Some(other) => Err(not_whole(other.to_string())),
     }
 }
 
-/// A string or number field as trimmed text; `None` when missing, null or empty.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,20 +428,20 @@ mod tests {
         let bad = PRICING.replace("\"volume\": 2", "\"volume\": -2");
         let e = from_bytes(bad.as_bytes(), "pa.json").unwrap_err();
         assert_eq!(
-            e.reason,
+            e.reason(),
             "pricing_analytics.data[0].data_points[0]: volume -2 is negative"
         );
         let e = from_bytes(b"{\"id\":\"1\"}", "x.json").unwrap_err();
-        assert!(e.reason.starts_with("not an analytics answer"), "{e}");
+        assert!(e.reason().starts_with("not an analytics answer"), "{e}");
         let e = from_bytes(b"", "x.json").unwrap_err();
-        assert!(e.reason.starts_with("empty file"), "{e}");
+        assert!(e.reason().starts_with("empty file"), "{e}");
         let e = from_bytes(
             br#"{"error":{"message":"(#100) Invalid parameter","code":100}}"#,
             "x.json",
         )
         .unwrap_err();
         assert_eq!(
-            e.reason,
+            e.reason(),
             "the answer is a Graph API error: \"(#100) Invalid parameter\""
         );
         let mixed = format!(
@@ -442,11 +449,11 @@ mod tests {
             r#"{"conversation_analytics":{"data":[]}}"#
         );
         let e = from_bytes(mixed.as_bytes(), "x.json").unwrap_err();
-        assert!(e.reason.contains("give one kind per file"), "{e}");
+        assert!(e.reason().contains("give one kind per file"), "{e}");
         let monthly = PRICING.replacen("\"end\": 1770105600", "\"end\": 1772323200", 1);
         let e = from_bytes(monthly.as_bytes(), "x.json").unwrap_err();
         assert_eq!(
-            e.reason,
+            e.reason(),
             "data points of overlapping periods (1770019200..1770105600 and \
              1770019200..1772323200): give one granularity (DAILY or MONTHLY) per file"
         );
@@ -458,13 +465,13 @@ mod tests {
         let e = from_bytes(cut.as_bytes(), "pa.json").unwrap_err();
         assert_eq!(e.position, Position::Byte(cut.len() as u64));
         assert!(
-            e.reason.starts_with("unexpected end of input"),
+            e.reason().starts_with("unexpected end of input"),
             "{}",
-            e.reason
+            e.reason()
         );
         let e = from_bytes(b"{\"pricing_analytics\": {\"data\": [oops]}}", "pa.json").unwrap_err();
         assert_eq!(e.position, Position::Byte(32));
-        assert!(e.reason.starts_with("invalid JSON"), "{}", e.reason);
+        assert!(e.reason().starts_with("invalid JSON"), "{}", e.reason());
     }
 
     proptest! {

@@ -55,10 +55,10 @@ use chrono::{DateTime, NaiveDateTime};
 use csv::{ByteRecord, ReaderBuilder};
 use serde_json::Value;
 
-use super::ReadError;
-use super::cloud_api::JsonDocs;
+use super::json::JsonDocs;
 use super::records::Fields as _;
 use super::time::parse_timestamp;
+use super::{ReadError, ReadErrorKind};
 use crate::event::{BusinessId, Direction, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
@@ -162,11 +162,8 @@ impl<R: Read> TwilioReader<R> {
         let first = match first_byte(&mut input) {
             Ok(b) => b,
             Err(e) => {
-                r.queue.push_back(Err(ReadError::at_line(
-                    file,
-                    1,
-                    format!("cannot read: {e}"),
-                )));
+                r.queue
+                    .push_back(Err(ReadError::at_line(file, 1, ReadErrorKind::io(e))));
                 return r;
             }
         };
@@ -175,11 +172,8 @@ impl<R: Read> TwilioReader<R> {
             Some(b'{' | b'[') => {
                 let mut buf = Vec::new();
                 if let Err(e) = input.read_to_end(&mut buf) {
-                    r.queue.push_back(Err(ReadError::at_byte(
-                        file,
-                        0,
-                        format!("cannot read: {e}"),
-                    )));
+                    r.queue
+                        .push_back(Err(ReadError::at_byte(file, 0, ReadErrorKind::io(e))));
                     return r;
                 }
                 r.source = Source::Json {
@@ -242,17 +236,14 @@ impl<R: Read> TwilioReader<R> {
                 .find_map(|n| names.iter().position(|h| h == n))
         };
         let file = &self.file;
-        let need = |label: &str, options: &[&str]| {
+        let need = |column: &'static str, options: &[&str]| {
             find(options).ok_or_else(|| {
-                ReadError::at_line(
-                    file,
-                    1,
-                    format!(
-                        "missing required column {label:?}: a Twilio export names From, To, \
-                         Status, SentDate and Direction (found: {})",
-                        String::from_utf8_lossy(header.as_slice())
-                    ),
-                )
+                let kind = ReadErrorKind::MissingColumn {
+                    column,
+                    needed: "a Twilio export names From, To, Status, SentDate and Direction",
+                    found: String::from_utf8_lossy(header.as_slice()).into_owned(),
+                };
+                ReadError::at_line(file, 1, kind)
             })
         };
         *cols = Some(Columns {
@@ -318,10 +309,10 @@ impl<R: Read> TwilioReader<R> {
                     match result {
                         Ok(Some(e)) => return Some(Ok(e)),
                         Ok(None) => continue,
-                        Err(reason) => {
-                            let mut e = ReadError::at_line(&self.file, line, reason);
-                            e.raw = Some(raw);
-                            return Some(Err(e));
+                        Err(kind) => {
+                            return Some(Err(
+                                ReadError::at_line(&self.file, line, kind).with_raw(raw)
+                            ));
                         }
                     }
                 }
@@ -349,9 +340,7 @@ impl<R: Read> TwilioReader<R> {
                 false
             }
             Some(Err(e)) => {
-                let mut err = ReadError::at_byte(&self.file, e.offset as u64, e.reason);
-                err.raw = e.raw;
-                self.queue.push_back(Err(err));
+                self.queue.push_back(Err(e.at(&self.file)));
                 true
             }
             Some(Ok((offset, doc))) => {
@@ -363,7 +352,7 @@ impl<R: Read> TwilioReader<R> {
                 match list {
                     Some(list) => {
                         for (i, m) in list.iter().enumerate() {
-                            self.json_message(offset, &format!("messages[{i}]: "), m);
+                            self.json_message(offset, &format!("messages[{i}]"), m);
                         }
                     }
                     None => self.json_message(offset, "", &doc),
@@ -377,21 +366,21 @@ impl<R: Read> TwilioReader<R> {
         let result = if m.is_object() {
             self.json_event(m)
         } else {
-            Err("not a Twilio message object".to_string())
+            Err(ReadErrorKind::NotTwilioMessage)
         };
         match result {
             Ok(Some(e)) => self.queue.push_back(Ok(e)),
             Ok(None) => {}
-            Err(reason) => {
-                let mut e =
-                    ReadError::at_byte(&self.file, offset as u64, format!("{path}{reason}"));
-                e.raw = Some(m.to_string());
+            Err(kind) => {
+                let e = ReadError::at_byte(&self.file, offset as u64, kind)
+                    .within(path)
+                    .with_raw(m.to_string());
                 self.queue.push_back(Err(e));
             }
         }
     }
 
-    fn json_event(&mut self, m: &Value) -> Result<Option<Event>, String> {
+    fn json_event(&mut self, m: &Value) -> Result<Option<Event>, ReadErrorKind> {
         let get = |keys: &[&str]| -> String {
             keys.iter()
                 .find_map(|k| match m.get(*k) {
@@ -429,7 +418,7 @@ impl<R: Read> TwilioReader<R> {
     }
 
     /// The event of one message; `None` for a message of another channel.
-    fn event(&mut self, f: &Fields) -> Result<Option<Event>, String> {
+    fn event(&mut self, f: &Fields) -> Result<Option<Event>, ReadErrorKind> {
         let whatsapp = |a: &str| {
             let t = a.trim().as_bytes();
             t.len() >= 9 && t[..9].eq_ignore_ascii_case(b"whatsapp:")
@@ -449,8 +438,10 @@ impl<R: Read> TwilioReader<R> {
         {
             (Direction::Outbound, false)
         } else {
-            return Err(format!(
-                "direction {d:?} is not inbound, outbound-api, outbound-call or outbound-reply"
+            return Err(ReadErrorKind::bad_text(
+                "direction",
+                d,
+                "is not inbound, outbound-api, outbound-call or outbound-reply",
             ));
         };
         let (contact_raw, business_raw, contact_col) = match direction {
@@ -458,27 +449,35 @@ impl<R: Read> TwilioReader<R> {
             Direction::Outbound => (f.to, f.from, "To"),
         };
         let contact =
-            ContactNumber::parse(contact_raw).map_err(|e| format!("{contact_col}: {e}"))?;
+            ContactNumber::parse(contact_raw).map_err(|source| ReadErrorKind::Contact {
+                field: contact_col,
+                source,
+            })?;
         if business_raw
             .trim()
             .trim_start_matches("whatsapp:")
             .trim()
             .is_empty()
         {
-            return Err("empty business address".to_string());
+            return Err(ReadErrorKind::Missing {
+                field: "business",
+                message: "empty business address",
+            });
         }
         let time = parse_date(f.date).ok_or_else(|| {
-            format!(
-                "date {:?} is not 2026-02-02 10:00:00, RFC 2822 or RFC 3339",
-                f.date.trim()
+            ReadErrorKind::bad_text(
+                "date",
+                f.date.trim(),
+                "is not 2026-02-02 10:00:00, RFC 2822 or RFC 3339",
             )
         })?;
         let status = match direction {
             Direction::Inbound => Status::Delivered,
             Direction::Outbound => parse_status(f.status).ok_or_else(|| {
-                format!(
-                    "status {:?} is not delivered, read, sent, queued, failed or undelivered",
-                    f.status.trim()
+                ReadErrorKind::bad_text(
+                    "status",
+                    f.status.trim(),
+                    "is not delivered, read, sent, queued, failed or undelivered",
                 )
             })?,
         };
@@ -634,14 +633,18 @@ fn first_byte<R: Read>(input: &mut BufReader<R>) -> std::io::Result<Option<u8>> 
 
 fn csv_error(file: &str, e: csv::Error) -> ReadError {
     let line = e.position().map_or(0, |p| p.line());
-    let reason = match e.kind() {
+    let detail = e.to_string();
+    let kind = match e.into_kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("expected {expected_len} fields like the header, found {len}"),
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        _ => e.to_string(),
+        } => ReadErrorKind::FieldCount {
+            expected: expected_len as usize,
+            found: len as usize,
+        },
+        csv::ErrorKind::Io(io) => ReadErrorKind::io(io),
+        _ => ReadErrorKind::Csv { detail },
     };
-    ReadError::at_line(file, line, reason)
+    ReadError::at_line(file, line, kind)
 }
 
 #[cfg(test)]
@@ -911,7 +914,7 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let e = rows[0].as_ref().unwrap_err();
         assert_eq!(e.position, Position::Byte(cut.len() as u64));
-        assert!(e.reason.starts_with("unexpected end of input"));
+        assert!(e.reason().starts_with("unexpected end of input"));
     }
 
     #[test]
