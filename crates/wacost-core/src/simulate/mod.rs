@@ -31,7 +31,9 @@
 
 pub mod generator;
 pub mod montecarlo;
+mod numbers;
 pub mod providers;
+mod random;
 pub mod scenario;
 
 use std::io::Write;
