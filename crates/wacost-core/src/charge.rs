@@ -5,12 +5,12 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::event::{BusinessId, MessageId, Status, Verdict};
+use crate::event::{BusinessId, MessageId, MessageKind, Status, Verdict};
 use crate::money::Currency;
 use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
 use crate::pricing::market::MarketId;
 use crate::pricing::phone::{ContactNumber, Country};
-use crate::pricing::rules::{Offer, Rule};
+use crate::pricing::rules::Rule;
 
 /// What a ledger line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,7 +80,7 @@ pub struct Charge {
     /// The message id, when the log has one.
     pub message_id: Option<MessageId>,
     /// What was sent (none on adjustment lines).
-    pub offer: Option<Offer>,
+    pub offer: Option<MessageKind>,
     /// Its final status.
     pub status: Option<Status>,
     /// The pricing model in force.

@@ -116,13 +116,54 @@ impl Status {
     }
 }
 
-/// What the business sent.
+/// What the business sent: a template of a category, or a free-form message. The pricing
+/// rules decide on it ([`crate::pricing::rules::decide`]) and each charge line keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// A template of a category (marketing, utility, authentication).
     Template(Category),
     /// A free-form (non-template) message.
     FreeForm,
+}
+
+impl MessageKind {
+    /// What is sent to be priced in `category`: a template of it, or a free-form message for
+    /// service. Authentication-international is not a kind of template: it is an
+    /// authentication template that Meta charges at another rate.
+    pub fn for_category(category: Category) -> MessageKind {
+        match category {
+            Category::Service => MessageKind::FreeForm,
+            Category::AuthenticationInternational => {
+                MessageKind::Template(Category::Authentication)
+            }
+            c => MessageKind::Template(c),
+        }
+    }
+
+    /// The category the message is priced in before any window makes it free: the
+    /// template's, or service for a free-form message.
+    pub fn category(self) -> Category {
+        match self {
+            MessageKind::Template(c) => c,
+            MessageKind::FreeForm => Category::Service,
+        }
+    }
+
+    /// The template's category; none for a free-form message.
+    pub fn template_category(self) -> Option<Category> {
+        match self {
+            MessageKind::Template(c) => Some(c),
+            MessageKind::FreeForm => None,
+        }
+    }
+
+    /// `template` or `free_form`, as the canonical CSV's `message_type` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Template(_) => "template",
+            MessageKind::FreeForm => "free_form",
+        }
+    }
 }
 
 /// How a user reached the business, where it opens a free entry point.
@@ -461,6 +502,35 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_kinds_say_what_was_sent_and_how_it_is_priced() {
+        let auth = MessageKind::Template(Category::Authentication);
+        assert_eq!(
+            MessageKind::for_category(Category::Service),
+            MessageKind::FreeForm
+        );
+        assert_eq!(
+            MessageKind::for_category(Category::AuthenticationInternational),
+            auth
+        );
+        assert_eq!(
+            MessageKind::for_category(Category::Marketing).category(),
+            Category::Marketing
+        );
+        assert_eq!(MessageKind::FreeForm.category(), Category::Service);
+        assert_eq!(
+            (auth.as_str(), auth.template_category()),
+            ("template", Some(Category::Authentication))
+        );
+        assert_eq!(
+            (
+                MessageKind::FreeForm.as_str(),
+                MessageKind::FreeForm.template_category()
+            ),
+            ("free_form", None)
+        );
+    }
 
     #[test]
     fn statuses_merge_towards_delivery() {

@@ -33,6 +33,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::money::Currency;
+use crate::pricing::data_file;
 use crate::pricing::{DataError, DataSource};
 
 const EMBEDDED_FX: &str = include_str!("../../../data/fx.csv");
@@ -141,40 +142,8 @@ impl FxTable {
 
     /// Reads `date,from,to,rate,source` rows; lines starting with `#` are comments.
     pub fn parse(text: &str, origin: &DataSource) -> Result<FxTable, DataError> {
-        // Comment lines become empty lines, which the reader skips; line numbers are counted
-        // from the byte offset of a record, so they are the file's.
-        let blanked: String = text
-            .lines()
-            .map(|l| {
-                if l.trim_start().starts_with('#') {
-                    ""
-                } else {
-                    l
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .from_reader(blanked.as_bytes());
-        let line_of = |pos: Option<&csv::Position>| {
-            pos.map(|p| {
-                // A record's position is where the reader began looking for it: skip the
-                // empty lines before it.
-                let bytes = blanked.as_bytes();
-                let mut end = (p.byte() as usize).min(bytes.len());
-                while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
-                    end += 1;
-                }
-                bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
-            })
-            .unwrap_or(1)
-        };
-        let header = reader
-            .headers()
-            .map_err(|e| origin.error(line_of(e.position()), e.to_string()))?
-            .clone();
+        let mut records = data_file::records(text, origin)?;
+        let header = records.next().map(|(_, h)| h).unwrap_or_default();
         let expected = ["date", "from", "to", "rate", "source"];
         let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
         if names.len() < 4
@@ -193,9 +162,7 @@ impl FxTable {
             pairs: BTreeMap::new(),
             origin: origin.name.clone(),
         };
-        for record in reader.records() {
-            let record = record.map_err(|e| origin.error(line_of(e.position()), e.to_string()))?;
-            let line = line_of(record.position());
+        for (line, record) in records {
             if record.len() < 4 || record.len() > 5 {
                 return Err(origin.error(
                     line,

@@ -10,7 +10,6 @@ use rust_decimal::Decimal;
 
 use wacost_core::charge::Charge;
 use wacost_core::pricing::market::MarketNames;
-use wacost_core::pricing::rules::Offer;
 use wacost_core::replay::LineSink;
 
 /// Column names of a lines file.
@@ -47,11 +46,6 @@ pub const COLUMNS: [&str; 27] = [
 /// The text fields of a line, as written to CSV and Parquet.
 pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 27] {
     let market = names.name(c.market);
-    let (message_type, template_category) = match c.offer {
-        Some(Offer::Template(cat)) => ("template".to_string(), cat.to_string()),
-        Some(Offer::FreeForm) => ("free_form".to_string(), String::new()),
-        None => (String::new(), String::new()),
-    };
     let opt = |o: Option<String>| o.unwrap_or_default();
     [
         c.kind.as_str().to_string(),
@@ -65,8 +59,11 @@ pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 
             .contact
             .map(|n| if show_contacts { n.e164() } else { n.masked() })),
         opt(c.message_id.map(|m| m.to_string())),
-        message_type,
-        template_category,
+        opt(c.offer.map(|k| k.as_str().to_string())),
+        opt(c
+            .offer
+            .and_then(|k| k.template_category())
+            .map(|t| t.to_string())),
         opt(c.status.map(|s| s.as_str().to_string())),
         c.model.to_string(),
         c.category.to_string(),

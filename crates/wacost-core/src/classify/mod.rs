@@ -26,7 +26,7 @@ use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
 use crate::pricing::market::MarketId;
 use crate::pricing::phone::{ContactNumber, Country};
 use crate::pricing::regime::Regime;
-use crate::pricing::rules::{Offer, Situation, decide};
+use crate::pricing::rules::{Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
 use crate::usage::{MonthUsage, Usage, status_index};
 
@@ -564,10 +564,7 @@ impl Engine<'_> {
         }
         let regime: &Regime = &self.book.regimes.all()[day.regime];
         let card = self.cards[day.card];
-        let offer = match ev.kind {
-            MessageKind::Template(c) => Offer::Template(c),
-            MessageKind::FreeForm => Offer::FreeForm,
-        };
+        let offer = ev.kind;
         let delivered = ev.status.delivered();
         let in_service_window = state.last_inbound != NONE
             && t >= state.last_inbound

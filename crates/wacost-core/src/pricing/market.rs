@@ -10,6 +10,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use super::data_file::{self, DataLine};
 use super::phone::{self, ContactNumber, Country};
 use super::{DataError, DataSource};
 
@@ -128,31 +129,22 @@ impl MarketMap {
     ) -> Result<MarketMap, DataError> {
         let mut map = MarketMap::default();
         let mut header_seen = false;
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
-            let line = raw.trim();
-            if line.is_empty() {
-                continue;
-            }
-            if let Some(comment) = line.strip_prefix('#') {
-                if let Some(rest) = comment.trim().strip_prefix("source ") {
-                    if let Some((id, text)) = rest.split_once(':') {
-                        map.sources
-                            .push((id.trim().to_string(), text.trim().to_string()));
+        for (line_no, line) in data_file::read(text, origin)? {
+            let fields = match line {
+                DataLine::Comment(comment) => {
+                    if let Some(rest) = comment.strip_prefix("source ") {
+                        if let Some((id, text)) = rest.split_once(':') {
+                            map.sources
+                                .push((id.trim().to_string(), text.trim().to_string()));
+                        }
                     }
+                    continue;
                 }
-                continue;
-            }
-            let fields = split_csv_line(line);
+                DataLine::Record(fields) => fields,
+            };
             if !header_seen {
                 header_seen = true;
-                let want = ["country", "prefix", "market", "from"];
-                if fields.len() < 4
-                    || fields
-                        .iter()
-                        .zip(want)
-                        .any(|(f, w)| !f.eq_ignore_ascii_case(w))
-                {
+                if !data_file::is_header(&fields, &["country", "prefix", "market", "from"]) {
                     return Err(origin.error(
                         line_no,
                         "expected the header country,prefix,market,from,source,note",
@@ -169,18 +161,18 @@ impl MarketMap {
             let country = Country::parse(&fields[0]).ok_or_else(|| {
                 origin.error(
                     line_no,
-                    format!("{:?} is not an ISO country code", fields[0]),
+                    format!("{:?} is not an ISO country code", &fields[0]),
                 )
             })?;
-            let prefix = fields[1].trim().to_string();
+            let prefix = fields[1].to_string();
             let prefix_num: u64 = prefix
                 .parse()
                 .map_err(|_| origin.error(line_no, format!("prefix {prefix:?} is not a number")))?;
             let market = names.intern(&fields[2]);
-            let from = NaiveDate::parse_from_str(fields[3].trim(), "%Y-%m-%d").map_err(|_| {
+            let from = NaiveDate::parse_from_str(&fields[3], "%Y-%m-%d").map_err(|_| {
                 origin.error(
                     line_no,
-                    format!("{:?} is not a date (YYYY-MM-DD)", fields[3]),
+                    format!("{:?} is not a date (YYYY-MM-DD)", &fields[3]),
                 )
             })?;
             map.rows.push(MarketRow {
@@ -188,8 +180,8 @@ impl MarketMap {
                 prefix: prefix.clone(),
                 market,
                 from,
-                source: fields.get(4).cloned().unwrap_or_default(),
-                note: fields.get(5).cloned().unwrap_or_default(),
+                source: fields.get(4).unwrap_or_default().to_string(),
+                note: fields.get(5).unwrap_or_default().to_string(),
             });
             map.by_country
                 .entry(country)
@@ -260,27 +252,6 @@ impl MarketMap {
     }
 }
 
-/// Splits one line of a simple CSV file (double quotes, no line breaks inside fields).
-pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    out.push(field);
-    out.into_iter().map(|f| f.trim().to_string()).collect()
-}
-
 /// The countries whose recipients get the authentication-international rate, from a date
 /// (`data/auth_international.csv`), for businesses that are eligible and located elsewhere.
 #[derive(Clone, Debug, Default)]
@@ -292,24 +263,16 @@ impl AuthInternational {
     /// Reads `country,from,source,note` rows after `#` comment lines.
     pub fn parse(text: &str, origin: &DataSource) -> Result<AuthInternational, DataError> {
         let mut rows = Vec::new();
-        let mut header_seen = false;
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if !header_seen {
-                header_seen = true;
-                continue;
-            }
-            let f = split_csv_line(line);
+        let records = data_file::records(text, origin)?;
+        // The first record is the header.
+        for (line_no, f) in records.skip(1) {
             let country = Country::parse(&f[0]).ok_or_else(|| {
-                origin.error(i + 1, format!("{:?} is not an ISO country code", f[0]))
+                origin.error(line_no, format!("{:?} is not an ISO country code", &f[0]))
             })?;
             let from = f
                 .get(1)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .ok_or_else(|| origin.error(i + 1, "second field must be a date (YYYY-MM-DD)"))?;
+                .ok_or_else(|| origin.error(line_no, "second field must be a date (YYYY-MM-DD)"))?;
             rows.push((country, from));
         }
         Ok(AuthInternational { rows })
@@ -371,10 +334,41 @@ mod tests {
     }
 
     #[test]
-    fn csv_lines_with_quotes() {
+    fn quoted_fields_and_errors_at_their_line() {
+        let text = "# source t: test\ncountry,prefix,market,from,source,note\n\n\
+            BR,55,Brazil,2023-06-01,t,\"moved, then \"\"back\"\"\"\n\
+            B1,1,Other,2023-06-01,t,\n";
+        let origin = DataSource::embedded("markets.csv");
+        let e = MarketMap::parse(text, &origin, &mut MarketNames::new()).unwrap_err();
         assert_eq!(
-            split_csv_line(r#"a,"b, c","say ""hi""",d"#),
-            vec!["a", "b, c", "say \"hi\"", "d"]
+            e.to_string(),
+            "markets.csv:5: \"B1\" is not an ISO country code"
         );
+        let good = text.replace("B1,1,Other,2023-06-01,t,\n", "");
+        let map = MarketMap::parse(&good, &origin, &mut MarketNames::new()).unwrap();
+        assert_eq!(map.rows()[0].note, "moved, then \"back\"");
+        assert_eq!(map.sources(), [("t".to_string(), "test".to_string())]);
+        let e = MarketMap::parse("country,market\n", &origin, &mut MarketNames::new());
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "markets.csv:1: expected the header country,prefix,market,from,source,note"
+        );
+    }
+
+    #[test]
+    fn auth_international_rows_after_the_header() {
+        let text = "# source: Meta\ncountry,from,source,note\nIN,2024-06-01,m,\"from June, 2024\"\nID,soon,m,\n";
+        let e = AuthInternational::parse(text, &DataSource::embedded("auth.csv")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "auth.csv:4: second field must be a date (YYYY-MM-DD)"
+        );
+        let ok = AuthInternational::parse(
+            &text.replace("ID,soon,m,\n", ""),
+            &DataSource::embedded("auth.csv"),
+        )
+        .unwrap();
+        let d = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        assert_eq!(ok.rows(), [(Country::parse("IN").unwrap(), d)]);
     }
 }

@@ -5,6 +5,7 @@
 //! overridable by user files: a new Meta card is a data change, never a code change.
 
 pub mod category;
+pub(crate) mod data_file;
 pub mod market;
 pub mod meta_csv;
 pub mod phone;

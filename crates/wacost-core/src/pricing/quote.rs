@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::category::{Category, PricingModel, PricingType, Provenance};
 use super::phone::{ContactNumber, Country};
-use super::rules::{Offer, Situation, decide};
+use super::rules::{Situation, decide};
 use super::{BusinessProfile, PricingError, RateBook};
 use crate::calendar;
+use crate::event::MessageKind;
 use crate::money::Currency;
 use crate::table::Table;
 
@@ -84,11 +85,7 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
     let regime = book.regime_at(date)?;
     let card = book.card_at(req.currency, date)?;
     let (country, market) = book.place(req.to, date);
-    let offer = match req.category {
-        Category::Service => Offer::FreeForm,
-        Category::AuthenticationInternational => Offer::Template(Category::Authentication),
-        c => Offer::Template(c),
-    };
+    let sent = MessageKind::for_category(req.category);
     let situation = Situation {
         in_service_window: req.in_service_window,
         in_free_entry_point: req.in_free_entry_point,
@@ -96,7 +93,7 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         conversation_open_any: false,
         delivered: true,
     };
-    let decision = decide(regime, offer, situation);
+    let decision = decide(regime, sent, situation);
     let mut notes = Vec::new();
     let mut category = book.charged_category(decision.category, &req.profile, country, date);
     if req.category == Category::AuthenticationInternational

@@ -20,10 +20,12 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
+use csv::StringRecord;
 use rust_decimal::Decimal;
 
 use super::category::{Category, Provenance};
-use super::market::{MarketId, MarketNames, split_csv_line};
+use super::data_file::{self, DataLine};
+use super::market::{MarketId, MarketNames};
 use super::{DataError, DataSource};
 use crate::money::Currency;
 
@@ -135,70 +137,59 @@ impl RateCard {
         let mut confidence = String::new();
         let mut sources = Vec::new();
         let mut notes = Vec::new();
-        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
-        let mut header: Option<Vec<String>> = None;
+        let mut rows: Vec<(usize, StringRecord)> = Vec::new();
+        let mut header_seen = false;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
-            let line = raw.trim();
-            if line.is_empty() {
-                continue;
-            }
-            if let Some(comment) = line.strip_prefix('#') {
-                let comment = comment.trim();
-                if let Some(rest) = comment.strip_prefix("source ") {
-                    let (id, t) = rest.split_once(':').ok_or_else(|| {
-                        origin.error(line_no, "a source line reads `# source ID: text`")
-                    })?;
-                    sources.push((id.trim().to_string(), t.trim().to_string()));
-                } else if let Some((key, value)) = comment.split_once(':') {
-                    let value = value.trim();
-                    match key.trim() {
-                        "effective" => {
-                            effective = Some(parse_date(value).ok_or_else(|| {
-                                origin
-                                    .error(line_no, format!("{value:?} is not a date (YYYY-MM-DD)"))
-                            })?)
+        for (line_no, line) in data_file::read(text, origin)? {
+            match line {
+                DataLine::Comment(comment) => {
+                    if let Some(rest) = comment.strip_prefix("source ") {
+                        let (id, t) = rest.split_once(':').ok_or_else(|| {
+                            origin.error(line_no, "a source line reads `# source ID: text`")
+                        })?;
+                        sources.push((id.trim().to_string(), t.trim().to_string()));
+                    } else if let Some((key, value)) = comment.split_once(':') {
+                        let value = value.trim();
+                        match key.trim() {
+                            "effective" => {
+                                effective = Some(parse_date(value).ok_or_else(|| {
+                                    origin.error(
+                                        line_no,
+                                        format!("{value:?} is not a date (YYYY-MM-DD)"),
+                                    )
+                                })?)
+                            }
+                            "currency" => {
+                                currency = Some(
+                                    value
+                                        .parse::<Currency>()
+                                        .map_err(|e| origin.error(line_no, e.to_string()))?,
+                                )
+                            }
+                            "title" => title = value.to_string(),
+                            "confidence" => confidence = value.to_string(),
+                            "note" => notes.push(value.to_string()),
+                            _ => {}
                         }
-                        "currency" => {
-                            currency = Some(
-                                value
-                                    .parse::<Currency>()
-                                    .map_err(|e| origin.error(line_no, e.to_string()))?,
-                            )
-                        }
-                        "title" => title = value.to_string(),
-                        "confidence" => confidence = value.to_string(),
-                        "note" => notes.push(value.to_string()),
-                        _ => {}
                     }
                 }
-                continue;
-            }
-            let fields = split_csv_line(line);
-            if header.is_none() {
-                let want = ["market", "category", "rate"];
-                if fields.len() < 3
-                    || fields
-                        .iter()
-                        .zip(want)
-                        .any(|(f, w)| !f.eq_ignore_ascii_case(w))
-                {
-                    return Err(origin.error(
-                        line_no,
-                        "expected the header market,category,rate,provenance,source,note",
-                    ));
+                DataLine::Record(fields) if header_seen => rows.push((line_no, fields)),
+                DataLine::Record(fields) => {
+                    if !data_file::is_header(&fields, &["market", "category", "rate"]) {
+                        return Err(origin.error(
+                            line_no,
+                            "expected the header market,category,rate,provenance,source,note",
+                        ));
+                    }
+                    header_seen = true;
                 }
-                header = Some(fields);
-                continue;
             }
-            rows.push((line_no, fields));
         }
         let effective = effective
             .ok_or_else(|| origin.error(1, "missing `# effective: YYYY-MM-DD` header line"))?;
         let currency = currency
             .ok_or_else(|| origin.error(1, "missing `# currency: USD` (ISO code) header line"))?;
-        if header.is_none() {
+        if !header_seen {
             return Err(origin.error(1, "no `market,category,rate,…` header row"));
         }
         let mut card = RateCard::new(effective, currency, &origin.name);
@@ -217,14 +208,14 @@ impl RateCard {
                 return Err(origin.error(line_no, "empty market name"));
             }
             let category = Category::parse(&f[1])
-                .ok_or_else(|| origin.error(line_no, format!("unknown category {:?}", f[1])))?;
+                .ok_or_else(|| origin.error(line_no, format!("unknown category {:?}", &f[1])))?;
             let rate = parse_rate(&f[2]).ok_or_else(|| {
                 origin.error(
                     line_no,
-                    format!("rate {:?} is not a non-negative decimal", f[2]),
+                    format!("rate {:?} is not a non-negative decimal", &f[2]),
                 )
             })?;
-            let provenance = match f.get(3).map(String::as_str) {
+            let provenance = match f.get(3) {
                 None | Some("") => Provenance::Published,
                 Some(p) => Provenance::parse(p).ok_or_else(|| {
                     origin.error(
@@ -233,7 +224,7 @@ impl RateCard {
                     )
                 })?,
             };
-            let source = f.get(4).cloned().unwrap_or_default();
+            let source = f.get(4).unwrap_or_default().to_string();
             if !source.is_empty() && !card.sources.iter().any(|(id, _)| *id == source) {
                 return Err(origin.error(
                     line_no,
@@ -242,7 +233,7 @@ impl RateCard {
             }
             let market = names.intern(&f[0]);
             if card.cell(market, category).is_some() {
-                return Err(origin.error(line_no, format!("{} {} appears twice", f[0], category)));
+                return Err(origin.error(line_no, format!("{} {} appears twice", &f[0], category)));
             }
             card.set(
                 market,
@@ -251,7 +242,7 @@ impl RateCard {
                     rate,
                     provenance,
                     source,
-                    note: f.get(5).cloned().unwrap_or_default(),
+                    note: f.get(5).unwrap_or_default().to_string(),
                 },
             );
         }

@@ -10,25 +10,7 @@ use chrono::NaiveDate;
 
 use super::category::{Category, PricingModel, PricingType};
 use super::regime::{Regime, Treatment};
-
-/// What the business sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Offer {
-    /// A template of a category (marketing, utility or authentication).
-    Template(Category),
-    /// A free-form (non-template) message.
-    FreeForm,
-}
-
-impl Offer {
-    /// The category the message is priced in before any window makes it free.
-    pub fn category(self) -> Category {
-        match self {
-            Offer::Template(c) => c,
-            Offer::FreeForm => Category::Service,
-        }
-    }
-}
+use crate::event::MessageKind;
 
 /// The windows open for this contact when the message goes out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -162,9 +144,10 @@ pub struct Decision {
 ///
 /// ```
 /// use chrono::NaiveDate;
+/// use wacost_core::event::MessageKind;
 /// use wacost_core::pricing::category::{Category, PricingModel, PricingType};
 /// use wacost_core::pricing::regime::{Regime, Treatment};
-/// use wacost_core::pricing::rules::{decide, Offer, Situation};
+/// use wacost_core::pricing::rules::{decide, Situation};
 /// let pmp = Regime {
 ///     name: "PMP".into(),
 ///     from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
@@ -175,7 +158,7 @@ pub struct Decision {
 ///     source: String::new(),
 /// };
 /// let in_window = Situation { in_service_window: true, delivered: true, ..Default::default() };
-/// let d = decide(&pmp, Offer::Template(Category::Utility), in_window);
+/// let d = decide(&pmp, MessageKind::Template(Category::Utility), in_window);
 /// assert_eq!(d.pricing_type, PricingType::FreeCustomerService);
 /// assert!(!d.charged);
 /// assert_eq!(
@@ -183,8 +166,8 @@ pub struct Decision {
 ///     "utility template inside an open customer service window: free (since 2025-07-01)"
 /// );
 /// ```
-pub fn decide(regime: &Regime, offer: Offer, s: Situation) -> Decision {
-    let category = offer.category();
+pub fn decide(regime: &Regime, sent: MessageKind, s: Situation) -> Decision {
+    let category = sent.category();
     let rule = |kind| Rule {
         kind,
         category,
@@ -200,7 +183,7 @@ pub fn decide(regime: &Regime, offer: Offer, s: Situation) -> Decision {
     };
     // Meta: free-form messages are only deliverable inside the customer service window (or
     // a free entry point window); outside, they fail with 131047 and are not billed.
-    if offer == Offer::FreeForm && !s.in_service_window && !s.in_free_entry_point {
+    if sent == MessageKind::FreeForm && !s.in_service_window && !s.in_free_entry_point {
         return Decision {
             rejected: true,
             ..make(
@@ -228,28 +211,28 @@ pub fn decide(regime: &Regime, offer: Offer, s: Situation) -> Decision {
         );
     }
     match regime.model {
-        PricingModel::Cbp => decide_cbp(regime, offer, s, make),
-        PricingModel::Pmp => decide_pmp(regime, offer, s, make),
+        PricingModel::Cbp => decide_cbp(regime, sent, s, make),
+        PricingModel::Pmp => decide_pmp(regime, sent, s, make),
     }
 }
 
 fn decide_cbp(
     regime: &Regime,
-    offer: Offer,
+    sent: MessageKind,
     s: Situation,
     make: impl Fn(PricingType, bool, Option<Category>, RuleKind) -> Decision,
 ) -> Decision {
-    let category = offer.category();
-    match offer {
+    let category = sent.category();
+    match sent {
         // Meta (CBP): a free-form message inside an open conversation of any category opens
         // nothing.
-        Offer::FreeForm if s.conversation_open_any => make(
+        MessageKind::FreeForm if s.conversation_open_any => make(
             PricingType::InConversation,
             false,
             None,
             RuleKind::InConversation,
         ),
-        Offer::FreeForm => match regime.service {
+        MessageKind::FreeForm => match regime.service {
             Treatment::Charged => make(
                 PricingType::Regular,
                 true,
@@ -265,13 +248,13 @@ fn decide_cbp(
         },
         // Meta (CBP): a template opens a conversation of its category unless one is open;
         // several categories can be open at once.
-        Offer::Template(_) if s.conversation_open_same => make(
+        MessageKind::Template(_) if s.conversation_open_same => make(
             PricingType::InConversation,
             false,
             None,
             RuleKind::InConversation,
         ),
-        Offer::Template(_) => make(
+        MessageKind::Template(_) => make(
             PricingType::Regular,
             true,
             Some(category),
@@ -282,12 +265,12 @@ fn decide_cbp(
 
 fn decide_pmp(
     regime: &Regime,
-    offer: Offer,
+    sent: MessageKind,
     s: Situation,
     make: impl Fn(PricingType, bool, Option<Category>, RuleKind) -> Decision,
 ) -> Decision {
-    match offer {
-        Offer::FreeForm => match regime.service {
+    match sent {
+        MessageKind::FreeForm => match regime.service {
             Treatment::Free => make(
                 PricingType::FreeCustomerService,
                 false,
@@ -296,7 +279,7 @@ fn decide_pmp(
             ),
             Treatment::Charged => make(PricingType::Regular, true, None, RuleKind::ServiceCharged),
         },
-        Offer::Template(Category::Utility) if s.in_service_window => {
+        MessageKind::Template(Category::Utility) if s.in_service_window => {
             match regime.utility_in_service_window {
                 Treatment::Free => make(
                     PricingType::FreeCustomerService,
@@ -312,7 +295,9 @@ fn decide_pmp(
                 ),
             }
         }
-        Offer::Template(_) => make(PricingType::Regular, true, None, RuleKind::TemplateCharged),
+        MessageKind::Template(_) => {
+            make(PricingType::Regular, true, None, RuleKind::TemplateCharged)
+        }
     }
 }
 
@@ -347,15 +332,15 @@ mod tests {
             in_service_window: true,
             ..delivered()
         };
-        let util = Offer::Template(Category::Utility);
+        let util = MessageKind::Template(Category::Utility);
         assert!(!decide(&before, util, csw).charged);
         assert!(decide(&after, util, csw).charged);
         assert!(decide(&before, util, delivered()).charged);
-        assert!(!decide(&before, Offer::FreeForm, csw).charged);
-        let d = decide(&after, Offer::FreeForm, csw);
+        assert!(!decide(&before, MessageKind::FreeForm, csw).charged);
+        let d = decide(&after, MessageKind::FreeForm, csw);
         assert!(d.charged);
         assert_eq!(d.category, Category::Service);
-        let mkt = Offer::Template(Category::Marketing);
+        let mkt = MessageKind::Template(Category::Marketing);
         assert!(
             decide(&before, mkt, csw).charged,
             "marketing is charged in the window"
@@ -369,14 +354,14 @@ mod tests {
             in_free_entry_point: true,
             ..delivered()
         };
-        let d = decide(&pmp, Offer::Template(Category::Marketing), fep);
+        let d = decide(&pmp, MessageKind::Template(Category::Marketing), fep);
         assert_eq!(d.pricing_type, PricingType::FreeEntryPoint);
         let failed = Situation {
             delivered: false,
             ..fep
         };
         assert_eq!(
-            decide(&pmp, Offer::Template(Category::Marketing), failed).pricing_type,
+            decide(&pmp, MessageKind::Template(Category::Marketing), failed).pricing_type,
             PricingType::NotDelivered
         );
     }
@@ -384,7 +369,7 @@ mod tests {
     #[test]
     fn free_form_outside_windows_is_rejected() {
         let pmp = regime(PricingModel::Pmp, Treatment::Charged, Treatment::Charged);
-        let d = decide(&pmp, Offer::FreeForm, delivered());
+        let d = decide(&pmp, MessageKind::FreeForm, delivered());
         assert!(d.rejected);
         assert!(!d.charged);
         assert_eq!(d.pricing_type, PricingType::NotDelivered);
@@ -397,7 +382,7 @@ mod tests {
             in_service_window: true,
             ..delivered()
         };
-        let d = decide(&cbp, Offer::FreeForm, csw);
+        let d = decide(&cbp, MessageKind::FreeForm, csw);
         assert_eq!(d.opens_conversation, Some(Category::Service));
         assert!(d.charged);
         let open = Situation {
@@ -405,16 +390,16 @@ mod tests {
             ..csw
         };
         assert_eq!(
-            decide(&cbp, Offer::FreeForm, open).pricing_type,
+            decide(&cbp, MessageKind::FreeForm, open).pricing_type,
             PricingType::InConversation
         );
         // A marketing template inside an open service conversation opens a marketing one.
-        let d = decide(&cbp, Offer::Template(Category::Marketing), open);
+        let d = decide(&cbp, MessageKind::Template(Category::Marketing), open);
         assert_eq!(d.opens_conversation, Some(Category::Marketing));
         let same = Situation {
             conversation_open_same: true,
             ..open
         };
-        assert!(!decide(&cbp, Offer::Template(Category::Marketing), same).charged);
+        assert!(!decide(&cbp, MessageKind::Template(Category::Marketing), same).charged);
     }
 }

@@ -1,20 +1,10 @@
 //! The generator: a [`Scenario`] and a seed in, [`Event`]s out, in time order, the same
 //! events byte for byte for the same seed.
 //!
-//! ## Random numbers
-//!
-//! Every contact has its own ChaCha8 stream: the run's key comes from the seed, the stream
-//! number from the contact's audience group (a hash of its name) and index in it, so adding
-//! a group or contacts to another group changes nobody's numbers. One ChaCha8 block per
-//! contact and month seeds a SplitMix64 generator per purpose: conversations, utility
-//! notifications, authentication codes, and one per marketing campaign (by the campaign's
-//! name). Every item (a conversation, a blast, a notification) takes a fixed number of draws
-//! from its purpose whatever the scenario's values, and a draw that decides one thing is used
-//! for that thing only. So two scenarios run with one seed use the same random numbers for
-//! the same decisions (common random numbers): raising the automation share turns exactly
-//! the conversations whose draw falls under the new share into bot conversations, and leaves
-//! every template where it was. Variable-length details (the gaps between a conversation's
-//! messages) come from a generator seeded by one draw of the conversation.
+//! Contacts get their numbers from their audience group's number plan
+//! ([`numbers`](super::numbers)); every decision about a contact's month is a draw from the
+//! contact's own random numbers ([`random`](super::random)), so that scenarios run with one
+//! seed share their random numbers (common random numbers).
 //!
 //! ## Memory
 //!
@@ -25,9 +15,12 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
+use super::numbers::NumberPlan;
+use super::random::{
+    SplitMix, exponential, fnv32, group_tag, inverse_normal, month_seeds, poisson, rounded,
+    run_key, segment,
+};
 use super::scenario::{Counts, DeliveryRates, Scenario, ScenarioError};
 use crate::calendar;
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
@@ -165,40 +158,24 @@ impl Generator {
         let mut contacts = Vec::with_capacity(scenario.contacts() as usize);
         let mut streams = Vec::with_capacity(scenario.contacts() as usize);
         let mut tags: Vec<u32> = Vec::new();
-        let mut spaces: Vec<(String, u64, u32)> = Vec::new();
+        let mut plans: Vec<(&str, NumberPlan)> = Vec::new();
         for (key, group) in &scenario.audience {
-            let (prefix, width) = number_plan(key, group.prefix.as_deref(), group.contacts)
+            let plan = NumberPlan::new(key, group.prefix.as_deref(), group.contacts)
                 .map_err(|r| err(format!("audience.{key}: {r}")))?;
-            let space = prefix.to_string();
-            for (other, p, w) in &spaces {
-                let (a, b) = (space.as_str(), p.to_string());
-                let same_length = a.len() + width as usize == b.len() + *w as usize;
-                if same_length && (a.starts_with(&b) || b.starts_with(a)) {
-                    return Err(err(format!(
-                        "audience.{key} and audience.{other} would share numbers: give them \
-                         prefixes that do not start alike"
-                    )));
-                }
+            if let Some((other, _)) = plans.iter().find(|(_, p)| p.overlaps(&plan)) {
+                return Err(err(format!(
+                    "audience.{key} and audience.{other} would share numbers: give them \
+                     prefixes that do not start alike"
+                )));
             }
-            spaces.push((key.clone(), prefix, width));
-            let mut tag = fnv32(key.as_bytes());
-            while tags.contains(&tag) {
-                tag = tag.wrapping_add(0x9e37_79b9);
-            }
+            plans.push((key, plan));
+            let tag = group_tag(key, &tags);
             tags.push(tag);
-            let scale = 10u64.pow(width);
             for i in 0..group.contacts {
-                let digits = prefix * scale + u64::from(i);
-                let n = ContactNumber::from_digits(digits)
-                    .map_err(|e| err(format!("audience.{key}: {e}")))?;
-                // The form a log reader gives the number (WhatsApp's Mexican and Argentine
-                // mobile tokens folded), so an exported log replays to the same contacts.
-                let folded = if matches!(n.leading(3), 521 | 549) && digits_of(digits) == 13 {
-                    ContactNumber::parse(&n.e164()).unwrap_or(n)
-                } else {
-                    n
-                };
-                contacts.push(folded);
+                contacts.push(
+                    plan.number(i)
+                        .map_err(|e| err(format!("audience.{key}: {e}")))?,
+                );
                 streams.push((u64::from(tag) << 32) | u64::from(i));
             }
         }
@@ -358,14 +335,6 @@ impl Generator {
         }
     }
 
-    /// A contact's random seeds for one month: one ChaCha8 block of the contact's stream.
-    fn month_seeds(&self, key: &[u8; 32], contact: u32, month: u32) -> [u64; 2] {
-        let mut r = ChaCha8Rng::from_seed(*key);
-        r.set_stream(self.streams[contact as usize]);
-        r.set_word_pos(u128::from(month) * 64);
-        [r.next_u64(), r.next_u64()]
-    }
-
     fn count(&self, mean: f64, u: f64) -> u32 {
         match self.counts {
             Counts::Fixed => rounded(mean, u),
@@ -388,7 +357,8 @@ impl Generator {
         m.hours[day][hour] + (us * HOUR as f64) as i64
     }
 
-    /// Generates one contact's month; `emit` gets every message with its time.
+    /// Generates one contact's month; `emit` gets every message with its time. Each kind of
+    /// traffic draws from its own purpose of the contact's month, in this order.
     fn contact_month(
         &self,
         key: &[u8; 32],
@@ -399,109 +369,29 @@ impl Generator {
     ) {
         let p = &self.p;
         inbound_ends.clear();
-        let seeds = self.month_seeds(key, c, m.index);
+        let seeds = month_seeds(key, self.streams[c as usize], m.index);
         if p.conversations > 0.0 {
-            let mut rng = segment(&seeds, CONVERSATIONS);
-            let n = self.count(p.conversations, rng.u01());
-            for _ in 0..n {
-                let mut u = [0.0; 11];
-                for x in &mut u {
-                    *x = rng.u01();
-                }
-                let [
-                    u_day,
-                    u_hour,
-                    u_sec,
-                    u_entry,
-                    u_auto,
-                    u_latency,
-                    u_messages,
-                    u_replies,
-                    u_follow,
-                    u_delay,
-                    u_status,
-                ] = u;
-                let mut sub = SplitMix(rng.next());
-                let t0 = self.profile_time(m, u_day, u_hour, u_sec);
-                let messages = rounded(p.messages, u_messages).max(1);
-                let entry = if u_entry < p.ad_share {
-                    ENTRY_AD
-                } else if u_entry < p.ad_share + p.page_share {
-                    ENTRY_PAGE
-                } else {
-                    0
-                };
-                let mut times = [0i64; 64];
-                let kept = (messages as usize).min(times.len());
-                let mut t = t0;
-                for (j, slot) in times.iter_mut().take(kept).enumerate() {
-                    if j > 0 {
-                        t += seconds(exponential(p.message_gap, sub.u01()));
-                    }
-                    *slot = t;
-                    emit(t, if j == 0 { entry } else { 0 });
-                }
-                // Messages beyond 64 in one conversation: one a minute.
-                for _ in kept..messages as usize {
-                    t += 60;
-                    emit(t, 0);
-                }
-                let last_inbound = t;
-                let replies = rounded(p.replies, u_replies);
-                let bot = u_auto < p.automation;
-                let mut previous = i64::MIN;
-                for j in 0..replies {
-                    let target = times[((j as usize * kept) / replies as usize).min(kept - 1)];
-                    let delay = if j == 0 {
-                        if bot {
-                            1.0 + u_latency * (p.bot_seconds - 1.0)
-                        } else {
-                            (p.agent_mu + p.agent_sigma * inverse_normal(u_latency)).exp()
-                        }
-                    } else if bot {
-                        1.0 + sub.u01() * (p.bot_seconds - 1.0)
-                    } else {
-                        exponential(p.reply_gap, sub.u01())
-                    };
-                    let at = target.max(previous) + seconds(delay.round());
-                    emit(at, OUT);
-                    previous = at;
-                }
-                if u_follow < p.follow_up {
-                    let delay = seconds(exponential(p.follow_up_delay, u_delay));
-                    emit(
-                        last_inbound + DAY + delay,
-                        OUT | KIND_UTILITY | status_bits(&p.utility_delivery, u_status),
-                    );
-                }
-                inbound_ends.push(last_inbound);
+            let rng = &mut segment(&seeds, CONVERSATIONS);
+            for _ in 0..self.count(p.conversations, rng.u01()) {
+                inbound_ends.push(self.conversation(m, rng, emit));
             }
         }
-        for (k, campaign) in self.campaigns.iter().enumerate() {
-            if campaign.sends == 0 || campaign.share <= 0.0 {
-                continue;
-            }
-            let mut rng = segment(&seeds, campaign.segment);
-            for blast in &m.blasts[k] {
-                let (u_in, u_jitter, u_status) = (rng.u01(), rng.u01(), rng.u01());
-                if u_in < campaign.share {
-                    let t = blast + (u_jitter * campaign.send_seconds) as i64;
-                    emit(
-                        t,
-                        OUT | KIND_MARKETING | status_bits(&p.marketing_delivery, u_status),
-                    );
+        for (campaign, blasts) in self.campaigns.iter().zip(&m.blasts) {
+            if campaign.sends > 0 && campaign.share > 0.0 {
+                let rng = &mut segment(&seeds, campaign.segment);
+                for blast in blasts {
+                    let [u_in, u_jitter, u_status] = rng.draws();
+                    if u_in < campaign.share {
+                        let t = blast + (u_jitter * campaign.send_seconds) as i64;
+                        emit(t, template(KIND_MARKETING, &p.marketing_delivery, u_status));
+                    }
                 }
             }
         }
         if p.utility > 0.0 {
-            let mut rng = segment(&seeds, UTILITY);
-            let n = self.count(p.utility, rng.u01());
-            for _ in 0..n {
-                let mut u = [0.0; 7];
-                for x in &mut u {
-                    *x = rng.u01();
-                }
-                let [u_day, u_hour, u_sec, u_in, u_pick, u_offset, u_status] = u;
+            let rng = &mut segment(&seeds, UTILITY);
+            for _ in 0..self.count(p.utility, rng.u01()) {
+                let [u_day, u_hour, u_sec, u_in, u_pick, u_offset, u_status] = rng.draws();
                 let mut t = self.profile_time(m, u_day, u_hour, u_sec);
                 if u_in < p.utility_in_window && !inbound_ends.is_empty() {
                     let pick =
@@ -511,24 +401,93 @@ impl Generator {
                         t = at;
                     }
                 }
-                emit(
-                    t,
-                    OUT | KIND_UTILITY | status_bits(&p.utility_delivery, u_status),
-                );
+                emit(t, template(KIND_UTILITY, &p.utility_delivery, u_status));
             }
         }
         if p.authentication > 0.0 {
-            let mut rng = segment(&seeds, AUTHENTICATION);
-            let n = self.count(p.authentication, rng.u01());
-            for _ in 0..n {
-                let (u_day, u_hour, u_sec, u_status) = (rng.u01(), rng.u01(), rng.u01(), rng.u01());
+            let rng = &mut segment(&seeds, AUTHENTICATION);
+            for _ in 0..self.count(p.authentication, rng.u01()) {
+                let [u_day, u_hour, u_sec, u_status] = rng.draws();
                 let t = self.profile_time(m, u_day, u_hour, u_sec);
-                emit(
-                    t,
-                    OUT | KIND_AUTH | status_bits(&p.authentication_delivery, u_status),
-                );
+                emit(t, template(KIND_AUTH, &p.authentication_delivery, u_status));
             }
         }
+    }
+
+    /// One conversation: the user writes at a time of the inbound profile (through an ad or
+    /// a Page button, perhaps), the business replies (a bot at once, an agent after a
+    /// log-normal delay), and perhaps follows up with a utility template a day after the
+    /// user's last message. Takes 11 draws and one seed for its gaps, whatever the
+    /// scenario's values; returns the time of the user's last message.
+    fn conversation(&self, m: &Month, rng: &mut SplitMix, emit: &mut impl FnMut(i64, u16)) -> i64 {
+        let p = &self.p;
+        let [
+            u_day,
+            u_hour,
+            u_sec,
+            u_entry,
+            u_auto,
+            u_latency,
+            u_messages,
+            u_replies,
+            u_follow,
+            u_delay,
+            u_status,
+        ] = rng.draws();
+        let mut sub = SplitMix(rng.next());
+        let t0 = self.profile_time(m, u_day, u_hour, u_sec);
+        let messages = rounded(p.messages, u_messages).max(1);
+        let entry = if u_entry < p.ad_share {
+            ENTRY_AD
+        } else if u_entry < p.ad_share + p.page_share {
+            ENTRY_PAGE
+        } else {
+            0
+        };
+        let mut times = [0i64; 64];
+        let kept = (messages as usize).min(times.len());
+        let mut t = t0;
+        for (j, slot) in times.iter_mut().take(kept).enumerate() {
+            if j > 0 {
+                t += seconds(exponential(p.message_gap, sub.u01()));
+            }
+            *slot = t;
+            emit(t, if j == 0 { entry } else { 0 });
+        }
+        // Messages beyond 64 in one conversation: one a minute.
+        for _ in kept..messages as usize {
+            t += 60;
+            emit(t, 0);
+        }
+        let last_inbound = t;
+        let replies = rounded(p.replies, u_replies);
+        let bot = u_auto < p.automation;
+        let mut previous = i64::MIN;
+        for j in 0..replies {
+            let target = times[((j as usize * kept) / replies as usize).min(kept - 1)];
+            let delay = if j == 0 {
+                if bot {
+                    1.0 + u_latency * (p.bot_seconds - 1.0)
+                } else {
+                    (p.agent_mu + p.agent_sigma * inverse_normal(u_latency)).exp()
+                }
+            } else if bot {
+                1.0 + sub.u01() * (p.bot_seconds - 1.0)
+            } else {
+                exponential(p.reply_gap, sub.u01())
+            };
+            let at = target.max(previous) + seconds(delay.round());
+            emit(at, OUT);
+            previous = at;
+        }
+        if u_follow < p.follow_up {
+            let delay = seconds(exponential(p.follow_up_delay, u_delay));
+            emit(
+                last_inbound + DAY + delay,
+                template(KIND_UTILITY, &p.utility_delivery, u_status),
+            );
+        }
+        last_inbound
     }
 
     /// Generates a month for contacts `range` into hour buckets (and records past the
@@ -745,13 +704,6 @@ fn expected_per_contact_month(s: &Scenario) -> f64 {
         + s.templates.authentication.per_contact_month
 }
 
-/// The ChaCha key of a run.
-fn run_key(seed: u64) -> [u8; 32] {
-    let mut key = [0u8; 32];
-    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut key);
-    key
-}
-
 /// `wamid.sim` and a decimal counter: unique within a run.
 fn message_id(n: u64) -> MessageId {
     let mut buf = [0u8; 32];
@@ -773,6 +725,13 @@ fn message_id(n: u64) -> MessageId {
     MessageId::new(&buf[..head.len() + len]).expect("non-empty id")
 }
 
+/// The tag of an outbound template of a kind, delivered, failed or left sent as the draw
+/// `u` falls among the delivery rates.
+fn template(kind: u16, d: &DeliveryRates, u: f64) -> u16 {
+    OUT | kind | status_bits(d, u)
+}
+
+/// The status bits of a draw `u` among the delivery rates.
 fn status_bits(d: &DeliveryRates, u: f64) -> u16 {
     if u < d.delivered {
         0
@@ -783,126 +742,12 @@ fn status_bits(d: &DeliveryRates, u: f64) -> u16 {
     }
 }
 
-/// The generator of one purpose (a segment) of a contact's month.
-fn segment(seeds: &[u64; 2], segment: u32) -> SplitMix {
-    let mut m = SplitMix(seeds[1] ^ u64::from(segment).wrapping_mul(0xd6e8_feb8_6659_fd93));
-    SplitMix(seeds[0] ^ m.next())
-}
-
-/// SplitMix64: the fast generator of one purpose, seeded from ChaCha output.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform number in [0, 1) from the top 53 bits of a draw.
-    fn u01(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
-
-/// The whole part of `mean`, plus one with the probability of its fraction.
-fn rounded(mean: f64, u: f64) -> u32 {
-    let whole = mean.floor();
-    whole as u32 + u32::from(u < mean - whole)
-}
-
-/// A Poisson count by inversion from one uniform (so a higher mean never gives fewer).
-fn poisson(mean: f64, u: f64) -> u32 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    if mean > 200.0 {
-        let x = mean + mean.sqrt() * inverse_normal(u) + 0.5;
-        return x.max(0.0) as u32;
-    }
-    let mut p = (-mean).exp();
-    let mut cdf = p;
-    let mut k = 0u32;
-    let cap = (mean * 4.0 + 60.0) as u32;
-    while u >= cdf && k < cap {
-        k += 1;
-        p *= mean / f64::from(k);
-        cdf += p;
-    }
-    k
-}
-
 /// A delay in whole seconds: at least 1, at most ~30 years (later than any period).
 fn seconds(x: f64) -> i64 {
     if x.is_nan() {
         return 1;
     }
     x.clamp(1.0, 1e9) as i64
-}
-
-/// An exponential variate with this mean, by inversion.
-fn exponential(mean: f64, u: f64) -> f64 {
-    -mean * (1.0 - u).ln()
-}
-
-/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
-fn inverse_normal(u: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let p = u.clamp(1e-12, 1.0 - 1e-12);
-    let low = 0.02425;
-    if p < low {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    }
-}
-
-fn fnv32(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in bytes {
-        h ^= u32::from(*b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
 }
 
 /// The start of a local hour, in Unix seconds; an hour skipped by a clock change starts
@@ -912,131 +757,9 @@ fn local_time(tz: Tz, date: NaiveDate, hour: u32) -> i64 {
     calendar::local_time_or_after(tz, naive)
 }
 
-/// The numbers of an audience group: a prefix (digits) and how many digits of the
-/// contact's index follow it.
-fn number_plan(key: &str, prefix: Option<&str>, contacts: u32) -> Result<(u64, u32), String> {
-    use phonenumber::metadata::DATABASE;
-    let needed = digits_of(u64::from(contacts.saturating_sub(1)));
-    let example = |code: u16| -> Option<String> {
-        let metas = DATABASE.by_code(&code)?;
-        let meta = metas
-            .iter()
-            .find(|m| m.is_main_country_for_code())
-            .or_else(|| metas.first())?;
-        let d = meta.descriptors();
-        d.mobile()
-            .and_then(|m| m.example())
-            .or_else(|| d.general().example())
-            .map(str::to_string)
-    };
-    match prefix {
-        Some(p) => {
-            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            if digits.is_empty()
-                || p.chars()
-                    .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')')))
-            {
-                return Err(format!(
-                    "prefix {p:?} is not a number prefix: write it like \"+1 809\""
-                ));
-            }
-            let code = (1..=3.min(digits.len()))
-                .map(|k| digits[..k].parse::<u16>().unwrap_or(0))
-                .find(|c| DATABASE.region(c).is_some())
-                .ok_or_else(|| format!("prefix {p:?} does not start with a calling code"))?;
-            let usual = code.to_string().len()
-                + example(code).map_or(10, |e| e.chars().filter(char::is_ascii_digit).count());
-            let width = needed.max(usual.saturating_sub(digits.len()) as u32);
-            if digits.len() + width as usize > 15 {
-                return Err(format!(
-                    "prefix {p:?} leaves no room for {contacts} numbers (E.164 numbers have \
-                     at most 15 digits): shorten it"
-                ));
-            }
-            let value = digits.parse::<u64>().map_err(|e| e.to_string())?;
-            Ok((value, width))
-        }
-        None => {
-            let id = key.trim().to_ascii_uppercase();
-            let meta = DATABASE.by_id(id.as_str()).ok_or_else(|| {
-                format!(
-                    "{key:?} is not an ISO country code: use one (BR, IN, US) or give a \
-                     prefix = \"+55 11\""
-                )
-            })?;
-            let d = meta.descriptors();
-            let national: String = d
-                .mobile()
-                .and_then(|m| m.example())
-                .or_else(|| d.general().example())
-                .unwrap_or("")
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            let keep = national.len().saturating_sub(needed as usize);
-            if keep < 3.min(national.len().saturating_sub(1)).max(1) {
-                return Err(format!(
-                    "{contacts} contacts do not fit in {id}'s {}-digit numbers: split the \
-                     group, or give a prefix",
-                    national.len()
-                ));
-            }
-            let width = (national.len() - keep) as u32;
-            let value = format!("{}{}", meta.country_code(), &national[..keep])
-                .parse::<u64>()
-                .map_err(|e| e.to_string())?;
-            Ok((value, width))
-        }
-    }
-}
-
-fn digits_of(mut n: u64) -> u32 {
-    let mut d = 1;
-    while n >= 10 {
-        n /= 10;
-        d += 1;
-    }
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn poisson_inversion_matches_its_mean() {
-        let n = 20_000;
-        let mut sum = 0u64;
-        for i in 0..n {
-            sum += u64::from(poisson(2.5, (i as f64 + 0.5) / n as f64));
-        }
-        let mean = sum as f64 / n as f64;
-        assert!((mean - 2.5).abs() < 0.01, "{mean}");
-        assert_eq!(poisson(0.0, 0.9), 0);
-        // A higher mean never gives fewer from the same draw.
-        for i in 0..100 {
-            let u = i as f64 / 100.0;
-            assert!(poisson(1.2, u) <= poisson(1.8, u));
-        }
-        let big = poisson(1000.0, 0.5);
-        assert!((995..=1005).contains(&big), "{big}");
-    }
-
-    #[test]
-    fn rounded_counts_are_exact_for_whole_numbers() {
-        assert_eq!(rounded(1.0, 0.999), 1);
-        assert_eq!(rounded(2.3, 0.29), 3);
-        assert_eq!(rounded(2.3, 0.31), 2);
-        assert_eq!(rounded(0.0, 0.0), 0);
-    }
-
-    #[test]
-    fn inverse_normal_quantiles() {
-        assert!(inverse_normal(0.5).abs() < 1e-9);
-        assert!((inverse_normal(0.9) - 1.281_551_565_5).abs() < 1e-8);
-        assert!((inverse_normal(0.025) + 1.959_963_985).abs() < 1e-8);
-        assert!((inverse_normal(0.999) - 3.090_232_306).abs() < 1e-8);
-    }
 
     #[test]
     fn message_ids_are_decimal_counters() {
@@ -1046,18 +769,6 @@ mod tests {
             message_id(u64::MAX).as_str(),
             format!("wamid.sim{}", u64::MAX)
         );
-    }
-
-    #[test]
-    fn numbers_follow_the_country_example() {
-        let (p, w) = number_plan("BR", None, 100).unwrap();
-        assert!(p.to_string().starts_with("55"), "{p}");
-        assert_eq!(p.to_string().len() + w as usize, 13);
-        let (p, w) = number_plan("dr", Some("+1 809"), 20).unwrap();
-        assert_eq!((p, w), (1809, 7));
-        assert!(number_plan("XX", None, 1).is_err());
-        assert!(number_plan("us", Some("+1 809 555 1234 567"), 100).is_err());
-        assert!(number_plan("x", Some("hello"), 1).is_err());
     }
 
     #[test]

@@ -31,7 +31,9 @@
 
 pub mod generator;
 pub mod montecarlo;
+mod numbers;
 pub mod providers;
+mod random;
 pub mod scenario;
 
 use std::io::Write;
@@ -45,8 +47,9 @@ pub use providers::{ProviderRuns, ProviderRunsOptions, ProviderSpread, compare_p
 pub use scenario::{Scenario, ScenarioError};
 
 use crate::classify::ClassifyConfig;
-use crate::event::{Direction, Event, MessageKind};
+use crate::event::{Direction, Event};
 use crate::pricing::RateBook;
+use crate::pricing::category::Category;
 use crate::replay::{LineSink, Priced, ReplayError};
 
 /// Why a simulation stopped.
@@ -174,8 +177,10 @@ pub fn write_log(
             .or_insert_with(|| csv_field(&ev.business.name()));
         let (message_type, category) = match (ev.direction, ev.kind) {
             (Direction::Inbound, _) => ("", ""),
-            (Direction::Outbound, MessageKind::FreeForm) => ("free_form", ""),
-            (Direction::Outbound, MessageKind::Template(c)) => ("template", c.as_str()),
+            (Direction::Outbound, kind) => (
+                kind.as_str(),
+                kind.template_category().map_or("", Category::as_str),
+            ),
         };
         writeln!(
             out,
