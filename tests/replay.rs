@@ -7,27 +7,13 @@ use wacost::charge::{Charge, LineKind};
 use wacost::classify::ClassifyConfig;
 use wacost::pricing::RateBook;
 use wacost::pricing::category::{Category, PricingType};
-use wacost::replay::{LineSink, Outcome, ReplayOptions, Source, replay};
+use wacost::replay::{Outcome, ReplayOptions, Source, replay};
 
 const HEADER: &str =
     "timestamp,business,contact,direction,message_type,category,status,message_id,entry_point\n";
 
-#[derive(Default)]
-struct Lines(Vec<Charge>);
-
-impl LineSink for Lines {
-    fn line(&mut self, c: &Charge) -> std::io::Result<()> {
-        self.0.push(*c);
-        Ok(())
-    }
-    fn reset(&mut self) -> std::io::Result<()> {
-        self.0.clear();
-        Ok(())
-    }
-}
-
 fn run_with(book: &RateBook, rows: &str, config: ClassifyConfig) -> (Outcome, Vec<Charge>) {
-    let mut lines = Lines::default();
+    let mut lines: Vec<Charge> = Vec::new();
     let source = Source::Bytes(
         "test.csv".into(),
         format!("{HEADER}{rows}").into_bytes().into(),
@@ -43,9 +29,9 @@ fn run_with(book: &RateBook, rows: &str, config: ClassifyConfig) -> (Outcome, Ve
         None,
     )
     .unwrap();
-    let sum: Decimal = lines.0.iter().map(|c| c.amount).sum();
+    let sum: Decimal = lines.iter().map(|c| c.amount).sum();
     assert_eq!(sum, outcome.ledger.total(), "lines add up to the total");
-    (outcome, lines.0)
+    (outcome, lines)
 }
 
 fn run(rows: &str) -> (Outcome, Vec<Charge>) {
@@ -66,6 +52,31 @@ fn priced(lines: &[Charge]) -> Vec<(PricingType, Decimal)> {
 }
 
 use PricingType::*;
+
+/// Rows without ids 200 ms apart are two messages, not one message and a duplicate: times
+/// keep their milliseconds (a row repeated to the millisecond is still a duplicate).
+#[test]
+fn sub_second_rows_are_distinct_messages() {
+    let (o, lines) = run("\
+2026-02-02T10:00:00.000Z,B,+5511987654321,outbound,template,marketing,delivered,,
+2026-02-02T10:00:00.200Z,B,+5511987654321,outbound,template,marketing,delivered,,
+2026-02-02T10:00:00.200Z,B,+5511987654321,outbound,template,marketing,delivered,,
+1770026400.450,B,+5511987654321,outbound,template,marketing,delivered,,
+");
+    // Brazil marketing, card of 2026-01-01: 0.0625 each, three messages.
+    assert_eq!(
+        priced(&lines),
+        vec![(Regular, dec!(0.0625)); 3],
+        "three messages, one duplicate row"
+    );
+    assert_eq!(o.stats.duplicates, 1);
+    assert_eq!(o.ledger.total(), dec!(0.1875));
+    let times: Vec<i64> = lines.iter().map(|c| c.time_ms).collect();
+    assert_eq!(
+        times,
+        [1_770_026_400_000, 1_770_026_400_200, 1_770_026_400_450]
+    );
+}
 
 #[test]
 fn service_window_edges() {

@@ -12,24 +12,10 @@ use wacost::classify::ClassifyConfig;
 use wacost::event::{Direction, Event};
 use wacost::pricing::RateBook;
 use wacost::pricing::category::{Category, PricingType};
-use wacost::replay::{LineSink, NoLines, ReplayOptions, Source, price_events, replay};
+use wacost::replay::{NoLines, ReplayOptions, Source, price_events, replay};
 use wacost::simulate::{
     Generator, MonteCarloOptions, Scenario, monte_carlo, price_stream, write_log,
 };
-
-#[derive(Default)]
-struct Lines(Vec<Charge>);
-
-impl LineSink for Lines {
-    fn line(&mut self, c: &Charge) -> std::io::Result<()> {
-        self.0.push(*c);
-        Ok(())
-    }
-    fn reset(&mut self) -> std::io::Result<()> {
-        self.0.clear();
-        Ok(())
-    }
-}
 
 fn book() -> RateBook {
     RateBook::embedded().unwrap()
@@ -50,11 +36,11 @@ fn config(s: &Scenario) -> ClassifyConfig {
 fn price(s: &Scenario, seed: u64) -> (Decimal, Vec<Charge>) {
     let book = s.rules.apply(&book());
     let g = Generator::new(s, seed).unwrap();
-    let mut lines = Lines::default();
+    let mut lines: Vec<Charge> = Vec::new();
     let priced = price_stream(&book, config(s), g.events(), &mut lines).unwrap();
-    let sum: Decimal = lines.0.iter().map(|c| c.amount).sum();
+    let sum: Decimal = lines.iter().map(|c| c.amount).sum();
     assert_eq!(sum, priced.ledger.total(), "lines add up to the total");
-    (priced.ledger.total(), lines.0)
+    (priced.ledger.total(), lines)
 }
 
 fn total(s: &Scenario, seed: u64) -> Decimal {
@@ -159,11 +145,11 @@ fn same_seed_same_events_other_seed_other_events() {
     assert_eq!(total(&small, 11), total(&small, 11));
     assert_ne!(total(&small, 11), total(&small, 12));
     // In time order, ids unique, inside the period.
-    assert!(a.windows(2).all(|w| w[0].time <= w[1].time));
+    assert!(a.windows(2).all(|w| w[0].time_ms <= w[1].time_ms));
     let ids: std::collections::HashSet<_> = a.iter().map(|e| e.message_id.unwrap()).collect();
     assert_eq!(ids.len(), a.len());
     let (start, end) = Generator::new(&small, 11).unwrap().period();
-    assert!(a.iter().all(|e| e.time >= start && e.time < end));
+    assert!(a.iter().all(|e| e.time_ms >= start && e.time_ms < end));
 }
 
 #[test]
@@ -264,7 +250,7 @@ inbound.conversations_per_contact_month = 2.0
             .unwrap()
             .events()
             .filter(|e| e.direction == Direction::Inbound)
-            .map(|e| (e.time, e.contact.digits()))
+            .map(|e| (e.time_ms, e.contact.digits()))
             .collect()
     };
     assert_eq!(inbound(&base), inbound(&four));

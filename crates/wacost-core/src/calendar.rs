@@ -120,6 +120,26 @@ fn end_of_gap(tz: Tz, time: NaiveDateTime) -> i64 {
         .unwrap_or_else(|| time.and_utc().timestamp())
 }
 
+/// An instant in Unix milliseconds as RFC 3339 in UTC, as our files write it:
+/// `2026-02-02T10:00:00Z`, with `.250` milliseconds when the instant has a fraction of a
+/// second (`2026-02-02T10:00:00.250Z`).
+///
+/// ```
+/// use wacost_core::calendar::format_instant;
+/// assert_eq!(format_instant(1_770_026_400_000), "2026-02-02T10:00:00Z");
+/// assert_eq!(format_instant(1_770_026_400_250), "2026-02-02T10:00:00.250Z");
+/// ```
+pub fn format_instant(time_ms: i64) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_millis(time_ms) else {
+        return time_ms.to_string();
+    };
+    if time_ms.rem_euclid(1000) == 0 {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

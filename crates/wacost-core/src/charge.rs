@@ -62,8 +62,8 @@ pub struct Flags {
 pub struct Charge {
     /// Message or adjustment.
     pub kind: LineKind,
-    /// When (Unix seconds, UTC); for adjustments, the first second of the month.
-    pub time: i64,
+    /// When (Unix milliseconds, UTC); for adjustments, the first instant of the month.
+    pub time_ms: i64,
     /// The day in the WABA's time zone.
     pub date: NaiveDate,
     /// The business number.

@@ -358,8 +358,9 @@ fn normalize_business(name: &str) -> String {
 /// One message in or out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// When, in Unix seconds (UTC).
-    pub time: i64,
+    /// When, in Unix milliseconds (UTC): logs keep fractions of a second, and two messages
+    /// 200 ms apart are two messages.
+    pub time_ms: i64,
     /// The business number that sent or received it.
     pub business: BusinessId,
     /// The WABA the number belongs to (the default WABA when the log does not say).
@@ -403,7 +404,7 @@ impl Event {
 /// let code = Event::template(at, "+1 555 010 0001", ana, Category::Authentication)
 ///     .with_status(Status::Read)
 ///     .with_id("wamid.1");
-/// assert_eq!(code.time, at.timestamp());
+/// assert_eq!(code.time_ms, at.timestamp_millis());
 /// assert_eq!(code.message_id.unwrap().as_str(), "wamid.1");
 /// ```
 impl Event {
@@ -415,7 +416,7 @@ impl Event {
         kind: MessageKind,
     ) -> Event {
         Event {
-            time: at.timestamp(),
+            time_ms: at.timestamp_millis(),
             business: BusinessId::intern(business),
             waba: Event::default_waba(),
             contact,

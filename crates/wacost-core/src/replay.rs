@@ -467,7 +467,7 @@ fn replay_counting(
                 reader_notes.extend(reader.notes(&name));
             }
             // Stable: rows with one timestamp keep their order in the log.
-            all.sort_by_key(|e| e.time);
+            all.sort_by_key(|e| e.time_ms);
             let mut run = new_run(book, options, sink);
             events += all.len() as u64;
             run.push_batch(&all)?;
@@ -529,12 +529,12 @@ fn stream(
                 for item in reader.by_ref() {
                     match item {
                         Ok(ev) => {
-                            if ev.time < last {
+                            if ev.time_ms < last {
                                 batch.out_of_order = true;
                                 let _ = tx.send(batch);
                                 return;
                             }
-                            last = ev.time;
+                            last = ev.time_ms;
                             batch.events.push(ev);
                         }
                         Err(e) => batch.errors.push(e),
@@ -858,10 +858,10 @@ impl<'a> Replay<'a> {
         events: &[Event],
         sink: &mut dyn LineSink,
     ) -> Result<Outcome, ReplayError> {
-        let sorted = !events.is_sorted_by_key(|e| e.time);
+        let sorted = !events.is_sorted_by_key(|e| e.time_ms);
         let priced = if sorted {
             let mut in_order = events.to_vec();
-            in_order.sort_by_key(|e| e.time);
+            in_order.sort_by_key(|e| e.time_ms);
             price_events(self.book, self.options.classify, &in_order, sink)?
         } else {
             price_events(self.book, self.options.classify, events, sink)?

@@ -36,15 +36,15 @@ use crate::pricing::market::MarketId;
 use crate::pricing::phone::{ContactNumber, Country};
 use crate::pricing::regime::AllowanceScope;
 
-/// Which of a month's items use a free allowance first: the earlier, and at the same second
+/// Which of a month's items use a free allowance first: the earlier, and at the same instant
 /// the business number first by its name, then the contact, then the message's position
 /// among that contact's messages. None of these depends on the order a log interleaved
 /// contacts in, nor on the process (business ids are numbered per process, names are not),
 /// so a log settled in parts covers the same items as in one pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Precedence {
-    /// When (Unix seconds).
-    pub time: i64,
+    /// When (Unix milliseconds).
+    pub time_ms: i64,
     /// The business number.
     pub business: BusinessId,
     /// The recipient.
@@ -57,7 +57,7 @@ impl Precedence {
     /// The precedence of a message line.
     pub fn of(c: &Charge) -> Precedence {
         Precedence {
-            time: c.time,
+            time_ms: c.time_ms,
             business: c.business,
             contact: c.contact,
             position: c.position,
@@ -67,8 +67,8 @@ impl Precedence {
 
 impl Ord for Precedence {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.time
-            .cmp(&other.time)
+        self.time_ms
+            .cmp(&other.time_ms)
             .then_with(|| self.business.cmp_by_name(other.business))
             .then_with(|| self.contact.cmp(&other.contact))
             .then_with(|| self.position.cmp(&other.position))
@@ -242,7 +242,7 @@ impl Adjustment {
         let b = self.basis;
         Charge {
             kind: self.kind,
-            time: self.month.start(timezone),
+            time_ms: self.month.start(timezone) * 1000,
             date: self.month.first_day(),
             business: b.business,
             waba: b.waba,
@@ -438,7 +438,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn utc(s: &str) -> i64 {
-        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
     }
 
     fn book_with_allowance(size: u32) -> RateBook {
@@ -454,7 +454,7 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2023, 10, 5).unwrap();
         Charge {
             kind: LineKind::Message,
-            time: utc("2023-10-05T10:00:00Z"),
+            time_ms: utc("2023-10-05T10:00:00Z"),
             date,
             business,
             waba,
@@ -553,7 +553,7 @@ mod tests {
         };
         let business = BusinessId::intern("settle test asuncion");
         let message = |time: &str, contact: u64, direction| Event {
-            time: utc(time),
+            time_ms: utc(time),
             business,
             waba: business,
             contact: ContactNumber::from_digits(contact).unwrap(),
@@ -583,7 +583,7 @@ mod tests {
         let (lines, notes) = settlement.finish();
         let dated: Vec<(i64, String, i64)> = lines
             .iter()
-            .map(|c| (c.time, c.date.to_string(), c.quantity))
+            .map(|c| (c.time_ms, c.date.to_string(), c.quantity))
             .collect();
         assert_eq!(
             dated,
@@ -593,6 +593,10 @@ mod tests {
             ]
         );
         assert_eq!(notes.allowance_items, 2);
-        assert!(lines.iter().all(|c| c.amount < Decimal::ZERO && c.time > 0));
+        assert!(
+            lines
+                .iter()
+                .all(|c| c.amount < Decimal::ZERO && c.time_ms > 0)
+        );
     }
 }

@@ -210,14 +210,14 @@ fn log(start: i64, rows: &[(u8, u8, u32, u8)]) -> Vec<Event> {
             && let Some(earlier) = last_outbound.get(&(b, c))
         {
             events.push(Event {
-                time: t,
+                time_ms: t * 1000,
                 status: Status::Delivered,
                 ..*earlier
             });
             continue;
         }
         let message = |direction, kind, status, id: String| Event {
-            time: t,
+            time_ms: t * 1000,
             business,
             waba,
             contact: contact(c),
@@ -315,6 +315,6 @@ proptest! {
         // WABA x has at least 1,050 conversations: 1,000 are free.
         prop_assert_eq!(covered, 1_000);
         prop_assert!(one.adjustments.iter().all(|c| c.pricing_type == PricingType::FreeTier
-            && c.time == utc("2023-10-01T04:00:00Z")));
+            && c.time_ms == utc("2023-10-01T04:00:00Z") * 1000));
     }
 }

@@ -4,7 +4,6 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use chrono::DateTime;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
@@ -49,9 +48,7 @@ pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 
     let opt = |o: Option<String>| o.unwrap_or_default();
     [
         c.kind.as_str().to_string(),
-        DateTime::from_timestamp(c.time, 0)
-            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default(),
+        wacost_core::calendar::format_instant(c.time_ms),
         c.date.to_string(),
         c.business.name(),
         c.waba.name(),

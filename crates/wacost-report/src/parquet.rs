@@ -176,7 +176,7 @@ mod tests {
         let events: Vec<_> = ParquetEventReader::from_bytes(buf, "log.parquet").collect();
         assert_eq!(events.len(), 2);
         let e = events[1].as_ref().unwrap();
-        assert_eq!(e.time, 1_770_026_460);
+        assert_eq!(e.time_ms, 1_770_026_460_000);
         assert_eq!(
             e.kind,
             wacost_core::event::MessageKind::Template(

@@ -43,11 +43,14 @@ pub struct ClassifyConfig {
     pub timezone: Tz,
     /// The business, for authentication-international.
     pub profile: BusinessProfile,
-    /// How long a `sent` message waits for a delivery report (seconds of log time).
-    pub status_horizon: i64,
-    /// How long a message id is remembered to drop duplicates (seconds of log time).
-    pub dedup_horizon: i64,
+    /// How long a `sent` message waits for a delivery report (milliseconds of log time).
+    pub status_horizon_ms: i64,
+    /// How long a message id is remembered to drop duplicates (milliseconds of log time).
+    pub dedup_horizon_ms: i64,
 }
+
+/// An hour, in the milliseconds event times are kept in.
+pub const HOUR_MS: i64 = 3_600_000;
 
 impl Default for ClassifyConfig {
     fn default() -> Self {
@@ -55,8 +58,8 @@ impl Default for ClassifyConfig {
             currency: Currency::USD,
             timezone: chrono_tz::UTC,
             profile: BusinessProfile::default(),
-            status_horizon: 24 * 3600,
-            dedup_horizon: 7 * 24 * 3600,
+            status_horizon_ms: 24 * HOUR_MS,
+            dedup_horizon_ms: 7 * 24 * HOUR_MS,
         }
     }
 }
@@ -185,9 +188,10 @@ impl Seen {
     }
 }
 
-/// Minutes since 1970 (clamped to what a `u32` holds: until the year 10136).
-fn minute(time: i64) -> u32 {
-    time.div_euclid(60).clamp(0, i64::from(u32::MAX)) as u32
+/// Minutes since 1970 of an instant in milliseconds (clamped to what a `u32` holds: until
+/// the year 10136).
+fn minute(time_ms: i64) -> u32 {
+    time_ms.div_euclid(60_000).clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// The local day an instant falls in, and what is in force on it.
@@ -267,10 +271,10 @@ impl<'a> Classifier<'a> {
             counted_business: None,
             countries: FxHashMap::default(),
             windows: Windows {
-                csw: i64::from(w.customer_service_hours) * 3600,
-                fep_reply: i64::from(w.free_entry_point_reply_hours) * 3600,
-                fep: i64::from(w.free_entry_point_hours) * 3600,
-                conversation: i64::from(w.conversation_hours) * 3600,
+                csw: i64::from(w.customer_service_hours) * HOUR_MS,
+                fep_reply: i64::from(w.free_entry_point_reply_hours) * HOUR_MS,
+                fep: i64::from(w.free_entry_point_hours) * HOUR_MS,
+                conversation: i64::from(w.conversation_hours) * HOUR_MS,
             },
         };
         Classifier {
@@ -350,7 +354,7 @@ impl<'a> Classifier<'a> {
     fn position(&mut self, ev: &Event) -> Result<usize, ClassifyError> {
         let Some((at, new)) = self.index.get_or_insert(ev.business, ev.contact) else {
             return Err(ClassifyError {
-                time: DateTime::from_timestamp(ev.time, 0)
+                time: DateTime::from_timestamp_millis(ev.time_ms)
                     .unwrap_or_default()
                     .to_rfc3339(),
                 source: PricingError::TooManyContacts {
@@ -380,7 +384,7 @@ impl<'a> Classifier<'a> {
             .enumerate()
             .filter_map(|(i, s)| {
                 let first = s.held.as_ref()?.first()?;
-                Some((first.time, first.business, first.contact, i))
+                Some((first.time_ms, first.business, first.contact, i))
             })
             .collect();
         order.sort();
@@ -415,7 +419,7 @@ impl Engine<'_> {
                         held.verdict = ev.verdict;
                     }
                     self.stats.duplicates += 1;
-                    return self.release(state, ev.time, out);
+                    return self.release(state, ev.time_ms, out);
                 }
                 let h = id.hash64();
                 if state.recent.iter().any(|s| s.is(h)) {
@@ -424,11 +428,11 @@ impl Engine<'_> {
                 }
                 // Ids arrive in time order, so the oldest is first: forget the ids older than
                 // the horizon only when there are some.
-                let horizon = minute(ev.time.saturating_sub(self.config.dedup_horizon));
+                let horizon = minute(ev.time_ms.saturating_sub(self.config.dedup_horizon_ms));
                 if state.recent.first().is_some_and(|s| s.minute < horizon) {
                     state.recent.retain(|s| s.minute >= horizon);
                 }
-                state.recent.push(Seen::new(h, ev.time));
+                state.recent.push(Seen::new(h, ev.time_ms));
             }
             None => {
                 let fp = fingerprint(ev);
@@ -443,7 +447,7 @@ impl Engine<'_> {
             ev.direction == Direction::Outbound && !ev.status.is_final() && ev.message_id.is_some();
         if hold || state.holding() {
             state.held.get_or_insert_default().push(*ev);
-            return self.release(state, ev.time, out);
+            return self.release(state, ev.time_ms, out);
         }
         self.classify(state, ev, out)
     }
@@ -462,7 +466,7 @@ impl Engine<'_> {
         for front in held.iter() {
             let due = front.direction == Direction::Inbound
                 || front.status.is_final()
-                || now.saturating_sub(front.time) >= self.config.status_horizon;
+                || now.saturating_sub(front.time_ms) >= self.config.status_horizon_ms;
             if !due {
                 break;
             }
@@ -487,14 +491,14 @@ impl Engine<'_> {
             }
         }
         let tz = self.config.timezone;
-        let date = calendar::local_date(tz, t);
-        let start = calendar::local_midnight(tz, date);
+        let date = calendar::local_date(tz, t.div_euclid(1000));
+        let start = calendar::local_midnight(tz, date) * 1000;
         let end = date
             .succ_opt()
-            .map_or(t + 1, |next| calendar::local_midnight(tz, next))
+            .map_or(t + 1, |next| calendar::local_midnight(tz, next) * 1000)
             .max(t + 1);
         let err = |source| ClassifyError {
-            time: DateTime::from_timestamp(t, 0)
+            time: DateTime::from_timestamp_millis(t)
                 .unwrap_or_default()
                 .to_rfc3339(),
             source,
@@ -544,7 +548,7 @@ impl Engine<'_> {
         ev: &Event,
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
-        let t = ev.time;
+        let t = ev.time_ms;
         let day = self.day_of(t)?;
         self.count_usage(state, ev, day);
         if ev.direction == Direction::Inbound {
@@ -665,7 +669,7 @@ impl Engine<'_> {
         state.messages = state.messages.saturating_add(1);
         out(&Charge {
             kind: LineKind::Message,
-            time: t,
+            time_ms: t,
             date: day.date,
             business: ev.business,
             waba: ev.waba,
@@ -777,7 +781,7 @@ impl Engine<'_> {
 fn fingerprint(ev: &Event) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
-    ev.time.hash(&mut h);
+    ev.time_ms.hash(&mut h);
     ev.direction.hash(&mut h);
     ev.kind.hash(&mut h);
     ev.status.hash(&mut h);
@@ -811,7 +815,7 @@ mod tests {
             _ => Status::Delivered,
         };
         Event {
-            time: t,
+            time_ms: t * 1000,
             business: BusinessId(0),
             waba: BusinessId(0),
             contact: ContactNumber::from_digits(5511900000000 + contact).unwrap(),

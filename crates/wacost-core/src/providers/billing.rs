@@ -545,7 +545,7 @@ pub(super) mod tests {
     fn charge(date: NaiveDate, category: Category, amount: Decimal) -> Charge {
         Charge {
             kind: LineKind::Message,
-            time: 0,
+            time_ms: 0,
             date,
             business: BusinessId(0),
             waba: BusinessId(0),

@@ -239,7 +239,7 @@ impl RowParser {
             _ => Event::default_waba(),
         };
         Ok(Event {
-            time,
+            time_ms: time,
             business,
             waba,
             contact,
@@ -381,7 +381,7 @@ mod tests {
         let a = rows[0].as_ref().unwrap();
         assert_eq!(a.kind, MessageKind::Template(Category::Marketing));
         assert_eq!(a.status, Status::Delivered);
-        assert_eq!(a.time, 1_770_026_400);
+        assert_eq!(a.time_ms, 1_770_026_400_000);
         let b = rows[1].as_ref().unwrap();
         assert_eq!(
             (b.direction, b.contact, b.business),

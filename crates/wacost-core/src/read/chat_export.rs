@@ -255,7 +255,7 @@ impl ChatExportReader {
                     minute: h.minute,
                 })?;
         // A phone shows local time; one the clocks skipped reads as if they had not changed.
-        let time = calendar::local_time_or_after(self.options.timezone, naive);
+        let time = calendar::local_time_or_after(self.options.timezone, naive) * 1000;
         let number = ContactNumber::parse(author).ok();
         let is_business = author
             .trim()
@@ -268,7 +268,7 @@ impl ChatExportReader {
             self.business_messages += 1;
             let in_window = self
                 .last_inbound
-                .is_some_and(|t| (0..86_400).contains(&(time - t)));
+                .is_some_and(|t| (0..24 * crate::classify::HOUR_MS).contains(&(time - t)));
             let kind = if in_window {
                 MessageKind::FreeForm
             } else {
@@ -285,7 +285,7 @@ impl ChatExportReader {
                 }
             };
             Ok(Some(Event {
-                time,
+                time_ms: time,
                 business: self.business,
                 waba: Event::default_waba(),
                 contact: self.last_contact.unwrap_or(self.options.contact),
@@ -301,7 +301,7 @@ impl ChatExportReader {
             self.last_inbound = Some(time);
             self.last_contact = Some(contact);
             Ok(Some(Event {
-                time,
+                time_ms: time,
                 business: self.business,
                 waba: Event::default_waba(),
                 contact,
@@ -720,7 +720,9 @@ mod tests {
                     (e.status, e.message_id, e.entry_point),
                     (Status::Delivered, None, None)
                 );
-                (e.time, e.direction, e.contact.e164(), e.kind)
+                // A chat export says the minute (or second): whole seconds.
+                assert_eq!(e.time_ms % 1000, 0);
+                (e.time_ms / 1000, e.direction, e.contact.e164(), e.kind)
             })
             .collect()
     }
@@ -1031,8 +1033,8 @@ mod tests {
         };
         // 02:30 does not exist on 2026-03-29 in Berlin: read as 03:30 CEST.
         let text = "29/03/2026, 02:30 - Acme Store: a\n25/10/2026, 02:30 - Acme Store: b\n";
-        let t: Vec<i64> = reader(text, o()).map(|e| e.unwrap().time).collect();
-        assert_eq!(t, [1_774_747_800, 1_792_888_200]);
+        let t: Vec<i64> = reader(text, o()).map(|e| e.unwrap().time_ms).collect();
+        assert_eq!(t, [1_774_747_800_000, 1_792_888_200_000]);
     }
 
     proptest! {

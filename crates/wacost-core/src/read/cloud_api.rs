@@ -112,7 +112,7 @@ pub struct TierFact {
     pub effective_month: String,
     /// The market (`India`, …) as Meta wrote it.
     pub region: String,
-    /// When Meta updated the tier (Unix seconds), when given.
+    /// When Meta updated the tier (Unix milliseconds), when given.
     pub update_time: Option<i64>,
 }
 
@@ -393,7 +393,7 @@ impl CloudApiReader {
             }
         });
         Ok(Some(Event {
-            time,
+            time_ms: time,
             business,
             waba,
             contact,
@@ -539,7 +539,7 @@ impl CloudApiReader {
             },
         });
         Ok(Event {
-            time,
+            time_ms: time,
             business,
             waba,
             contact,
@@ -757,7 +757,7 @@ mod tests {
         verdict: Option<Verdict>,
     ) -> Event {
         Event {
-            time,
+            time_ms: time * 1000,
             business: BusinessId::intern("15550001234"),
             waba: BusinessId::intern("210987654321098"),
             contact: n(contact),
@@ -790,7 +790,7 @@ mod tests {
         );
         let expected = vec![
             Event {
-                time: 1_770_022_800,
+                time_ms: 1_770_022_800_000,
                 direction: Direction::Inbound,
                 entry_point: Some(EntryPoint::CtwaAd),
                 status: Status::Delivered,
@@ -893,7 +893,7 @@ mod tests {
             ),
             // A plain inbound and a free service reply, v24 shape.
             Event {
-                time: 1_770_037_200,
+                time_ms: 1_770_037_200_000,
                 direction: Direction::Inbound,
                 status: Status::Delivered,
                 ..out("wamid.day.in.e1", Status::Delivered, 0, e, FreeForm, None)
@@ -933,7 +933,7 @@ mod tests {
                 tier: "1000001:5000000".into(),
                 effective_month: "2026-03".into(),
                 region: "Brazil".into(),
-                update_time: Some(1_770_033_700),
+                update_time: Some(1_770_033_700_000),
             }]
         );
         assert_eq!(r.tier_facts()[0].category(), Some(Category::Utility));

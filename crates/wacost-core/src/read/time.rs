@@ -1,8 +1,10 @@
-//! Timestamps as logs write them: RFC 3339 with any offset, or Unix seconds.
+//! Timestamps as logs write them: RFC 3339 with any offset, or Unix seconds (or
+//! milliseconds). Times are kept to the millisecond: two messages 200 ms apart are two
+//! messages.
 
 use chrono::DateTime;
 
-/// Parses a timestamp into Unix seconds (UTC), rounding fractions of a second down.
+/// Parses a timestamp into Unix **milliseconds** (UTC), rounding finer fractions down.
 ///
 /// Accepts RFC 3339 (`2026-02-02T10:00:00Z`, `2026-02-02T10:00:00.250+05:30`, a space
 /// instead of `T`) and Unix seconds (`1770026400`, with an optional fraction). A 13-digit
@@ -10,9 +12,10 @@ use chrono::DateTime;
 ///
 /// ```
 /// use wacost_core::read::time::parse_timestamp;
-/// assert_eq!(parse_timestamp(b"2026-02-02T10:00:00Z"), Some(1_770_026_400));
-/// assert_eq!(parse_timestamp(b"2026-02-02T11:00:00+01:00"), Some(1_770_026_400));
-/// assert_eq!(parse_timestamp(b"1770026400"), Some(1_770_026_400));
+/// assert_eq!(parse_timestamp(b"2026-02-02T10:00:00Z"), Some(1_770_026_400_000));
+/// assert_eq!(parse_timestamp(b"2026-02-02T11:00:00.25+01:00"), Some(1_770_026_400_250));
+/// assert_eq!(parse_timestamp(b"1770026400"), Some(1_770_026_400_000));
+/// assert_eq!(parse_timestamp(b"1770026400123"), Some(1_770_026_400_123));
 /// assert_eq!(parse_timestamp(b"yesterday"), None);
 /// ```
 pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
@@ -21,9 +24,9 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
         return None;
     }
     if let Some(t) = plain_unix_seconds(b) {
-        return Some(t);
+        return Some(t * 1000);
     }
-    if b[0].is_ascii_digit() && b.len() <= 20 && !b.contains(&b'-') && !b.contains(&b':') {
+    if b[0].is_ascii_digit() && b.len() <= 24 && !b.contains(&b'-') && !b.contains(&b':') {
         return parse_unix(b);
     }
     if let Some(t) = fast_rfc3339_utc(b) {
@@ -37,7 +40,9 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
     } else {
         s
     };
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
 }
 
 /// [`parse_timestamp`] for a column of timestamps, remembering the last UTC date it saw: in
@@ -45,7 +50,7 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
 /// needs only its time of day read. Same results as [`parse_timestamp`], always.
 #[derive(Clone, Debug, Default)]
 pub struct TimestampParser {
-    /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix seconds.
+    /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix milliseconds.
     date: Option<([u8; 10], i64)>,
 }
 
@@ -55,7 +60,7 @@ impl TimestampParser {
         TimestampParser::default()
     }
 
-    /// Parses like [`parse_timestamp`].
+    /// Parses like [`parse_timestamp`] (Unix milliseconds).
     pub fn parse(&mut self, raw: &[u8]) -> Option<i64> {
         if let Some(b) = <&[u8; 20]>::try_from(raw)
             .ok()
@@ -65,11 +70,11 @@ impl TimestampParser {
                 && b[..10] == date
                 && let Some(seconds) = time_of_day(&b[11..19])
             {
-                return Some(midnight + seconds);
+                return Some(midnight + seconds * 1000);
             }
             let t = parse_timestamp(raw)?;
             if let (Ok(date), Some(seconds)) = (b[..10].try_into(), time_of_day(&b[11..19])) {
-                self.date = Some((date, t - seconds));
+                self.date = Some((date, t - seconds * 1000));
             }
             return Some(t);
         }
@@ -106,6 +111,18 @@ fn plain_unix_seconds(b: &[u8]) -> Option<i64> {
     Some(v)
 }
 
+/// The milliseconds of a fraction of a second written as digits (`25` is 250 ms; digits
+/// past the third are dropped).
+fn fraction_ms(digits: &[u8]) -> i64 {
+    let mut ms = 0i64;
+    for i in 0..3 {
+        ms = ms * 10 + digits.get(i).map_or(0, |c| i64::from(c - b'0'));
+    }
+    ms
+}
+
+/// Unix seconds with an optional fraction, or 13 digits of Unix milliseconds, as Unix
+/// milliseconds.
 fn parse_unix(b: &[u8]) -> Option<i64> {
     let (int, frac) = match b.iter().position(|c| *c == b'.') {
         Some(p) => (&b[..p], &b[p + 1..]),
@@ -120,16 +137,16 @@ fn parse_unix(b: &[u8]) -> Option<i64> {
         v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
     }
     if int.len() == 13 && frac.is_empty() {
-        return Some(v.div_euclid(1000));
+        return Some(v);
     }
     if int.len() > 11 {
         return None;
     }
-    Some(v)
+    v.checked_mul(1000)?.checked_add(fraction_ms(frac))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff]Z` without chrono's general parser: the common case of
-/// exported logs, on the hot path.
+/// exported logs, on the hot path. Unix milliseconds.
 fn fast_rfc3339_utc(b: &[u8]) -> Option<i64> {
     if b.len() < 20
         || b[4] != b'-'
@@ -165,7 +182,13 @@ fn fast_rfc3339_utc(b: &[u8]) -> Option<i64> {
         return None;
     }
     // A leap second (:60) is None here: chrono decides.
-    Some(days_from_civil(y, mo, d) * 86_400 + time_of_day(&b[11..19])?)
+    let seconds = days_from_civil(y, mo, d) * 86_400 + time_of_day(&b[11..19])?;
+    let ms = if rest.is_empty() {
+        0
+    } else {
+        fraction_ms(&rest[1..])
+    };
+    Some(seconds * 1000 + ms)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -197,18 +220,27 @@ mod tests {
     fn forms() {
         assert_eq!(
             parse_timestamp(b"2026-02-02 10:00:00Z"),
-            Some(1_770_026_400)
+            Some(1_770_026_400_000)
         );
         assert_eq!(
             parse_timestamp(b"2026-02-02T10:00:00.999Z"),
-            Some(1_770_026_400)
+            Some(1_770_026_400_999)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T10:00:00.2Z"),
+            Some(1_770_026_400_200)
+        );
+        assert_eq!(
+            parse_timestamp(b"2026-02-02T10:00:00.123456789Z"),
+            Some(1_770_026_400_123),
+            "finer than a millisecond is rounded down"
         );
         assert_eq!(
             parse_timestamp(b"2026-02-02T07:00:00-03:00"),
-            Some(1_770_026_400)
+            Some(1_770_026_400_000)
         );
-        assert_eq!(parse_timestamp(b"1770026400000"), Some(1_770_026_400));
-        assert_eq!(parse_timestamp(b"1770026400.5"), Some(1_770_026_400));
+        assert_eq!(parse_timestamp(b"1770026400000"), Some(1_770_026_400_000));
+        assert_eq!(parse_timestamp(b"1770026400.5"), Some(1_770_026_400_500));
         assert_eq!(parse_timestamp(b"2026-02-30T10:00:00Z"), None);
         assert_eq!(
             parse_timestamp(b"2026-02-02"),
@@ -222,14 +254,14 @@ mod tests {
         #[test]
         fn fast_path_agrees_with_chrono(secs in 0i64..4_102_444_800) {
             let s = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-            prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs));
+            prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs * 1000));
         }
 
         #[test]
         fn ten_digit_fast_path_agrees_with_the_general_one(secs in 1_000_000_000i64..9_999_999_999) {
             let s = secs.to_string();
             prop_assert_eq!(plain_unix_seconds(s.as_bytes()), Some(secs));
-            prop_assert_eq!(parse_unix(s.as_bytes()), Some(secs));
+            prop_assert_eq!(parse_unix(s.as_bytes()), Some(secs * 1000));
         }
 
         #[test]
@@ -253,6 +285,14 @@ mod tests {
             for t in &texts {
                 prop_assert_eq!(p.parse(t.as_bytes()), parse_timestamp(t.as_bytes()), "{}", t);
             }
+        }
+
+        #[test]
+        fn fractions_agree_with_chrono(secs in 0i64..4_102_444_800, ms in 0i64..1000) {
+            let t = chrono::DateTime::from_timestamp_millis(secs * 1000 + ms).unwrap();
+            let s = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            prop_assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(secs * 1000 + ms));
+            prop_assert_eq!(parse_timestamp(s.as_bytes()), Some(secs * 1000 + ms));
         }
 
         #[test]

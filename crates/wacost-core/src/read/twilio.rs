@@ -487,7 +487,7 @@ impl<R: Read> TwilioReader<R> {
             Direction::Outbound => self.outbound_kind(f.body, reply),
         };
         Ok(Some(Event {
-            time,
+            time_ms: time,
             business,
             waba: Event::default_waba(),
             contact,
@@ -583,7 +583,7 @@ fn parse_status(s: &str) -> Option<Status> {
 }
 
 /// Parses the dates Twilio writes: `2026-02-02 10:00:00` (UTC), RFC 2822, RFC 3339, Unix
-/// seconds.
+/// seconds; into Unix milliseconds.
 pub fn parse_date(raw: &str) -> Option<i64> {
     let t = raw.trim();
     if t.is_empty() {
@@ -593,7 +593,7 @@ pub fn parse_date(raw: &str) -> Option<i64> {
         return Some(v);
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(t) {
-        return Some(d.timestamp());
+        return Some(d.timestamp_millis());
     }
     let t = t
         .strip_suffix(" UTC")
@@ -606,7 +606,7 @@ pub fn parse_date(raw: &str) -> Option<i64> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-    .map(|n| n.and_utc().timestamp())
+    .map(|n| n.and_utc().timestamp_millis())
 }
 
 /// The first byte that is not whitespace or a byte-order mark, without consuming anything (so
@@ -676,7 +676,7 @@ mod tests {
         sid: &str,
     ) -> Event {
         Event {
-            time,
+            time_ms: time * 1000,
             business: BusinessId::intern("+14155550100"),
             waba: Event::default_waba(),
             contact: n(contact),
@@ -782,9 +782,9 @@ mod tests {
         let e: Vec<_> = TwilioReader::from_bytes(text.as_bytes(), "x.csv", options()).collect();
         let e = e[0].as_ref().unwrap();
         assert_eq!(
-            (e.time, e.status, e.kind),
+            (e.time_ms, e.status, e.kind),
             (
-                1_770_037_200,
+                1_770_037_200_000,
                 Status::Failed,
                 MessageKind::Template(Category::Marketing)
             )
@@ -849,7 +849,7 @@ mod tests {
         // camelCase, as the helper libraries write it.
         let camel = r#"{"from":"whatsapp:+14155550100","to":"whatsapp:+447700900123","direction":"outbound-reply","status":"read","dateSent":"2026-02-02T10:00:00Z","sid":"SMx"}"#;
         let e: Vec<_> = TwilioReader::from_bytes(camel.as_bytes(), "x.json", options()).collect();
-        assert_eq!(e[0].as_ref().unwrap().time, 1_770_026_400);
+        assert_eq!(e[0].as_ref().unwrap().time_ms, 1_770_026_400_000);
     }
 
     #[test]
@@ -919,18 +919,24 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("2026-02-02 10:00:00"), Some(1_770_026_400));
+        assert_eq!(parse_date("2026-02-02 10:00:00"), Some(1_770_026_400_000));
         assert_eq!(
             parse_date("Mon, 02 Feb 2026 10:00:00 +0000"),
-            Some(1_770_026_400)
+            Some(1_770_026_400_000)
         );
         assert_eq!(
             parse_date("Mon, 02 Feb 2026 07:00:00 -0300"),
-            Some(1_770_026_400)
+            Some(1_770_026_400_000)
         );
-        assert_eq!(parse_date("2026-02-02T10:00:00.123Z"), Some(1_770_026_400));
-        assert_eq!(parse_date("2026-02-02 10:00:00 UTC"), Some(1_770_026_400));
-        assert_eq!(parse_date("2026-02-02 10:00"), Some(1_770_026_400));
+        assert_eq!(
+            parse_date("2026-02-02T10:00:00.123Z"),
+            Some(1_770_026_400_123)
+        );
+        assert_eq!(
+            parse_date("2026-02-02 10:00:00 UTC"),
+            Some(1_770_026_400_000)
+        );
+        assert_eq!(parse_date("2026-02-02 10:00"), Some(1_770_026_400_000));
         assert_eq!(parse_date("02/02/2026"), None);
         assert_eq!(parse_date(""), None);
     }

@@ -155,7 +155,8 @@ impl<'a> Units<'a> {
         if c.model != wanted {
             self.other_model += 1;
         } else if self.kind == AnalyticsKind::Pricing || self.opens_conversation(c) {
-            match self.period_of(c.time) {
+            // Meta's data points start and end on whole seconds.
+            match self.period_of(c.time_ms.div_euclid(1000)) {
                 Some(period) => {
                     let k = CellKey {
                         period,
@@ -196,8 +197,10 @@ impl<'a> Units<'a> {
                     .fep_started
                     .entry((c.business, contact))
                     .or_insert(i64::MIN);
-                if *start == i64::MIN || c.time >= start.saturating_add(hours * 3600) {
-                    *start = c.time;
+                if *start == i64::MIN
+                    || c.time_ms >= start.saturating_add(hours * crate::classify::HOUR_MS)
+                {
+                    *start = c.time_ms;
                     true
                 } else {
                     false

@@ -201,7 +201,7 @@ impl<'a> Collector<'a> {
         let market = self.book.names.name(c.market);
         f.disagreements.push(Disagreement {
             message_id: c.message_id,
-            time: c.time,
+            time_ms: c.time_ms,
             date: c.date,
             business: c.business,
             contact: c.contact,

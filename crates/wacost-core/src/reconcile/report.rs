@@ -1,7 +1,6 @@
 //! A [`Reconciliation`] as JSON and as text for the terminal. Values from the log (message
 //! ids) are escaped; contacts are masked unless asked otherwise.
 
-use chrono::DateTime;
 use serde_json::{Value, json};
 
 use super::analytics::{AnalyticsComparison, CellComparison};
@@ -18,9 +17,7 @@ are the conversation's: a message inside an open conversation is compared as the
 opened it.";
 
 fn time(t: i64) -> String {
-    DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| t.to_string())
+    crate::calendar::format_instant(t)
 }
 
 /// Text from a log, safe for a terminal: control characters escaped.
@@ -105,7 +102,7 @@ pub fn to_json(r: &Reconciliation, show_contacts: bool) -> Value {
         .map(|d| {
             json!({
                 "message_id": d.message_id.map(|m| m.to_string()),
-                "time": time(d.time),
+                "time": time(d.time_ms),
                 "date": d.date.to_string(),
                 "business": d.business.name(),
                 "contact": contact(d, show_contacts),
@@ -245,7 +242,7 @@ pub fn to_text(r: &Reconciliation, show_contacts: bool) -> String {
             let fields: Vec<&str> = d.fields.iter().map(|f| f.as_str()).collect();
             out.push_str(&format!(
                 "{id}  {}  {who}  differs in {}\n  ours: {} — {}\n  Meta: {}\n",
-                time(d.time),
+                time(d.time_ms),
                 fields.join(", "),
                 d.ours.spelled(),
                 d.our_reason,

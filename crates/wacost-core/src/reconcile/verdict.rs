@@ -190,8 +190,8 @@ pub fn differences(ours: &OurVerdict, meta: &MetaVerdict) -> Vec<Field> {
 pub struct Disagreement {
     /// The message id.
     pub message_id: Option<MessageId>,
-    /// When (Unix seconds).
-    pub time: i64,
+    /// When (Unix milliseconds).
+    pub time_ms: i64,
     /// The day in the WABA's time zone.
     pub date: NaiveDate,
     /// The business number.

@@ -263,9 +263,9 @@ impl Generator {
         &self.contacts
     }
 
-    /// The period, in Unix seconds: `[start, end)`.
+    /// The period, in Unix milliseconds (as event times are): `[start, end)`.
     pub fn period(&self) -> (i64, i64) {
-        (self.start, self.end)
+        (self.start * 1000, self.end * 1000)
     }
 
     /// The events of the generator's seed, in time order.
@@ -608,7 +608,7 @@ impl Generator {
             _ => None,
         };
         Event {
-            time: self.start + i64::from(r.time),
+            time_ms: (self.start + i64::from(r.time)) * 1000,
             business: self.businesses[r.contact as usize % self.businesses.len()],
             waba: self.waba,
             contact: self.contacts[r.contact as usize],
@@ -799,8 +799,8 @@ follow_up_delay_hours = 1e15
         let (start, end) = g.period();
         let events: Vec<Event> = g.events().collect();
         assert!(!events.is_empty());
-        assert!(events.windows(2).all(|w| w[0].time <= w[1].time));
-        assert!(events.iter().all(|e| e.time >= start && e.time < end));
+        assert!(events.windows(2).all(|w| w[0].time_ms <= w[1].time_ms));
+        assert!(events.iter().all(|e| e.time_ms >= start && e.time_ms < end));
     }
 
     #[test]

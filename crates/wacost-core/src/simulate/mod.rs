@@ -163,7 +163,9 @@ pub fn write_log(
     let mut day = i64::MIN;
     let mut date = String::new();
     for ev in events {
-        let d = ev.time.div_euclid(86_400);
+        // Simulated messages fall on whole seconds.
+        let time = ev.time_ms.div_euclid(1000);
+        let d = time.div_euclid(86_400);
         if d != day {
             day = d;
             date = chrono::DateTime::from_timestamp(d * 86_400, 0)
@@ -171,7 +173,7 @@ pub fn write_log(
                 .format("%Y-%m-%d")
                 .to_string();
         }
-        let s = ev.time.rem_euclid(86_400);
+        let s = time.rem_euclid(86_400);
         let business = names
             .entry(ev.business)
             .or_insert_with(|| csv_field(&ev.business.name()));
