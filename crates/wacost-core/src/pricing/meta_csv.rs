@@ -12,8 +12,33 @@ use chrono::NaiveDate;
 use super::category::{Category, Provenance};
 use super::market::MarketNames;
 use super::ratecard::{Cell, RateCard, parse_rate};
-use super::{DataSource, LoadError, MetaFile};
+use super::{DataError, DataSource, LoadError, MetaFile};
 use crate::money::Currency;
+
+/// The rows of one of Meta's CSV files (`Pricing.csv`, `Tier Pricing.csv`), its byte order
+/// mark dropped: each row's line and its cells, trimmed. A quoted cell may hold a line break
+/// (Meta's headers do), so a row's line is the one it starts on.
+pub(super) fn meta_rows(
+    text: &str,
+    origin: &DataSource,
+) -> Result<Vec<(usize, Vec<String>)>, DataError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|result| {
+            let record = result.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                origin.error(line, format!("not a readable CSV row: {e}"))
+            })?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            Ok((line, record.iter().map(|c| c.trim().to_string()).collect()))
+        })
+        .collect()
+}
 
 /// Reads Meta's `Pricing.csv`. Every cell is `published`, sourced to the file.
 pub fn parse_meta_pricing_csv(
@@ -22,23 +47,12 @@ pub fn parse_meta_pricing_csv(
     effective: Option<NaiveDate>,
     names: &mut MarketNames,
 ) -> Result<RateCard, LoadError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut columns: Option<Vec<Option<Category>>> = None;
     let mut currency_col = None;
     let mut notes = Vec::new();
     let mut found_date = None;
     let mut rows = Vec::new();
-    for result in reader.records() {
-        let record = result.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            origin.error(line, format!("not a readable CSV row: {e}"))
-        })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+    for (line, cells) in meta_rows(text, origin)? {
         if columns.is_none() {
             if is_header(&cells) {
                 let mut cols = Vec::new();

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use super::category::Category;
 use super::market::{MarketId, MarketNames};
+use super::meta_csv::meta_rows;
 use super::ratecard::parse_rate;
 use super::{DataSource, LoadError, MetaFile};
 use crate::money::Currency;
@@ -103,11 +104,6 @@ pub fn parse_meta_tier_csv(
     effective: Option<NaiveDate>,
     names: &mut MarketNames,
 ) -> Result<TierCard, LoadError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut previous: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut groups: Option<Vec<(usize, Category)>> = None;
@@ -115,15 +111,7 @@ pub fn parse_meta_tier_csv(
     let mut currency: Option<Currency> = None;
     let mut market: Option<MarketId> = None;
     let mut bands: HashMap<(MarketId, Category), Vec<Band>> = HashMap::new();
-    for result in reader.records() {
-        let record = result.map_err(|e| {
-            origin.error(
-                e.position().map_or(0, |p| p.line() as usize),
-                format!("not a readable CSV row: {e}"),
-            )
-        })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+    for (line, cells) in meta_rows(text, origin)? {
         let Some(groups) = groups.as_ref() else {
             let froms: Vec<usize> = cells
                 .iter()

@@ -808,13 +808,16 @@ included = 1000
             seats: 3,
             ..BillOptions::new(&fx)
         };
-        let b = c
-            .bill(
+        // One month without Meta fees.
+        let month_bill = |m: MonthUsage| {
+            c.bill(
                 &Ledger::new(Currency::USD),
                 &usage(&[((2026, 4), m)]),
                 &options,
             )
-            .unwrap();
+            .unwrap()
+        };
+        let b = month_bill(m);
         assert_eq!(fee_line(&b, 0, "platform").amount, dec!(19));
         // 3 numbers − 1 included = 2 × 19.
         let n = fee_line(&b, 0, "extra numbers");
@@ -836,13 +839,7 @@ included = 1000
             outbound_by_status: [0, 0, 10, 0],
             ..Default::default()
         };
-        let b = c
-            .bill(
-                &Ledger::new(Currency::USD),
-                &usage(&[((2026, 5), small)]),
-                &options,
-            )
-            .unwrap();
+        let b = month_bill(small);
         assert_eq!(fee_line(&b, 0, "outbound delivered").amount, dec!(0));
         assert_eq!(fee_line(&b, 0, "extra numbers").quantity, Some(0));
         assert_eq!(b.total, dec!(56.50)); // 19 + 37.50

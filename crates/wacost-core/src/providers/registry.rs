@@ -174,44 +174,36 @@ pub(super) mod tests {
     #[test]
     fn bad_files_say_where_and_why() {
         let head = "[[provider]]\nname = \"x\"\nsource = \"s\"\nas_of = \"a\"\ncurrency = \"USD\"\nconfidence = \"published\"\n";
+        // A file with one provider and one fee item, `f`, with these fields after its name.
+        let fee_err =
+            |fields: &str| parse_err(&format!("{head}[[provider.fee]]\nitem = \"f\"\n{fields}"));
         // A float amount.
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"message\"\namount = 0.005\n"
-        ));
+        let e = fee_err("per = \"message\"\namount = 0.005\n");
         assert_eq!(e.line, 10, "{e}");
         assert!(e.reason.contains("in quotes"), "{e}");
         // An unknown field.
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"message\"\namount = \"1\"\ncolour = \"red\"\n"
-        ));
+        let e = fee_err("per = \"message\"\namount = \"1\"\ncolour = \"red\"\n");
         assert!(e.to_string().starts_with("test.toml:11:"), "{e}");
         assert!(e.reason.contains("colour"), "{e}");
         // An unknown unit.
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"minute\"\namount = \"1\"\n"
-        ));
+        let e = fee_err("per = \"minute\"\namount = \"1\"\n");
         assert_eq!(e.line, 9, "{e}");
         // A status on inbound messages; a failed status without direction.
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"message\"\namount = \"1\"\ndirection = \"inbound\"\nstatus = \"failed\"\n"
-        ));
+        let e = fee_err(
+            "per = \"message\"\namount = \"1\"\ndirection = \"inbound\"\nstatus = \"failed\"\n",
+        );
         assert_eq!(e.line, 1, "{e}");
         assert!(
             e.reason.contains("inbound messages have no final status"),
             "{e}"
         );
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"message\"\namount = \"1\"\nstatus = \"failed\"\n"
-        ));
+        let e = fee_err("per = \"message\"\namount = \"1\"\nstatus = \"failed\"\n");
         assert!(e.reason.contains("direction = \"outbound\""), "{e}");
         // Direction on a monthly fee; dates the wrong way round; a bad category; duplicates.
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"seat\"\namount = \"1\"\ndirection = \"any\"\n"
-        ));
+        let e = fee_err("per = \"seat\"\namount = \"1\"\ndirection = \"any\"\n");
         assert!(e.reason.contains("only to per = \"message\""), "{e}");
-        let e = parse_err(&format!(
-            "{head}[[provider.fee]]\nitem = \"f\"\nper = \"seat\"\namount = \"1\"\nfrom = \"2026-02-01\"\nto = \"2026-01-01\"\n"
-        ));
+        let e =
+            fee_err("per = \"seat\"\namount = \"1\"\nfrom = \"2026-02-01\"\nto = \"2026-01-01\"\n");
         assert!(e.reason.contains("before from"), "{e}");
         let e = parse_err(&format!(
             "{head}[[provider.markup]]\ncategory = \"promo\"\npercent = \"6\"\n"

@@ -314,6 +314,13 @@ impl Rules {
     /// The rate book with these what-ifs applied to its regimes.
     pub fn apply(&self, book: &RateBook) -> RateBook {
         let mut book = book.clone();
+        // When per-message pricing starts.
+        let first_pmp = book
+            .regimes
+            .all()
+            .iter()
+            .find(|r| r.model == PricingModel::Pmp)
+            .map(|r| r.from);
         if let Some(service) = self.service {
             for r in book.regimes.all_mut() {
                 if r.model == PricingModel::Pmp {
@@ -322,12 +329,6 @@ impl Rules {
             }
         }
         if self.service == Some(Treatment::Charged) {
-            let first_pmp = book
-                .regimes
-                .all()
-                .iter()
-                .find(|r| r.model == PricingModel::Pmp)
-                .map(|r| r.from);
             let mut edited = Vec::new();
             for (k, card) in book.cards().iter().enumerate() {
                 // Cards in force at some time under per-message pricing.
@@ -367,12 +368,6 @@ impl Rules {
             }
         }
         if self.allowance_size.is_some() || self.allowance_scope.is_some() {
-            let first_pmp = book
-                .regimes
-                .all()
-                .iter()
-                .find(|r| r.model == PricingModel::Pmp)
-                .map(|r| r.from);
             if let Some(from) = first_pmp {
                 book.regimes
                     .set_allowance(from, self.allowance_size, self.allowance_scope);

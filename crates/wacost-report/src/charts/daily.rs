@@ -12,7 +12,7 @@ use super::axes::{
 };
 use super::format::{money_desc, to_f64, total_line};
 use super::layout::{DESC, Drawn, INK, LABEL, MUTED, Mark, err, item, regular, start, text_width};
-use super::palette;
+use super::palette::{SKY_BLUE, VERMILLION};
 use wacost_core::ledger::Ledger;
 
 /// Spend per day, with the running total of each month.
@@ -46,12 +46,8 @@ impl Daily {
         let days = daily_series(&self.days);
         let n = days.len();
         let legend = [
-            item("daily spend (left axis)", palette::SKY_BLUE, Mark::Box),
-            item(
-                "month to date (right axis)",
-                palette::VERMILLION,
-                Mark::Line,
-            ),
+            item("daily spend (left axis)", SKY_BLUE, Mark::Box),
+            item("month to date (right axis)", VERMILLION, Mark::Line),
         ];
         let subtitle = || {
             format!(
@@ -61,14 +57,8 @@ impl Daily {
                 days[n - 1].0
             )
         };
-        let Some(body) = start(
-            root,
-            &self.title,
-            (n == 0).then_some("nothing was spent in this period"),
-            subtitle,
-            &legend,
-        )?
-        else {
+        let empty = (n == 0).then_some("nothing was spent in this period");
+        let Some(body) = start(root, &self.title, empty, subtitle, &legend)? else {
             return Ok(());
         };
         let slots = n.max(7);
@@ -122,10 +112,7 @@ impl Daily {
                     .filter(|(_, v)| **v != 0.0)
                     .map(|(i, v)| {
                         let x = i as f64 + offset;
-                        Rectangle::new(
-                            [(x - half, 0.0), (x + half, *v)],
-                            palette::SKY_BLUE.filled(),
-                        )
+                        Rectangle::new([(x - half, 0.0), (x + half, *v)], SKY_BLUE.filled())
                     }),
             )
             .map_err(err)?;
@@ -141,17 +128,14 @@ impl Daily {
                 .map(|i| (i as f64 + offset, running[i]))
                 .collect();
             chart
-                .draw_secondary_series(LineSeries::new(
-                    points.clone(),
-                    palette::VERMILLION.stroke_width(3),
-                ))
+                .draw_secondary_series(LineSeries::new(points.clone(), VERMILLION.stroke_width(3)))
                 .map_err(err)?;
             if n <= 62 {
                 chart
                     .draw_secondary_series(
                         points
                             .into_iter()
-                            .map(|p| Circle::new(p, 3, palette::VERMILLION.filled())),
+                            .map(|p| Circle::new(p, 3, VERMILLION.filled())),
                     )
                     .map_err(err)?;
             }

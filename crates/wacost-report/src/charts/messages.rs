@@ -83,16 +83,11 @@ impl Messages {
                 format_count(billed)
             )
         };
-        let Some(body) = start(
-            root,
-            &self.title,
-            self.rows
-                .is_empty()
-                .then_some("no outbound messages in this period"),
-            subtitle,
-            &legend,
-        )?
-        else {
+        let empty = self
+            .rows
+            .is_empty()
+            .then_some("no outbound messages in this period");
+        let Some(body) = start(root, &self.title, empty, subtitle, &legend)? else {
             return Ok(());
         };
         let bars = Bars {

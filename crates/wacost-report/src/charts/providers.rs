@@ -62,14 +62,8 @@ impl Providers {
                 .trim_end()
                 .to_string()
         };
-        let Some(body) = start(
-            root,
-            &self.title,
-            self.rows.is_empty().then_some("no providers to compare"),
-            subtitle,
-            &legend,
-        )?
-        else {
+        let empty = self.rows.is_empty().then_some("no providers to compare");
+        let Some(body) = start(root, &self.title, empty, subtitle, &legend)? else {
             return Ok(());
         };
         let bars = Bars {

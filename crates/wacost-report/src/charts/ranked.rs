@@ -85,14 +85,8 @@ impl Ranked {
                 total_line(total, &self.currency)
             )
         };
-        let Some(body) = start(
-            root,
-            &self.title,
-            (count == 0).then_some("nothing was spent in this period"),
-            subtitle,
-            &[],
-        )?
-        else {
+        let empty = (count == 0).then_some("nothing was spent in this period");
+        let Some(body) = start(root, &self.title, empty, subtitle, &[])? else {
             return Ok(());
         };
         let amounts = |rest: bool| {

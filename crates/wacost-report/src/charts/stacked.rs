@@ -90,15 +90,10 @@ impl Stacked {
             .enumerate()
             .map(|(k, (name, _))| item(name.clone(), series_colour(name, k), Mark::Box))
             .collect();
-        let empty = n == 0 || self.series.is_empty();
-        let Some(body) = start(
-            root,
-            &self.title,
-            empty.then_some("nothing was spent in this period"),
-            || total_line(totals.iter().copied().sum(), &self.currency),
-            &legend,
-        )?
-        else {
+        let subtitle = || total_line(totals.iter().copied().sum(), &self.currency);
+        let empty =
+            (n == 0 || self.series.is_empty()).then_some("nothing was spent in this period");
+        let Some(body) = start(root, &self.title, empty, subtitle, &legend)? else {
             return Ok(());
         };
         let bars = Bars {

@@ -44,14 +44,9 @@ impl Strategies {
             item("median (P50)", INK, Mark::Line),
             item("mean", palette::VERMILLION, Mark::Diamond),
         ];
-        let Some(body) = start(
-            root,
-            &self.title,
-            self.rows.is_empty().then_some("no strategies to compare"),
-            || money_desc("Simulated spend per period", &self.currency),
-            &legend,
-        )?
-        else {
+        let subtitle = || money_desc("Simulated spend per period", &self.currency);
+        let empty = self.rows.is_empty().then_some("no strategies to compare");
+        let Some(body) = start(root, &self.title, empty, subtitle, &legend)? else {
             return Ok(());
         };
         let figures = || self.rows.iter().flat_map(|r| [r.p5, r.p50, r.p95, r.mean]);
