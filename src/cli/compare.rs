@@ -17,7 +17,8 @@ use wacost::pricing::DataSource;
 use wacost::providers::{BillOptions, Comparison, Provider, Providers, compare};
 use wacost::replay::{NoLines, replay_with};
 use wacost::report::Report;
-use wacost::report::bundle::{Collect, KEPT_LINES, ProviderComparison};
+use wacost::report::bundle::{Collect, KEPT_LINES};
+use wacost::report::comparison::{self as view, ProvidersDocument};
 use wacost::report::simulation;
 use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, compare_providers};
 use wacost::usage::Usage;
@@ -263,11 +264,12 @@ pub fn render(
     usage: &Usage,
     format: Format,
 ) -> Result<String, Failure> {
-    let view = ProviderComparison::from(c);
     let outbound = usage.values().map(|u| u.outbound()).sum::<u64>();
     match format {
-        Format::Json => Ok(view.document(ledger.currency.code(), outbound).to_json() + "\n"),
-        Format::Csv => Ok(view.csv_table().to_csv()?),
-        Format::Table => Ok(view.to_text(ledger.currency, usage)),
+        Format::Json => {
+            Ok(ProvidersDocument::new(c, ledger.currency.code(), outbound).to_json() + "\n")
+        }
+        Format::Csv => Ok(view::csv_table(c).to_csv()?),
+        Format::Table => Ok(view::to_text(c, ledger.currency, usage)),
     }
 }

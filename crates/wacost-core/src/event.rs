@@ -444,6 +444,16 @@ impl Event {
         )
     }
 
+    /// A message of any kind sent by the business.
+    pub fn outbound(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+        kind: MessageKind,
+    ) -> Event {
+        Event::new(at, business, contact, Direction::Outbound, kind)
+    }
+
     /// A template of a category sent by the business.
     pub fn template(
         at: chrono::DateTime<chrono::Utc>,
@@ -451,13 +461,7 @@ impl Event {
         contact: ContactNumber,
         category: Category,
     ) -> Event {
-        Event::new(
-            at,
-            business,
-            contact,
-            Direction::Outbound,
-            MessageKind::Template(category),
-        )
+        Event::outbound(at, business, contact, MessageKind::Template(category))
     }
 
     /// A free-form (non-template) message sent by the business.
@@ -466,13 +470,7 @@ impl Event {
         business: &str,
         contact: ContactNumber,
     ) -> Event {
-        Event::new(
-            at,
-            business,
-            contact,
-            Direction::Outbound,
-            MessageKind::FreeForm,
-        )
+        Event::outbound(at, business, contact, MessageKind::FreeForm)
     }
 
     /// The same event with another delivery status.

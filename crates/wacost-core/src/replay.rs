@@ -181,69 +181,61 @@ const LOOKAHEAD: usize = 256;
 struct Run<'a, 'b> {
     classifier: Classifier<'a>,
     settlement: Settlement<'a>,
+    out: Out<'b>,
+}
+
+/// Where every line of a run goes: the ledger and the caller's sink. The first error writing
+/// to the sink is kept and reported when the run ends.
+struct Out<'b> {
     ledger: Ledger,
     sink: &'b mut dyn LineSink,
     io_error: Option<std::io::Error>,
 }
 
+impl Out<'_> {
+    fn write(&mut self, c: &Charge) {
+        self.ledger.add(c);
+        if self.io_error.is_none()
+            && let Err(e) = self.sink.line(c)
+        {
+            self.io_error = Some(e);
+        }
+    }
+}
+
 impl Run<'_, '_> {
     /// Prices events in time order.
     fn push_batch(&mut self, events: &[Event]) -> Result<(), ClassifyError> {
-        let Run {
-            classifier,
-            settlement,
-            ledger,
-            sink,
-            io_error,
-        } = self;
-        classifier.push_all(events, &mut |c: &Charge| {
+        let (settlement, out) = (&mut self.settlement, &mut self.out);
+        self.classifier.push_all(events, &mut |c: &Charge| {
             settlement.observe(c);
-            ledger.add(c);
-            if io_error.is_none() {
-                if let Err(e) = sink.line(c) {
-                    *io_error = Some(e);
-                }
-            }
+            out.write(c);
         })
     }
 
     fn finish(mut self) -> Result<Priced, ReplayError> {
-        let Run {
-            classifier,
-            settlement,
-            ledger,
-            sink,
-            io_error,
-        } = &mut self;
-        classifier.finish(&mut |c: &Charge| {
+        let (settlement, out) = (&mut self.settlement, &mut self.out);
+        self.classifier.finish(&mut |c: &Charge| {
             settlement.observe(c);
-            ledger.add(c);
-            if io_error.is_none() {
-                if let Err(e) = sink.line(c) {
-                    *io_error = Some(e);
-                }
-            }
+            out.write(c);
         })?;
         let stats = self.classifier.stats();
         let contacts = self.classifier.contacts();
         let usage = self.classifier.usage();
+        // Settlement's adjustment lines come after every message line.
         let (adjustments, notes) = self.settlement.finish();
+        let mut out = self.out;
         for a in &adjustments {
-            self.ledger.add(a);
-            if self.io_error.is_none() {
-                if let Err(e) = self.sink.line(a) {
-                    self.io_error = Some(e);
-                }
-            }
+            out.write(a);
         }
-        if let Some(e) = self.io_error {
+        if let Some(e) = out.io_error {
             return Err(ReplayError::Write {
                 what: "lines",
                 source: e,
             });
         }
         Ok(Priced {
-            ledger: self.ledger,
+            ledger: out.ledger,
             stats,
             settlement: notes,
             contacts,
@@ -589,9 +581,11 @@ fn new_run<'a, 'b>(
     Run {
         classifier: Classifier::new(book, options.classify),
         settlement: Settlement::new(book, options.classify.currency, options.classify.timezone),
-        ledger: Ledger::new(options.classify.currency),
-        sink,
-        io_error: None,
+        out: Out {
+            ledger: Ledger::new(options.classify.currency),
+            sink,
+            io_error: None,
+        },
     }
 }
 

@@ -370,21 +370,14 @@ pub fn grouping_total(g: &BTreeMap<String, Totals>) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::{NoLines, ReplayOptions, Source, replay};
+    use crate::replay::{Replay, Source};
 
     fn sample() -> Summary {
         let book = RateBook::embedded().expect("embedded data");
         let log = include_str!("../../../data/sample_log.csv");
         let source = Source::Bytes("sample".into(), log.as_bytes().into());
-        let outcome = replay(
-            &book,
-            &[source],
-            ReplayOptions::default(),
-            &mut NoLines,
-            None,
-        )
-        .expect("sample replays");
-        Summary::from_outcome(&outcome, &book)
+        let outcome = Replay::new(&book).logs(&[source]).expect("sample replays");
+        outcome.summary(&book)
     }
 
     #[test]

@@ -29,13 +29,13 @@ use wacost_core::ledger::Ledger;
 use wacost_core::pricing::RateBook;
 
 use crate::charts::{self, Chart};
+use crate::comparison::ProvidersDocument;
 use crate::error::ReportError;
 use crate::folder::RunFolder;
 use crate::html::{InlineChart, Link};
 use crate::model::Report;
 use crate::xlsx;
 
-pub use crate::comparison::ProviderComparison;
 pub use crate::folder::{LEDGER_PARQUET, SUMMARY_JSON};
 pub use crate::model::{Collect, ContactSpend, KEPT_LINES, SimulationSection, TOP_CONTACTS};
 
@@ -131,7 +131,7 @@ fn report_charts(report: &Report, book: &RateBook) -> Vec<(String, Chart, String
     if let Some(c) = &report.comparison {
         out.push((
             "providers".into(),
-            c.chart().into(),
+            crate::comparison::chart(c).into(),
             format!(
                 "What the same traffic costs through each provider, in {}: Meta's fees and \
                  the provider's own, cheapest first",
@@ -299,10 +299,9 @@ fn write_providers(
     let Some(c) = &report.comparison else {
         return Ok(());
     };
-    let doc = c.document(report.ledger.currency.code(), report.ledger.messages());
+    let doc = ProvidersDocument::new(c, report.ledger.currency.code(), report.ledger.messages());
     files.text("providers.json", &(doc.to_json() + "\n"))?;
-    let csv = c
-        .csv_table()
+    let csv = crate::comparison::csv_table(c)
         .to_csv()
         .map_err(ReportError::csv(files.dir.join("providers.csv")))?;
     files.text("providers.csv", &csv)?;

@@ -1,77 +1,15 @@
-//! A provider comparison as reports show it: the figures of every provider in one currency,
-//! with its sources ([`ProviderComparison`], saved in `run.json` and `providers.json`), and
-//! its renderings: the table `wacost compare` prints, its CSV, its JSON document and its
-//! chart.
+//! A provider comparison as reports show it: the table `wacost compare` prints, its CSV, its
+//! JSON document (`providers.json`), its text and its chart. The comparison itself is
+//! [`wacost_core::providers::Comparison`] (saved in a run folder's `run.json` without the
+//! bills).
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use wacost_core::money::Currency;
-use wacost_core::providers::{Comparison, Confidence};
+use wacost_core::providers::{ComparedProvider, Comparison};
 use wacost_core::table::Table;
 use wacost_core::usage::Usage;
 
 use crate::charts::{ProviderCost, Providers};
-
-/// One provider of a comparison, in the comparison's currency.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderRow {
-    /// The provider's name.
-    pub provider: String,
-    /// Meta's fees.
-    pub meta_fees: Decimal,
-    /// Markups and the provider's fee items.
-    pub provider_fees: Decimal,
-    /// Both.
-    pub total: Decimal,
-    /// The total per outbound message.
-    pub per_message: Option<Decimal>,
-    /// 1 for the cheapest; equal totals share a rank.
-    pub rank: usize,
-    /// Where the figures come from.
-    pub source: String,
-    /// When.
-    pub as_of: String,
-    /// How sure.
-    pub confidence: Confidence,
-    /// What a reader must know.
-    pub notes: Vec<String>,
-}
-
-/// Several providers' totals for one log, in one currency, cheapest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderComparison {
-    /// The reporting currency.
-    pub currency: Currency,
-    /// One row per provider, cheapest first.
-    pub rows: Vec<ProviderRow>,
-    /// Exchange rates used, and approximations.
-    pub notes: Vec<String>,
-}
-
-impl From<&Comparison> for ProviderComparison {
-    fn from(c: &Comparison) -> ProviderComparison {
-        ProviderComparison {
-            currency: c.currency,
-            rows: c
-                .rows
-                .iter()
-                .map(|r| ProviderRow {
-                    provider: r.provider.clone(),
-                    meta_fees: r.meta_fees,
-                    provider_fees: r.provider_fees,
-                    total: r.total,
-                    per_message: r.per_message,
-                    rank: r.rank,
-                    source: r.source.clone(),
-                    as_of: r.as_of.clone(),
-                    confidence: r.confidence,
-                    notes: r.notes.clone(),
-                })
-                .collect(),
-            notes: c.notes.clone(),
-        }
-    }
-}
 
 /// The document `wacost compare --format json` prints and `providers.json` holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,119 +21,82 @@ pub struct ProvidersDocument {
     /// Outbound messages of the traffic compared.
     pub outbound_messages: u64,
     /// One row per provider, cheapest first.
-    pub providers: Vec<ProviderRow>,
+    pub providers: Vec<ComparedProvider>,
     /// Exchange rates used, and approximations.
     pub notes: Vec<String>,
 }
 
-impl ProviderComparison {
-    /// The comparison as a table: rank, provider, Meta's fees, the provider's fees, total,
-    /// per message, confidence (what `wacost compare` prints).
-    pub fn table(&self) -> Table {
-        let mut t = Table::new([
-            "rank",
-            "provider",
-            "meta_fees",
-            "provider_fees",
-            "total",
-            "per_message",
-            "confidence",
-        ])
-        .right_align(0)
-        .right_align(2)
-        .right_align(3)
-        .right_align(4)
-        .right_align(5);
-        for r in &self.rows {
-            t.row([
-                r.rank.to_string(),
-                r.provider.clone(),
-                r.meta_fees.to_string(),
-                r.provider_fees.to_string(),
-                r.total.to_string(),
-                r.per_message
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".to_string()),
-                r.confidence.to_string(),
-            ]);
-        }
-        t
-    }
-
-    /// [`ProviderComparison::table`] with each provider's `as_of` and `source` (the CSV of a
-    /// comparison).
-    pub fn csv_table(&self) -> Table {
-        let t = self.table();
-        let mut out = Table::new(
-            t.header()
-                .iter()
-                .cloned()
-                .chain(["as_of".to_string(), "source".to_string()])
-                .collect::<Vec<_>>(),
-        );
-        for (row, r) in t.rows().iter().zip(&self.rows) {
-            out.row(
-                row.iter()
-                    .cloned()
-                    .chain([r.as_of.clone(), r.source.clone()]),
-            );
-        }
-        out
-    }
-
-    /// The comparison as one JSON document (`wacost compare --format json`, `providers.json`).
-    /// `card_currency` is the currency of Meta's fees before conversion.
-    pub fn document(&self, card_currency: &str, outbound_messages: u64) -> ProvidersDocument {
+impl ProvidersDocument {
+    /// The document of a comparison. `card_currency` is the currency of Meta's fees before
+    /// conversion.
+    pub fn new(c: &Comparison, card_currency: &str, outbound_messages: u64) -> ProvidersDocument {
         ProvidersDocument {
-            currency: self.currency,
+            currency: c.currency,
             card_currency: card_currency.to_string(),
             outbound_messages,
-            providers: self.rows.clone(),
-            notes: self.notes.clone(),
+            providers: c.rows.clone(),
+            notes: c.notes.clone(),
         }
     }
 
-    /// The comparison for a terminal: what was compared (months, messages, Meta's card),
-    /// the table, the notes and every provider's source. `card_currency` is the currency of
-    /// Meta's fees before conversion; `usage` the traffic's message counts.
-    pub fn to_text(&self, card_currency: Currency, usage: &Usage) -> String {
-        let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
-        let months = match (usage.keys().next(), usage.keys().next_back()) {
-            (Some(a), Some(b)) if a == b => format!("{:04}-{:02}", a.0, a.1),
-            (Some(a), Some(b)) => format!("{:04}-{:02} to {:04}-{:02}", a.0, a.1, b.0, b.1),
-            _ => "no months".to_string(),
-        };
-        let mut out = format!(
-            "Provider comparison in {} ({months}, {outbound} outbound messages; Meta's fees \
-             from the {card_currency} rate card)\n\n",
-            self.currency
+    /// Pretty JSON, keys in alphabetical order, amounts as decimal strings.
+    pub fn to_json(&self) -> String {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+}
+
+/// The comparison as a table: rank, provider, Meta's fees, the provider's fees, total, per
+/// message, confidence (what `wacost compare` prints).
+pub fn table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        "rank",
+        "provider",
+        "meta_fees",
+        "provider_fees",
+        "total",
+        "per_message",
+        "confidence",
+    ])
+    .right_align(0)
+    .right_align(2)
+    .right_align(3)
+    .right_align(4)
+    .right_align(5);
+    for r in &c.rows {
+        t.row([
+            r.rank.to_string(),
+            r.provider.clone(),
+            r.meta_fees.to_string(),
+            r.provider_fees.to_string(),
+            r.total.to_string(),
+            r.per_message
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".to_string()),
+            r.confidence.to_string(),
+        ]);
+    }
+    t
+}
+
+/// [`table`] with each provider's `as_of` and `source` (the CSV of a comparison).
+pub fn csv_table(c: &Comparison) -> Table {
+    let t = table(c);
+    let mut out = Table::new(
+        t.header()
+            .iter()
+            .cloned()
+            .chain(["as_of".to_string(), "source".to_string()])
+            .collect::<Vec<_>>(),
+    );
+    for (row, r) in t.rows().iter().zip(&c.rows) {
+        out.row(
+            row.iter()
+                .cloned()
+                .chain([r.as_of.clone(), r.source.clone()]),
         );
-        out.push_str(&self.table().render());
-        out.push_str(&notes_and_sources(
-            &self.notes,
-            self.rows
-                .iter()
-                .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
-        ));
-        out
     }
-
-    /// The chart of the comparison: Meta's fees and the provider's, cheapest first.
-    pub fn chart(&self) -> Providers {
-        Providers {
-            title: "Cost by provider: Meta's fees and the provider's own".into(),
-            currency: self.currency.to_string(),
-            rows: self
-                .rows
-                .iter()
-                .map(|r| ProviderCost {
-                    name: r.provider.clone(),
-                    meta_fees: r.meta_fees,
-                    provider_fees: r.provider_fees,
-                })
-                .collect(),
-        }
-    }
+    out
 }
 
 /// The notes of a comparison and each provider's source, as text under its table.
@@ -221,10 +122,44 @@ pub fn notes_and_sources<'a>(
     out
 }
 
-impl ProvidersDocument {
-    /// Pretty JSON, keys in alphabetical order, amounts as decimal strings.
-    pub fn to_json(&self) -> String {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+/// The comparison for a terminal: what was compared (months, messages, Meta's card), the
+/// table, the notes and every provider's source. `card_currency` is the currency of Meta's
+/// fees before conversion; `usage` the traffic's message counts.
+pub fn to_text(c: &Comparison, card_currency: Currency, usage: &Usage) -> String {
+    let outbound: u64 = usage.values().map(|u| u.outbound()).sum();
+    let months = match (usage.keys().next(), usage.keys().next_back()) {
+        (Some(a), Some(b)) if a == b => format!("{:04}-{:02}", a.0, a.1),
+        (Some(a), Some(b)) => format!("{:04}-{:02} to {:04}-{:02}", a.0, a.1, b.0, b.1),
+        _ => "no months".to_string(),
+    };
+    let mut out = format!(
+        "Provider comparison in {} ({months}, {outbound} outbound messages; Meta's fees \
+         from the {card_currency} rate card)\n\n",
+        c.currency
+    );
+    out.push_str(&table(c).render());
+    out.push_str(&notes_and_sources(
+        &c.notes,
+        c.rows
+            .iter()
+            .map(|r| (r.provider.as_str(), r.as_of.as_str(), r.source.as_str())),
+    ));
+    out
+}
+
+/// The chart of the comparison: Meta's fees and the provider's, cheapest first.
+pub fn chart(c: &Comparison) -> Providers {
+    Providers {
+        title: "Cost by provider: Meta's fees and the provider's own".into(),
+        currency: c.currency.to_string(),
+        rows: c
+            .rows
+            .iter()
+            .map(|r| ProviderCost {
+                name: r.provider.clone(),
+                meta_fees: r.meta_fees,
+                provider_fees: r.provider_fees,
+            })
+            .collect(),
     }
 }

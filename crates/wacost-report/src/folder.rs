@@ -319,7 +319,10 @@ mod tests {
         assert_eq!(back.summary.total.to_string(), "0.8573");
         assert_eq!(back.ledger.total(), report.ledger.total());
         assert_eq!(back.ledger.charged(), 37);
-        assert_eq!(back.comparison, report.comparison);
+        // The comparison comes back without the bills behind it (reports keep the rows).
+        let rows = |r: &Report| serde_json::to_value(&r.comparison).expect("json");
+        assert_eq!(rows(&back), rows(&report));
+        assert_eq!(back.comparison.as_ref().map(|c| c.rows.len()), Some(2));
         assert_eq!(back.simulation, report.simulation);
         assert_eq!(back.contacts, report.contacts);
         assert_eq!(back.contacts.len(), 10);

@@ -21,7 +21,6 @@ use wacost_core::summary::{RunInfo, Summary};
 use wacost_core::table::Table;
 
 use crate::charts::{Distribution, Strategies};
-use crate::comparison::ProviderComparison;
 use crate::xlsx::KeepLines;
 
 /// Charge lines a report keeps in memory for the workbook's `lines` sheet, by default.
@@ -85,7 +84,7 @@ pub struct Report {
     /// Assumptions beyond those the report states itself (the time zone…).
     pub assumptions: Vec<String>,
     /// The provider comparison, if any.
-    pub comparison: Option<ProviderComparison>,
+    pub comparison: Option<Comparison>,
     /// The first charge lines, for the workbook's `lines` sheet (none when the report was
     /// rebuilt from a folder: the lines are in its `lines.csv`).
     #[serde(skip)]
@@ -194,7 +193,7 @@ impl ReportBuilder {
 
     /// A provider comparison of the same traffic.
     pub fn comparison(mut self, comparison: &Comparison) -> Self {
-        self.report.comparison = Some(ProviderComparison::from(comparison));
+        self.report.comparison = Some(comparison.clone());
         self
     }
 

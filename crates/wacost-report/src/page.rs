@@ -369,7 +369,7 @@ fn tables(report: &Report, book: &RateBook) -> Vec<(String, Table)> {
     }
     if let Some(c) = &report.comparison {
         let mut t = Table::new(
-            c.table()
+            crate::comparison::table(c)
                 .header()
                 .iter()
                 .map(|h| h.replace('_', " "))

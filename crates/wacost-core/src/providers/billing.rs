@@ -122,7 +122,7 @@ impl MonthBill {
 }
 
 /// What a log would cost with one provider, in the provider's currency.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderBill {
     /// The provider's name.
     pub provider: String,

@@ -11,8 +11,9 @@ use crate::ledger::Ledger;
 use crate::money::Currency;
 use crate::usage::Usage;
 
-/// One provider in a comparison, in the comparison's currency.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One provider in a comparison, in the comparison's currency. Serialized as reports keep
+/// it (`providers.json`, a run folder's `run.json`): everything but the bill.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComparedProvider {
     /// The provider's name.
     pub provider: String,
@@ -34,12 +35,13 @@ pub struct ComparedProvider {
     pub confidence: Confidence,
     /// What a reader must know: the provider's notes, then each fee item's and markup's.
     pub notes: Vec<String>,
-    /// The bill in the provider's own currency.
+    /// The bill in the provider's own currency (not kept in reports: empty when read back).
+    #[serde(skip)]
     pub bill: ProviderBill,
 }
 
 /// Several providers' bills for one log, in one currency, cheapest first.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
     /// The reporting currency.
     pub currency: Currency,
