@@ -599,7 +599,7 @@ fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), Replay
 
 /// The kind of a read error, for the summary's count by reason: the words before the first
 /// quoted value or colon (`timestamp`, `contact`, `expected 6 fields like the header`).
-fn reason_kind(reason: &str) -> String {
+pub fn reason_kind(reason: &str) -> String {
     let cut = reason.find(['"', ':']).unwrap_or(reason.len());
     let head = reason[..cut].trim();
     if head.is_empty() {
