@@ -45,7 +45,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn dtype(self) -> ArrowDataType {
+    /// The Arrow type of the column.
+    pub fn dtype(self) -> ArrowDataType {
         match self {
             Kind::Text => ArrowDataType::Utf8,
             Kind::Int => ArrowDataType::Int64,
@@ -154,6 +155,18 @@ impl Columns {
         match self.next() {
             Builder::Text(b) => b.push(v),
             _ => debug_assert!(false, "not a text column"),
+        }
+        self
+    }
+
+    /// The next column's value: null, whatever its type.
+    pub fn null(&mut self) -> &mut Self {
+        match self.next() {
+            Builder::Text(b) => b.push::<&str>(None),
+            Builder::Int(b) | Builder::Time(b) => b.push(None),
+            Builder::Bool(b) => b.push(None),
+            Builder::Decimal(b) => b.push(None),
+            Builder::Date(b) => b.push(None),
         }
         self
     }

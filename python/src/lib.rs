@@ -12,6 +12,7 @@ pub mod arrow_out;
 pub mod errors;
 pub mod options;
 pub mod replay;
+pub mod spark;
 
 use pyo3::prelude::*;
 
@@ -22,6 +23,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<errors::InputError>())?;
     m.add_class::<arrow_out::ArrowStream>()?;
     m.add_function(wrap_pyfunction!(replay::replay, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::summary_json, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::summary_text, m)?)?;
+    m.add_class::<spark::EventParser>()?;
+    m.add_class::<spark::PartitionClassifier>()?;
+    m.add_function(wrap_pyfunction!(spark::settle, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::summarize, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -74,7 +74,7 @@ pub fn replay(
             })
         })?;
         Ok((
-            summary_json(&outcome, &book),
+            outcome_summary(&outcome, &book),
             ledger_of(&outcome.ledger, &book),
             lines,
         ))
@@ -82,7 +82,7 @@ pub fn replay(
 }
 
 /// The summary of a run as `wacost replay --format json` prints it.
-pub fn summary_json(outcome: &Outcome, book: &RateBook) -> String {
+pub fn outcome_summary(outcome: &Outcome, book: &RateBook) -> String {
     let mut summary = Summary::from_outcome(outcome, book);
     summary.run = None;
     summary.to_json()
@@ -91,4 +91,20 @@ pub fn summary_json(outcome: &Outcome, book: &RateBook) -> String {
 /// A ledger's rows, sorted by key, as a stream.
 pub fn ledger_of(ledger: &Ledger, book: &RateBook) -> ArrowStream {
     ledger_stream(&ledger.rows(), &book.names, ledger.currency)
+}
+
+fn parse_summary(doc: &str) -> Result<Summary, Failure> {
+    serde_json::from_str(doc).map_err(|e| Failure::Usage(format!("not a wacost summary: {e}")))
+}
+
+/// A summary document (`Result.summary` as JSON) as `wacost replay --format json` prints it.
+#[pyfunction]
+pub fn summary_json(doc: &str) -> PyResult<String> {
+    guard(|| Ok(parse_summary(doc)?.to_json()))
+}
+
+/// A summary document as `wacost replay` prints it for a terminal.
+#[pyfunction]
+pub fn summary_text(doc: &str) -> PyResult<String> {
+    guard(|| Ok(parse_summary(doc)?.to_text()))
 }
