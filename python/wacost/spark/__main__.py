@@ -68,7 +68,7 @@ def read_logs(spark, files: list[str]):
     named = []
     for i, path in enumerate(files):
         if wacost._is_parquet(path):
-            df = spark.read.parquet(path)
+            df = spark.read.parquet(os.path.abspath(path))
             first = 1
         else:
             df = (
@@ -76,7 +76,7 @@ def read_logs(spark, files: list[str]):
                 .option("inferSchema", False)
                 .option("multiLine", True)
                 .option("escape", '"')
-                .csv(path)
+                .csv(os.path.abspath(path))
             )
             first = 2
         row = F.monotonically_increasing_id() - F.shiftleft(
@@ -126,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     partitions = args.partitions or 2
     started = time.monotonic()
+    from pyspark.sql import SparkSession
+
+    # A session already running (a test suite's, a notebook's) is used, and left running.
+    ours = SparkSession.getActiveSession() is None
     spark = session(args.master, partitions, args.driver_memory)
-    spark.sparkContext.setLogLevel("ERROR")
+    if ours:
+        spark.sparkContext.setLogLevel("ERROR")
     try:
         df, named = read_logs(spark, files)
         from wacost import spark as wspark
@@ -174,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.timings:
             print(f"wacost: {time.monotonic() - started:.1f} s", file=sys.stderr)
-        spark.stop()
+        if ours:
+            spark.stop()
     return 0
 
 
