@@ -11,7 +11,7 @@ use wacost_core::read::{Position, ReadError};
 use wacost_core::replay::ReplayError;
 
 pyo3::create_exception!(
-    _native,
+    wacost,
     InputError,
     PyException,
     "A log, rate card or scenario that cannot be read or priced. `file` and `line` say where \

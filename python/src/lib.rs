@@ -9,6 +9,7 @@
 
 pub mod arrow_in;
 pub mod arrow_out;
+pub mod commands;
 pub mod errors;
 pub mod options;
 pub mod replay;
@@ -25,6 +26,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(replay::replay, m)?)?;
     m.add_function(wrap_pyfunction!(replay::summary_json, m)?)?;
     m.add_function(wrap_pyfunction!(replay::summary_text, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::quote, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::rates, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::compare_log, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::compare_scenario, m)?)?;
     m.add_class::<spark::EventParser>()?;
     m.add_class::<spark::PartitionClassifier>()?;
     m.add_function(wrap_pyfunction!(spark::settle, m)?)?;

@@ -360,3 +360,130 @@ def replay(
         ledger=_table(ledger),
         lines=None if kept is None else _table(kept),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The other commands.
+
+#: The options of the rate book and the business, shared by quote, rates, simulate, compare.
+_BOOK_OPTIONS = (
+    "timezone", "currency", "service_allowance", "allowance_scope", "rate_card", "effective",
+    "regimes", "business_country", "auth_international_eligible",
+)  # fmt: skip
+
+
+def _instant_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            return value.strftime("%Y-%m-%dT%H:%M:%S")
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    raise ValueError("at: give a datetime, a date or a string such as '2026-02-02T10:00:00Z'")
+
+
+def quote(
+    to: str,
+    category: str,
+    *,
+    at: Any = None,
+    in_service_window: bool = False,
+    in_free_entry_point: bool = False,
+    **options: Any,
+) -> dict:
+    """The price of one delivered message, with the rule that decided it, as
+    ``wacost quote --format json`` prints it. ``category`` is ``marketing``, ``utility``,
+    ``authentication``, ``authentication_international`` or ``service``; ``at`` a datetime
+    (naive: in the WABA's time zone), a date or a string (default: now). The other keyword
+    arguments are the rate book's and the business's (``timezone=``, ``currency=``,
+    ``rate_card=``…). Amounts are strings of exact decimals."""
+    opts = _options(**options)
+    return json.loads(
+        _native.quote(
+            json.dumps(opts), to, category, _instant_text(at),
+            bool(in_service_window), bool(in_free_entry_point),
+        )
+    )  # fmt: skip
+
+
+def rates(*, at: Any = None, market: str | None = None, **options: Any) -> dict:
+    """The rate card in force on a date (default: today in the WABA's time zone), with the
+    provenance of every rate, as ``wacost rates --format json`` prints it."""
+    opts = _options(**options)
+    return json.loads(_native.rates(json.dumps(opts), _date_text(at, "at"), market))
+
+
+def _scenario_text(scenario: PathLike) -> tuple[str, str]:
+    path = os.fspath(scenario)
+    return _read_text(path), path
+
+
+def simulate(
+    scenario: PathLike,
+    *,
+    runs: int = 100,
+    seed: int | None = None,
+    strategies: Iterable[str] | None = None,
+    **options: Any,
+) -> dict:
+    """Simulates a scenario (TOML) ``runs`` times, seeds ``seed``, ``seed + 1``…, and
+    compares its strategies with the same seeds, as ``wacost simulate --format json``
+    prints it: P5, P50, P95 and mean of spend, by category, and each strategy's difference
+    from the base."""
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise ValueError("runs must be at least 1")
+    text, origin = _scenario_text(scenario)
+    opts = _options(**options)
+    return json.loads(
+        _native.simulate(json.dumps(opts), text, origin, runs, seed, list(strategies or []))
+    )
+
+
+def compare(
+    log: Any = None,
+    *,
+    scenario: PathLike | None = None,
+    runs: int = 100,
+    seed: int | None = None,
+    providers: Iterable[str] | None = None,
+    providers_file: PathLike | None = None,
+    fx: PathLike | None = None,
+    seats: int = 1,
+    numbers: int | None = None,
+    report_currency: str = "USD",
+    **options: Any,
+) -> dict:
+    """What a log (a path or list of paths), or a scenario's simulated traffic
+    (``scenario=``, over ``runs`` runs), would cost with each provider (BSP), Meta's fees
+    and the provider's own, in ``report_currency``, cheapest first: the document
+    ``wacost compare --format json`` prints."""
+    if (log is None) == (scenario is None):
+        raise ValueError("give a log or a scenario (one of them)")
+    provider_options = json.dumps(
+        {
+            "providers": list(providers or []),
+            "providers_file": None if providers_file is None else _data_file(providers_file),
+            "fx": None if fx is None else _data_file(fx),
+            "seats": int(seats),
+            "numbers": numbers,
+            "report_currency": report_currency,
+        }
+    )
+    opts = json.dumps(_options(**options))
+    if scenario is not None:
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+            raise ValueError("runs must be at least 1")
+        text, origin = _scenario_text(scenario)
+        return json.loads(
+            _native.compare_scenario(opts, provider_options, text, origin, runs, seed)
+        )
+    paths = []
+    for kind, name, _ in _sources(log):
+        if kind != "path":
+            raise ValueError("compare reads logs from files: give a path or a list of paths")
+        paths.append(name)
+    return json.loads(_native.compare_log(opts, provider_options, paths))
