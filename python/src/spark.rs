@@ -240,9 +240,15 @@ pub struct EventParser {
     parser: Option<(Vec<String>, RowParser, Vec<bool>)>,
     segments: BTreeMap<i64, Segment>,
     scratch: Row,
+    /// Business names by id: [`BusinessId::name`] takes a process-wide lock.
+    names: HashMap<BusinessId, String>,
 }
 
 impl EventParser {
+    fn name(&mut self, id: BusinessId) -> &str {
+        self.names.entry(id).or_insert_with(|| id.name())
+    }
+
     fn file(&self, index: i64) -> (String, u64) {
         usize::try_from(index)
             .ok()
@@ -300,7 +306,9 @@ impl EventParser {
                     seg.in_order &= row > seg.last_row && ev.time >= seg.max_time;
                     seg.last_row = row;
                     seg.max_time = seg.max_time.max(ev.time);
-                    push_event(&mut out, &ev, file, row);
+                    let business = self.name(ev.business).to_string();
+                    let waba = self.name(ev.waba).to_string();
+                    push_event(&mut out, &ev, file, row, &business, &waba);
                 }
                 Err(e) => {
                     let (name, first_line) = self.file(file);
@@ -335,24 +343,23 @@ impl EventParser {
     }
 }
 
-fn push_event(out: &mut Columns, ev: &Event, file: i64, row: i64) {
+fn push_event(out: &mut Columns, ev: &Event, file: i64, row: i64, business: &str, waba: &str) {
     let (kind, direction) = match (ev.direction, ev.kind) {
         (Direction::Inbound, _) => (0, 0),
         (Direction::Outbound, MessageKind::FreeForm) => (0, 1),
         (Direction::Outbound, MessageKind::Template(c)) => (category_code(c), 1),
     };
-    let message_id = ev.message_id.map(|m| m.as_str().to_string());
     out.text(Some(record::EVENT))
         .int(Some(ev.time))
         .int(Some(file))
         .int(Some(row))
-        .text(Some(&ev.business.name()))
-        .text(Some(&ev.waba.name()))
+        .text(Some(business))
+        .text(Some(waba))
         .int(Some(ev.contact.digits() as i64))
         .int(Some(direction))
         .int(Some(kind))
         .int(Some(status_code(ev.status)))
-        .text(message_id.as_deref())
+        .text(ev.message_id.as_ref().map(|m| m.as_str()))
         .int(ev.entry_point.map(|e| match e {
             EntryPoint::CtwaAd => 1,
             EntryPoint::PageCta => 2,
@@ -398,6 +405,7 @@ impl EventParser {
                 parser: None,
                 segments: BTreeMap::new(),
                 scratch: Row::default(),
+                names: HashMap::new(),
             })
         })
     }

@@ -51,7 +51,9 @@ def session(master: str = "local[2]", partitions: int = 2, memory: str | None = 
         .config("spark.pyspark.python", sys.executable)
         .config("spark.pyspark.driver.python", sys.executable)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
     )
     if memory:
         builder = builder.config("spark.driver.memory", memory)
