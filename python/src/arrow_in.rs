@@ -104,7 +104,7 @@ fn logical(d: &ArrowDataType) -> &ArrowDataType {
     }
 }
 
-fn downcast<'a, T: 'static>(a: &'a dyn Array) -> Result<&'a T, String> {
+fn downcast<T: 'static>(a: &dyn Array) -> Result<&T, String> {
     a.as_any()
         .downcast_ref::<T>()
         .ok_or_else(|| format!("unexpected array for {:?}", a.dtype()))

@@ -139,6 +139,11 @@ impl Columns {
         self.rows
     }
 
+    /// Whether no row was pushed yet.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
     fn next(&mut self) -> &mut Builder {
         let b = &mut self.builders[self.at];
         self.at += 1;
@@ -371,7 +376,7 @@ impl<'a> ArrowLines<'a> {
 
     /// The lines as a stream.
     pub fn into_stream(mut self) -> ArrowStream {
-        if self.current.len() > 0 || self.done.is_empty() {
+        if !self.current.is_empty() || self.done.is_empty() {
             self.done.push(self.current.take());
         }
         ArrowStream::new(self.current.field(), self.done)

@@ -144,3 +144,12 @@ def test_a_dataframe_built_in_spark(spark):
     expected = cli_json("data/sample_log.csv")
     assert result.total == Decimal(expected["total"])
     assert result.summary["by_business"] == expected["by_business"]
+
+
+def test_bad_options_fail_on_the_driver(spark):
+    df = spark.createDataFrame([("1770026400", "b", "+5511987654321", "inbound")],
+                               "timestamp string, business string, contact string, direction string")
+    with pytest.raises(ValueError, match="Mars/Base"):
+        wspark.replay(df, timezone="Mars/Base")
+    with pytest.raises(ValueError, match="partitions"):
+        wspark.replay(df, partitions=-1)

@@ -250,6 +250,9 @@ def replay(
     n = int(partitions or spark.sparkContext.defaultParallelism)
     if n < 1:
         raise ValueError("partitions: give 1 or more")
+    # Bad options and rate cards fail here, on the driver, before any task starts: settling
+    # nothing builds the rate book and checks every option the executors will use.
+    _native.settle(opts, [], [])
     events = _prepared(df, F).mapInArrow(
         partial(_parse_task, opts, files_json), _ddl(_EVENT_COLUMNS)
     )
