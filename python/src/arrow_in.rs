@@ -438,3 +438,61 @@ pub fn open(_input: Box<dyn Read + Send>, name: &str) -> Result<EventReader, Rea
         .map_err(|e| ReadError::at_line(name, 1, format!("cannot read: {e}")))?;
     Ok(Box::new(ArrowEvents::new(stream, name)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instant(value: i64, per_second: i64) -> String {
+        let mut out = Vec::new();
+        write_instant(&mut out, value, per_second);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn whole_seconds_are_unix_seconds_and_fractions_rfc_3339() {
+        // 2026-02-02T10:00:00Z in each unit: the text the CLI's reader takes as that second.
+        assert_eq!(instant(1_770_026_400, 1), "1770026400");
+        assert_eq!(instant(1_770_026_400_000, 1_000), "1770026400");
+        assert_eq!(
+            instant(1_770_026_400_000_000_000, 1_000_000_000),
+            "1770026400"
+        );
+        // A fraction is kept for the core's parser to decide on.
+        assert_eq!(
+            instant(1_770_026_400_250, 1_000),
+            "2026-02-02T10:00:00.250Z"
+        );
+        // Before 1970 the fraction still counts forward from the earlier second.
+        assert_eq!(instant(-1_500, 1_000), "1969-12-31T23:59:58.500Z");
+        assert_eq!(
+            wacost_core::read::time::parse_timestamp(instant(1_770_026_400_250, 1_000).as_bytes()),
+            Some(1_770_026_400)
+        );
+    }
+
+    #[test]
+    fn integers_are_written_in_full() {
+        for v in [0, 7, -7, 1_770_026_400, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            write_int(&mut out, v);
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+    }
+
+    #[test]
+    fn a_row_is_its_fields() {
+        let mut row = Row::default();
+        row.bytes.extend_from_slice(b"ab");
+        row.end_field();
+        row.end_field();
+        row.bytes.extend_from_slice(b"c");
+        row.end_field();
+        assert_eq!(row.count(), 3);
+        assert_eq!(row.field(0), Some(&b"ab"[..]));
+        assert_eq!(row.field(1), Some(&b""[..]));
+        assert_eq!(row.field(2), Some(&b"c"[..]));
+        assert_eq!(row.field(3), None);
+        assert_eq!(row.joined(), "ab,,c");
+    }
+}
