@@ -222,7 +222,8 @@ struct InputFile {
 }
 
 /// What one input partition saw of one file: its rows from `first_row` to `last_row`, their
-/// times, and whether they came in time order.
+/// times, and whether they came in time order. When the partition did not hold the rows in
+/// their order (a DataFrame whose `row` column says otherwise), it cannot tell.
 #[derive(Clone, Copy, Debug)]
 struct Segment {
     first_row: i64,
@@ -230,6 +231,7 @@ struct Segment {
     first_time: i64,
     max_time: i64,
     in_order: bool,
+    rows_in_order: bool,
 }
 
 /// Phase 1: parses the canonical columns of one input partition into compact events.
@@ -302,8 +304,10 @@ impl EventParser {
                         first_time: ev.time,
                         max_time: ev.time,
                         in_order: true,
+                        rows_in_order: true,
                     });
-                    seg.in_order &= row > seg.last_row && ev.time >= seg.max_time;
+                    seg.rows_in_order &= row > seg.last_row;
+                    seg.in_order &= ev.time >= seg.max_time;
                     seg.last_row = row;
                     seg.max_time = seg.max_time.max(ev.time);
                     let business = self.name(ev.business).to_string();
@@ -440,7 +444,7 @@ impl EventParser {
                 }
                 out.int(Some(s.last_row))
                     .int(Some(s.max_time))
-                    .bool(Some(s.in_order))
+                    .bool(s.rows_in_order.then_some(s.in_order))
                     .text(None)
                     .text(None)
                     .text(None);

@@ -153,3 +153,25 @@ def test_bad_options_fail_on_the_driver(spark):
         wspark.replay(df, timezone="Mars/Base")
     with pytest.raises(ValueError, match="partitions"):
         wspark.replay(df, partitions=-1)
+
+
+def test_a_dataframe_whose_row_column_orders_it(spark, tmp_path):
+    # The rows handed to Spark shuffled, their order given by a `row` column: the log in
+    # that order is the sample log, in time order, and prices as the CLI prices it.
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "data" / "sample_log.csv", dtype=str, keep_default_na=False)
+    frame["row"] = range(len(frame))
+    shuffled = frame.sample(frac=1, random_state=3)
+    df = spark.createDataFrame(shuffled).repartition(3)
+    expected = cli_json("data/sample_log.csv")
+    assert wspark.replay(df, partitions=2, lines=False).summary == expected
+    # Reversed, the same rows are out of time order: sorted, as the CLI sorts them.
+    frame["row"] = range(len(frame) - 1, -1, -1)
+    backwards = frame.iloc[::-1]
+    path = tmp_path / "backwards.csv"
+    backwards.drop(columns=["row"]).to_csv(path, index=False)
+    expected = cli_json(str(path))
+    assert expected["sorted"] is True
+    df = spark.createDataFrame(frame.sample(frac=1, random_state=4)).repartition(3)
+    assert wspark.replay(df, partitions=2, lines=False).summary == expected

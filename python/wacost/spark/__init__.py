@@ -199,6 +199,8 @@ def _in_time_order(segments: list[dict]) -> bool | None:
     latest = None
     last_key = None
     for s in segs:
+        if s["_in_order"] is None:
+            return None  # the partition held the rows out of their order
         if last_key is not None and (s["_file"], s["_row"]) <= last_key:
             return None
         if not s["_in_order"]:
