@@ -299,3 +299,15 @@ def test_the_summary_renders_as_the_cli_prints_it():
     result = wacost.replay(SAMPLE)
     assert _native.summary_text(json.dumps(result.summary)) == expected
     assert json.loads(_native.summary_json(json.dumps(result.summary))) == result.summary
+
+
+def test_a_rate_card_with_its_effective_date(tmp_path):
+    import datetime as dt
+
+    card = str(DATA / "meta_pricing_usd.csv")
+    expected = cli_json(str(SAMPLE), "--rate-card", card, "--effective", "2026-02-01")
+    got = wacost.replay(SAMPLE, rate_card=card, effective=dt.date(2026, 2, 1))
+    assert got.summary == expected
+    assert wacost.replay(SAMPLE, rate_card=[card], effective=["2026-02-01"]).summary == expected
+    with pytest.raises(ValueError, match="effective given more often"):
+        wacost.replay(SAMPLE, effective="2026-02-01")

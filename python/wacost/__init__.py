@@ -95,7 +95,7 @@ def _data_file(path: PathLike, effective: str | None = None) -> dict:
 def _as_list(value: Any) -> list:
     if value is None:
         return []
-    if isinstance(value, (str, os.PathLike)):
+    if isinstance(value, (str, os.PathLike, _dt.date)):
         return [value]
     return list(value)
 
