@@ -88,7 +88,7 @@ def main() -> None:
         out = spark(args.dir, args.partitions, args.master, args.driver_memory)
     out["messages"] = n
     out["messages_per_second"] = round(n / out["seconds"])
-    out["load_before"] = os.getloadavg()[0]
+    out["load_1min_at_end"] = os.getloadavg()[0]
     print(json.dumps(out))
     sys.stdout.flush()
 
