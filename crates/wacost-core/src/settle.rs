@@ -180,6 +180,29 @@ impl<T: Ord> Allowances<T> {
         }
     }
 
+    /// The items kept so far, with their allowance, its size and their precedence: what
+    /// another process needs to [`Allowances::keep_item`] them (Spark executors send these to
+    /// the driver). In no particular order.
+    pub fn kept(&self) -> Vec<(AllowanceKey, u32, Precedence, T)>
+    where
+        T: Copy,
+    {
+        self.covered
+            .iter()
+            .flat_map(|(key, kept)| {
+                kept.heap
+                    .iter()
+                    .map(move |c| (*key, kept.size, c.precedence, c.item))
+            })
+            .collect()
+    }
+
+    /// Keeps an item that another part of the log kept (one of [`Allowances::kept`]): as
+    /// [`Allowances::merge`] does, the allowance keeps the earliest `size` of its items.
+    pub fn keep_item(&mut self, key: AllowanceKey, size: u32, precedence: Precedence, item: T) {
+        self.keep(key, size, Candidate { precedence, item });
+    }
+
     /// The covered items of each allowance, earliest first, allowances in key order.
     pub fn into_covered(self) -> Vec<(AllowanceKey, Vec<T>)> {
         let mut all: Vec<(AllowanceKey, Vec<T>)> = self
@@ -196,21 +219,31 @@ impl<T: Ord> Allowances<T> {
 }
 
 /// What an adjustment line repeats of the message lines it adjusts: who sent them, where,
-/// at what rate, under which model and card.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Basis {
-    business: BusinessId,
-    waba: BusinessId,
-    market: MarketId,
-    country: Country,
-    rate: Decimal,
-    model: PricingModel,
-    card: NaiveDate,
-    provenance: Option<Provenance>,
+/// at what rate, under which model and card. Public so that a settlement's state can travel
+/// as data ([`SettlementState`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Basis {
+    /// The business number.
+    pub business: BusinessId,
+    /// Its WABA.
+    pub waba: BusinessId,
+    /// The recipient's market.
+    pub market: MarketId,
+    /// The recipient's country.
+    pub country: Country,
+    /// The message's amount (its list rate), which the adjustment takes back.
+    pub rate: Decimal,
+    /// The pricing model in force.
+    pub model: PricingModel,
+    /// Effective date of the card used.
+    pub card: NaiveDate,
+    /// How sure the rate is.
+    pub provenance: Option<Provenance>,
 }
 
 impl Basis {
-    fn of(c: &Charge) -> Basis {
+    /// The basis of a message line.
+    pub fn of(c: &Charge) -> Basis {
         Basis {
             business: c.business,
             waba: c.waba,
@@ -270,15 +303,24 @@ impl Adjustment {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct VolumeKey {
-    waba: BusinessId,
-    month: Month,
-    market: MarketId,
-    category: Category,
-    rate: Decimal,
-    country_hint: Country,
-    card: NaiveDate,
+/// What a volume counter counts: a WABA's messages of a month, market and category at one
+/// list rate (volume tiers split that count over their bands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VolumeKey {
+    /// The WABA (Meta counts volume per business portfolio; here, per WABA).
+    pub waba: BusinessId,
+    /// The month (WABA time zone).
+    pub month: Month,
+    /// The market.
+    pub market: MarketId,
+    /// Utility, authentication or authentication-international.
+    pub category: Category,
+    /// The list rate of the messages counted.
+    pub rate: Decimal,
+    /// The country of the first message counted, shown on the discount line.
+    pub country_hint: Country,
+    /// Effective date of the card used.
+    pub card: NaiveDate,
 }
 
 /// Monthly settlement of a run: feed it every message line ([`Settlement::observe`]), in
@@ -289,6 +331,31 @@ pub struct Settlement<'a> {
     timezone: Tz,
     allowances: Allowances<Basis>,
     volumes: FxHashMap<VolumeKey, u64>,
+}
+
+/// An item a free allowance may cover, as a settlement keeps it: the allowance, its size, the
+/// item's precedence and the message line's basis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptItem {
+    /// The allowance (scope, month, category).
+    pub key: AllowanceKey,
+    /// The allowance's size.
+    pub size: u32,
+    /// Which items go first.
+    pub precedence: Precedence,
+    /// The message line.
+    pub basis: Basis,
+}
+
+/// A settlement's state as data ([`Settlement::state`]), to settle in another process the
+/// parts of a log classified elsewhere ([`Settlement::absorb`]). Business numbers are
+/// [`BusinessId`]s, numbered per process: send their names across processes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettlementState {
+    /// The allowance items kept.
+    pub kept: Vec<KeptItem>,
+    /// The volume counters.
+    pub volumes: Vec<(VolumeKey, u64)>,
 }
 
 /// What settlement found, for the summary.
@@ -351,6 +418,44 @@ impl<'a> Settlement<'a> {
         );
         self.allowances.merge(other.allowances);
         for (key, count) in other.volumes {
+            let n = self.volumes.entry(key).or_default();
+            *n = n.saturating_add(count);
+        }
+    }
+
+    /// What this settlement has observed, as data: the allowance items it keeps (at most an
+    /// allowance's size per scope, month and category) and its volume counters. A process
+    /// that settles parts of a log classified elsewhere (Spark's driver) gathers these and
+    /// [`Settlement::absorb`]s them.
+    pub fn state(&self) -> SettlementState {
+        let mut volumes: Vec<(VolumeKey, u64)> =
+            self.volumes.iter().map(|(k, n)| (*k, *n)).collect();
+        volumes.sort_by_key(|(k, _)| *k);
+        SettlementState {
+            kept: self
+                .allowances
+                .kept()
+                .into_iter()
+                .map(|(key, size, precedence, basis)| KeptItem {
+                    key,
+                    size,
+                    precedence,
+                    basis,
+                })
+                .collect(),
+            volumes,
+        }
+    }
+
+    /// Adds the state of another settlement of the same run (same rate book, currency and
+    /// time zone), as [`Settlement::merge`] does: the lines [`Settlement::finish`] gives are
+    /// those of one settlement that observed every part.
+    pub fn absorb(&mut self, state: SettlementState) {
+        for k in state.kept {
+            self.allowances
+                .keep_item(k.key, k.size, k.precedence, k.basis);
+        }
+        for (key, count) in state.volumes {
             let n = self.volumes.entry(key).or_default();
             *n = n.saturating_add(count);
         }
@@ -539,6 +644,41 @@ mod tests {
                 assert_eq!(notes.allowance_items, 2);
             }
         }
+    }
+
+    #[test]
+    fn a_state_absorbed_settles_as_a_merge() {
+        // The same four conversations, an allowance of two, split in two parts: the second
+        // part's state travels as data (as from a Spark executor) and is absorbed.
+        let second = BusinessId::intern("+1 555 0300 002");
+        let first = BusinessId::intern("+1 555 0300 001");
+        let items = [
+            service(second, 5_511_900_000_001, 0, dec!(0.0300)),
+            service(first, 5_511_900_000_009, 1, dec!(0.0040)),
+            service(first, 5_511_900_000_009, 0, dec!(0.0250)),
+            service(first, 5_511_900_000_002, 3, dec!(0.0100)),
+        ];
+        let book = book_with_allowance(2);
+        let mut a = Settlement::new(&book, Currency::USD, chrono_tz::UTC);
+        let mut b = Settlement::new(&book, Currency::USD, chrono_tz::UTC);
+        a.observe(&items[0]);
+        a.observe(&items[1]);
+        b.observe(&items[2]);
+        b.observe(&items[3]);
+        let state = b.state();
+        // The part keeps both of its items (the allowance's size), nothing counted by volume.
+        assert_eq!(state.kept.len(), 2);
+        assert!(state.volumes.is_empty());
+        a.absorb(state);
+        let (lines, notes) = a.finish();
+        assert_eq!(
+            allowances(&lines),
+            vec![
+                ("15550300001".to_string(), dec!(0.0100), 1, dec!(-0.0100)),
+                ("15550300001".to_string(), dec!(0.0250), 1, dec!(-0.0250)),
+            ]
+        );
+        assert_eq!(notes.allowance_items, 2);
     }
 
     #[test]
