@@ -202,3 +202,17 @@ mod tests {
         assert_eq!(Failure::from(e.clone()).message, e.to_string());
     }
 }
+
+/// A what-if that cannot be used; a provider switch points to the command that compares
+/// providers.
+pub fn what_if(e: wacost::whatif::WhatIfError) -> Failure {
+    match e {
+        wacost::whatif::WhatIfError::ProviderSwitch { .. } => {
+            Failure::usage(format!("--what-if {e}: wacost compare LOG --providers A,B"))
+        }
+        wacost::whatif::WhatIfError::Io { .. } | wacost::whatif::WhatIfError::Regimes(_) => {
+            Failure::input(format!("--what-if: {e}"))
+        }
+        _ => Failure::usage(format!("--what-if: {e}")),
+    }
+}

@@ -1,9 +1,12 @@
 //! Command-line parsing and the options every command shares. One file per command.
 
+mod advise;
 mod compare;
 mod demo;
+mod forecast;
 mod hint;
 mod input;
+mod period;
 mod progress;
 mod quote;
 mod rates;
@@ -54,6 +57,10 @@ enum Command {
     /// Simulate a scenario of expected traffic many times: P5/P50/P95 of spend, and
     /// strategies compared with the same random numbers.
     Simulate(simulate::SimulateArgs),
+    /// What to change: the what-ifs that save money on the log itself, largest saving first.
+    Advise(advise::AdviseArgs),
+    /// Next months' spend (P5/P50/P95), learnt from the log, as an editable scenario.
+    Forecast(forecast::ForecastArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
     Demo(demo::DemoArgs),
 }
@@ -168,6 +175,8 @@ pub fn run() -> ExitCode {
         Command::Report(a) => report::run(&cli.global, a),
         Command::Simulate(a) => simulate::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
+        Command::Advise(a) => advise::run(&cli.global, a),
+        Command::Forecast(a) => forecast::run(&cli.global, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

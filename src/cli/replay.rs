@@ -5,12 +5,18 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use wacost::replay::{LineSink, NoLines, Source, replay_with_progress};
+use wacost::pricing::RateBook;
+use wacost::read::detect::FormatOptions;
+use wacost::replay::{
+    LineSink, NoLines, Outcome, ReplayOptions, Source, read_events, replay_with_progress,
+};
 use wacost::report::bundle::{Collect, KEPT_LINES};
 use wacost::report::{Report, RunFolder};
 use wacost::summary::Summary;
+use wacost::whatif::{self, WhatIf};
 
 use super::input::InputArgs;
+use super::period::PeriodArgs;
 use super::progress::Progress;
 use super::{Failure, Format, Global};
 
@@ -41,6 +47,14 @@ pub struct ReplayArgs {
     /// Show full phone numbers in written lines and reports (masked by default).
     #[arg(long)]
     show_contacts: bool,
+    /// Price the log with one change applied (repeatable, applied in turn):
+    /// utility-in-window[=HOURS], fewer-marketing[=K], allowance-per-waba, service-free,
+    /// regimes=FILE. `wacost advise` lists those that save; a switch of provider is
+    /// `wacost compare`.
+    #[arg(long = "what-if", value_name = "ID")]
+    what_if: Vec<String>,
+    #[command(flatten)]
+    period: PeriodArgs,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -98,27 +112,32 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         sink
     };
     let formats = args.input.format_options(global)?;
-    let progress = Progress::for_sources(&sources);
-    let outcome = replay_with_progress(
-        &book,
-        &sources,
-        options,
-        &formats,
-        target,
-        rejects.as_mut().map(|w| w as &mut dyn Write),
-        &progress
-            .as_ref()
-            .map(|p| p.bytes.clone())
-            .unwrap_or_default(),
-    );
-    if let Some(p) = progress {
-        p.finish();
-    }
-    let outcome = outcome?;
+    let what_ifs = parse_what_ifs(&args.what_if)?;
+    let period = args.period.period()?;
+    let mut applied = Vec::new();
+    let mut edited = None;
+    let outcome = if what_ifs.is_empty() && period.is_all() {
+        stream(&book, &sources, options, &formats, target, rejects.as_mut())?
+    } else {
+        // What-ifs look ahead in each contact's messages, and a period needs the whole log
+        // priced: the log is held in memory (about 150 bytes an event).
+        let log = read_events(
+            &sources,
+            options,
+            &formats,
+            rejects.as_mut().map(|w| w as &mut dyn Write),
+        )?;
+        let run = whatif::run(&book, options.classify, &log, &what_ifs, &period, target)?;
+        applied = run.applied;
+        edited = Some(run.book);
+        run.outcome
+    };
+    // The rule what-ifs priced the log with an edited rate book: the report shows its rules.
+    let book = edited.as_ref().unwrap_or(&book);
     if let Some(mut w) = rejects {
         w.flush()?;
     }
-    let mut report = Report::builder(&outcome, &book)
+    let mut report = Report::builder(&outcome, book)
         .source(args.logs.join(", "))
         .run(super::report::run_info(
             &args.logs,
@@ -129,17 +148,53 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if let Some(c) = collect {
         report = report.collected(c);
     }
-    let report = report.build();
+    let mut report = report.build();
+    report.summary.what_if = applied;
     if let (Some(f), Some(folder)) = (files, &folder) {
         f.finish()
             .map_err(|e| Failure::input(format!("{}: {e}", folder.dir().display())))?;
         folder
-            .write(&report, &book)
+            .write(&report, book)
             .map_err(super::report::failure)?;
     }
     if let Some(dir) = &args.report {
-        let written = super::report::write(dir, &report, &book)?;
+        let written = super::report::write(dir, &report, book)?;
         eprintln!("wacost: report written to {}", written.index.display());
     }
     print_summary(&report.summary, args.format)
+}
+
+/// Parses `--what-if` ids.
+pub fn parse_what_ifs(ids: &[String]) -> Result<Vec<WhatIf>, Failure> {
+    ids.iter()
+        .map(|id| WhatIf::parse(id).map_err(super::hint::what_if))
+        .collect()
+}
+
+/// Replays the log streaming, with a progress bar for files.
+fn stream(
+    book: &RateBook,
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    target: &mut dyn LineSink,
+    rejects: Option<&mut BufWriter<File>>,
+) -> Result<Outcome, Failure> {
+    let progress = Progress::for_sources(sources);
+    let outcome = replay_with_progress(
+        book,
+        sources,
+        options,
+        formats,
+        target,
+        rejects.map(|w| w as &mut dyn Write),
+        &progress
+            .as_ref()
+            .map(|p| p.bytes.clone())
+            .unwrap_or_default(),
+    );
+    if let Some(p) = progress {
+        p.finish();
+    }
+    Ok(outcome?)
 }

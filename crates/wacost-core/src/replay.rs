@@ -448,18 +448,13 @@ fn replay_counting(
             if let Some(p) = progress {
                 p.reset();
             }
-            let mut all: Vec<Event> = Vec::new();
-            for (name, mut reader) in open_all(&sources, formats, &mut stdin_cache, progress)? {
-                for item in reader.by_ref() {
-                    match item {
-                        Ok(ev) => all.push(ev),
-                        Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejected)?,
-                    }
-                }
-                reader_notes.extend(reader.notes(&name));
-            }
-            // Stable: rows with one timestamp keep their order in the log.
-            all.sort_by_key(|e| e.time_ms);
+            let (all, _) = read_all(
+                open_all(&sources, formats, &mut stdin_cache, progress)?,
+                options.skip_invalid,
+                &mut skipped,
+                &mut rejected,
+                &mut reader_notes,
+            )?;
             let mut run = new_run(book, options, sink);
             events += all.len() as u64;
             run.push_batch(&all)?;
@@ -480,6 +475,72 @@ fn replay_counting(
         usage: priced.usage,
         reader_notes,
     })
+}
+
+/// Reads every event of the readers into memory, sorted by time (stable: rows with one
+/// timestamp keep their order in the log), as a replay of a log out of time order prices them;
+/// and whether they were out of time order.
+fn read_all(
+    readers: Vec<(String, AnyReader)>,
+    skip_invalid: bool,
+    skipped: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<ReadError>,
+    reader_notes: &mut Vec<String>,
+) -> Result<(Vec<Event>, bool), ReplayError> {
+    let mut all: Vec<Event> = Vec::new();
+    for (name, mut reader) in readers {
+        for item in reader.by_ref() {
+            match item {
+                Ok(ev) => all.push(ev),
+                Err(e) => reject(e, skip_invalid, skipped, rejected)?,
+            }
+        }
+        reader_notes.extend(reader.notes(&name));
+    }
+    let out_of_order = !all.is_sorted_by_key(|e| e.time_ms);
+    if out_of_order {
+        all.sort_by_key(|e| e.time_ms);
+    }
+    Ok((all, out_of_order))
+}
+
+/// A log read into memory: its events in time order, and what reading it found.
+#[derive(Clone, Debug, Default)]
+pub struct ReadLog {
+    /// Every event, in time order (sorted, stable, when the log was not).
+    pub events: Vec<Event>,
+    /// Rows skipped, by the label of their kind.
+    pub skipped: BTreeMap<String, u64>,
+    /// Whether the log was out of time order.
+    pub sorted: bool,
+    /// What the readers assumed or skipped.
+    pub reader_notes: Vec<String>,
+}
+
+/// Reads logs into memory (about 150 bytes an event), for what needs to look ahead in a
+/// contact's messages (what-ifs that move or drop messages, fitting a scenario). Pricing the
+/// events with [`price_events`] gives the lines and total [`replay_with`] gives.
+pub fn read_events(
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    rejects: Option<&mut dyn Write>,
+) -> Result<ReadLog, ReplayError> {
+    let sources = expand(sources)?;
+    let mut stdin_cache = None;
+    let mut log = ReadLog::default();
+    let mut rejected = Vec::new();
+    (log.events, log.sorted) = read_all(
+        open_all(&sources, formats, &mut stdin_cache, None)?,
+        options.skip_invalid,
+        &mut log.skipped,
+        &mut rejected,
+        &mut log.reader_notes,
+    )?;
+    if let Some(w) = rejects {
+        write_rejects(w, &rejected)?;
+    }
+    Ok(log)
 }
 
 /// A batch of rows handed from the reading thread to the pricing thread.

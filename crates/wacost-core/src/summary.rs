@@ -17,6 +17,7 @@ use crate::money::Currency;
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::table::Table;
+use crate::units::{ActivityByMonth, UnitCosts};
 
 /// The totals of one group of a summary (a category, a market, a month…).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +111,17 @@ pub struct Summary {
     /// The run behind the figures, when they were written to a folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunInfo>,
+    /// Active contacts and customer conversations by month and market (see
+    /// [`crate::units`]); empty when the figures come from a ledger alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monthly_activity: ActivityByMonth,
+    /// Cost per customer conversation and per active contact, by market and category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_costs: Option<UnitCosts>,
+    /// The what-ifs the figures were priced under (`replay --what-if`): what was changed,
+    /// and how many messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if: Vec<crate::whatif::Applied>,
 }
 
 /// Notes a reader of the summary must see: assumptions, skipped rows, estimates.
@@ -219,6 +231,8 @@ impl Summary {
         s.sorted = outcome.sorted;
         s.skipped_by_reason = outcome.skipped.clone();
         s.notes = notes(outcome);
+        s.monthly_activity = crate::units::activity(&outcome.usage, book);
+        s.unit_costs = crate::units::unit_costs(l, &s.monthly_activity, book);
         s
     }
 
@@ -317,6 +331,16 @@ impl Summary {
             }
             s.push('\n');
             s.push_str(&t.render());
+        }
+        if let Some(u) = &self.unit_costs {
+            s.push_str("\ncost per customer conversation and per active contact (and month)\n");
+            s.push_str(&u.table(&self.currency.to_string()).render());
+        }
+        for w in &self.what_if {
+            s.push_str(&format!(
+                "\nwhat-if {}: {} ({} messages)\n",
+                w.id, w.changed, w.messages
+            ));
         }
         if !self.notes.is_empty() {
             s.push('\n');
