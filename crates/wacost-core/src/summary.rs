@@ -337,10 +337,7 @@ impl Summary {
             s.push_str(&u.table(&self.currency.to_string()).render());
         }
         for w in &self.what_if {
-            s.push_str(&format!(
-                "\nwhat-if {}: {} ({} messages)\n",
-                w.id, w.changed, w.messages
-            ));
+            s.push_str(&format!("\nwhat-if {}: {}\n", w.id, w.changed));
         }
         if !self.notes.is_empty() {
             s.push('\n');

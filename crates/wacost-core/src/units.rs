@@ -181,45 +181,42 @@ fn money(d: Option<Decimal>) -> String {
 
 impl UnitCosts {
     /// One row per market (all markets first): amount, conversations, contacts, and the cost
-    /// per conversation and per contact, in total and per category.
+    /// per conversation and per contact; under each, one row per category.
     pub fn table(&self, currency: &str) -> Table {
-        let categories: Vec<String> = self.all.by_category.keys().cloned().collect();
-        let mut header = vec![
-            "market".to_string(),
+        let mut t = Table::new([
+            "market / category".to_string(),
             format!("amount ({currency})"),
             "conversations".into(),
             "contacts".into(),
             "per conversation".into(),
             "per contact".into(),
-        ];
-        for c in &categories {
-            header.push(format!("{c} per conversation"));
-            header.push(format!("{c} per contact"));
-        }
-        let mut t = Table::new(header);
+        ]);
         for i in 1..t.header().len() {
             t = t.right_align(i);
         }
         let rows = std::iter::once(("all markets", &self.all))
             .chain(self.by_market.iter().map(|(m, u)| (m.as_str(), u)));
         for (market, u) in rows {
-            let mut row = vec![
+            t.row([
                 market.to_string(),
                 u.amount.to_string(),
                 u.conversations.to_string(),
                 u.contacts.to_string(),
                 money(u.per_conversation),
                 money(u.per_contact),
-            ];
-            for c in &categories {
-                let cost = u.by_category.get(c).copied().unwrap_or_default();
-                row.push(money(
-                    cost.per_conversation
-                        .or(per(Decimal::ZERO, u.conversations)),
-                ));
-                row.push(money(cost.per_contact.or(per(Decimal::ZERO, u.contacts))));
+            ]);
+            // One row per category under its market: a long table stays readable in a
+            // terminal, however many categories.
+            for (c, cost) in &u.by_category {
+                t.row([
+                    format!("  {c}"),
+                    cost.amount.to_string(),
+                    String::new(),
+                    String::new(),
+                    money(cost.per_conversation),
+                    money(cost.per_contact),
+                ]);
             }
-            t.row(row);
         }
         t
     }

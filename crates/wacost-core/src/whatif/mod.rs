@@ -326,21 +326,30 @@ impl WhatIf {
     fn changed(&self, messages: u64) -> String {
         match self {
             WhatIf::UtilityInWindow { hours } => format!(
-                "{messages} utility templates sent outside a customer service window, less than \
-                 {hours} h before the customer wrote, moved to just after the customer's message"
+                "{} sent outside a customer service window, less than \
+                 {hours} h before the customer wrote, moved to just after the customer's message",
+                count(messages, "utility template")
             ),
             WhatIf::FewerMarketing { per_month } => format!(
-                "{messages} marketing templates beyond the first {per_month} a contact was sent \
-                 in a month not sent"
+                "{} beyond the first {per_month} a contact was sent \
+                 in a month not sent",
+                count(messages, "marketing template")
             ),
             WhatIf::AllowancePerWaba => format!(
-                "free service allowance shared per WABA: {messages} messages cost something else"
+                "free service allowance shared per WABA: {} cost something else",
+                count(messages, "message")
             ),
             WhatIf::ServiceFree => {
-                format!("service messages free: {messages} messages cost something else")
+                format!(
+                    "service messages free: {} cost something else",
+                    count(messages, "message")
+                )
             }
             WhatIf::Regimes { path, .. } => {
-                format!("the rules of {path}: {messages} messages cost something else")
+                format!(
+                    "the rules of {path}: {} cost something else",
+                    count(messages, "message")
+                )
             }
         }
     }
@@ -350,26 +359,41 @@ impl WhatIf {
         let money = format!("{currency} {}", money_text(saving));
         match self {
             WhatIf::UtilityInWindow { hours } => format!(
-                "{messages} utility templates went out less than {hours} h before the customer \
-                 wrote; sending them just after the customer's message would have saved {money}"
+                "{} went out less than {hours} h before the customer \
+                 wrote; sending them just after the customer's message would have saved {money}",
+                count(messages, "utility template")
             ),
             WhatIf::FewerMarketing { per_month } => format!(
-                "{messages} marketing templates went to contacts who had already been sent \
-                 {per_month} that month; not sending them would have saved {money}"
+                "{} went to contacts who had already been sent \
+                 {per_month} that month; not sending them would have saved {money}",
+                count(messages, "marketing template")
             ),
             WhatIf::AllowancePerWaba => format!(
-                "if the free service allowance were shared per WABA, {messages} messages would \
-                 cost something else: {money} less"
+                "if the free service allowance were shared per WABA, {} would \
+                 cost something else: {money} less",
+                count(messages, "message")
             ),
             WhatIf::ServiceFree => format!(
-                "{messages} service messages were charged; free service messages would have \
-                 cost {money} less"
+                "{} charged; free service messages would have \
+                 cost {money} less",
+                count(messages, "service message")
             ),
             WhatIf::Regimes { path, .. } => format!(
-                "under the rules of {path}, {messages} messages would cost something else: \
-                 {money} less"
+                "under the rules of {path}, {} would cost something else: \
+                 {money} less",
+                count(messages, "message")
             ),
         }
+    }
+}
+
+/// A count and what it counts, in the singular for one: "1 utility template", "3
+/// messages".
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
 

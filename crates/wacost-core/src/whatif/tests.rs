@@ -93,7 +93,7 @@ fn utility_held_until_the_customer_writes() {
     assert_eq!((a.id.as_str(), a.messages), ("utility-in-window", 1));
     assert_eq!(
         a.changed,
-        "1 utility templates sent outside a customer service window, less than 6 h before the \
+        "1 utility template sent outside a customer service window, less than 6 h before the \
          customer wrote, moved to just after the customer's message"
     );
     let ana = lines
