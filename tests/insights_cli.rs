@@ -64,6 +64,31 @@ fn replay_under_a_what_if_states_what_changed() {
         .map(|w| w["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["utility-in-window", "fewer-marketing=2"]);
+    // The lines carry the what-ifs they were priced under, in a last column.
+    let dir = std::env::temp_dir().join(format!("wacost-what-if-{}", std::process::id()));
+    let o = wacost(&[
+        "replay",
+        LOG,
+        "--what-if",
+        "utility-in-window",
+        "--what-if",
+        "fewer-marketing=2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(dir.join("lines.csv")).unwrap();
+    let rows: Vec<&str> = lines.lines().collect();
+    assert!(rows[0].ends_with(",meta_billable,what_if"), "{}", rows[0]);
+    // Two marketing templates and two utility templates are left.
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r.ends_with(",utility-in-window+fewer-marketing=2")),
+        "{lines}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

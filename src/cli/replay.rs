@@ -90,10 +90,19 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         }
         None => None,
     };
+    let what_ifs = parse_what_ifs(&args.what_if)?;
+    // Lines priced under what-ifs carry their ids.
+    let tag = (!what_ifs.is_empty()).then(|| {
+        what_ifs
+            .iter()
+            .map(WhatIf::id)
+            .collect::<Vec<_>>()
+            .join("+")
+    });
     let folder = args.out.as_ref().map(RunFolder::new);
     let mut files = match &folder {
         Some(f) => Some(
-            f.line_files(&book.names, args.show_contacts)
+            f.line_files_under(&book.names, args.show_contacts, tag)
                 .map_err(super::report::failure)?,
         ),
         None => None,
@@ -112,7 +121,6 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         sink
     };
     let formats = args.input.format_options(global)?;
-    let what_ifs = parse_what_ifs(&args.what_if)?;
     let period = args.period.period()?;
     let mut applied = Vec::new();
     let mut edited = None;

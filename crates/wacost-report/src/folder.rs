@@ -73,7 +73,20 @@ impl RunFolder {
         show_contacts: bool,
     ) -> Result<LineFiles<'a>, ReportError> {
         self.create()?;
-        LineFiles::create(&self.dir, names, show_contacts).map_err(ReportError::io(&self.dir))
+        self.line_files_under(names, show_contacts, None)
+    }
+
+    /// As [`RunFolder::line_files`], for a run priced under what-ifs (their ids, `+`-separated):
+    /// every line carries them in a last column `what_if`.
+    pub fn line_files_under<'a>(
+        &self,
+        names: &'a MarketNames,
+        show_contacts: bool,
+        what_if: Option<String>,
+    ) -> Result<LineFiles<'a>, ReportError> {
+        self.create()?;
+        LineFiles::create_under(&self.dir, names, show_contacts, what_if)
+            .map_err(ReportError::io(&self.dir))
     }
 
     /// Writes `summary.json`, `ledger.parquet` and `run.json` of a report, creating the
