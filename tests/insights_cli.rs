@@ -184,6 +184,16 @@ fn advise_lists_savings_largest_first_and_replay_agrees() {
         ]);
         assert_eq!(r["total"], expected);
     }
+    // --report: the log's report, and the advice beside it.
+    let dir = std::env::temp_dir().join(format!("wacost-advise-{}", std::process::id()));
+    let o = wacost(&["advise", LOG, "--report", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("index.html").is_file());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("advice.json")).unwrap()).unwrap();
+    assert_eq!(written["total"], "0.2011");
+    assert_eq!(written["findings"][0]["id"], "utility-in-window");
+    std::fs::remove_dir_all(&dir).unwrap();
     let o = wacost(&["advise", LOG]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use wacost::advise::{Advice, AdviseOptions, advise};
-use wacost::replay::read_events;
+use wacost::period::Period;
+use wacost::pricing::RateBook;
+use wacost::replay::{NoLines, ReadLog, read_events};
+use wacost::report::Report;
 use wacost::whatif;
 
 use super::input::InputArgs;
@@ -44,7 +47,7 @@ pub struct AdviseArgs {
     /// Also run these what-ifs (repeatable), e.g. regimes=FILE for other rules.
     #[arg(long = "what-if", value_name = "ID")]
     what_if: Vec<String>,
-    /// Also write advice.json to this folder (created if needed).
+    /// Write the log's report (as `replay --report`) to this folder, with advice.json.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
     #[command(flatten)]
@@ -71,6 +74,7 @@ pub fn run(global: &Global, args: &AdviseArgs) -> Result<(), Failure> {
     let log = read_events(&sources, options, &formats, None)?;
     let advice = advise(&book, options.classify, &log, &period, &advise_options)?;
     if let Some(dir) = &args.report {
+        write_report(global, &args.logs, dir, &book, &log, &period)?;
         write_json(dir, "advice.json", &advice.to_json())?;
     }
     print(&advice, args.format);
@@ -82,6 +86,26 @@ fn print(advice: &Advice, format: TextOrJson) {
         TextOrJson::Table => print!("{}", advice.to_text()),
         TextOrJson::Json => println!("{}", advice.to_json()),
     }
+}
+
+/// Writes the report of the log (over `period`) to a folder, as `replay --report` does.
+pub fn write_report(
+    global: &Global,
+    logs: &[String],
+    dir: &std::path::Path,
+    book: &RateBook,
+    log: &ReadLog,
+    period: &Period,
+) -> Result<(), Failure> {
+    let config = global.classify_config()?;
+    let run = whatif::run(book, config, log, &[], period, &mut NoLines)?;
+    let report = Report::builder(&run.outcome, book)
+        .source(logs.join(", "))
+        .run(super::report::run_info(logs, global, false))
+        .build();
+    let written = super::report::write(dir, &report, book)?;
+    eprintln!("wacost: report written to {}", written.index.display());
+    Ok(())
 }
 
 /// Writes one file into a folder, creating the folder.

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wacost::forecast::{ForecastError, ForecastOptions, forecast};
+use wacost::period::Period;
 use wacost::replay::read_events;
 
-use super::advise::{TextOrJson, write_json};
+use super::advise::{TextOrJson, write_json, write_report};
 use super::input::InputArgs;
 use super::period::PeriodArgs;
 use super::{Failure, Global};
@@ -33,7 +34,8 @@ pub struct ForecastArgs {
     /// `wacost simulate FILE` (it simulates to the same figures).
     #[arg(long, value_name = "FILE")]
     write_scenario: Option<PathBuf>,
-    /// Also write forecast.json and scenario.toml to this folder (created if needed).
+    /// Write the log's report (as `replay --report`) to this folder, with forecast.json and
+    /// scenario.toml (the learnt scenario).
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
     /// Count unreadable rows and go on, instead of stopping at the first.
@@ -86,6 +88,7 @@ pub fn run(global: &Global, args: &ForecastArgs) -> Result<(), Failure> {
         eprintln!("wacost: scenario written to {}", path.display());
     }
     if let Some(dir) = &args.report {
+        write_report(global, &args.logs, dir, &book, &log, &Period::all())?;
         write_json(dir, "forecast.json", &f.to_json())?;
         write_json(dir, "scenario.toml", f.scenario.trim_end())?;
     }
