@@ -477,7 +477,7 @@ fn sample_log_charts() {
                 ("charged".into(), outcome.ledger.charged().to_string()),
             ],
             assumptions: vec!["rate cards in force on each message's date (UTC)".into()],
-            notes: wacost::report::summary::notes(&outcome),
+            notes: wacost::report::summary::notes(&outcome, &book),
             tables: vec![("By market".into(), by_market)],
             charts: list
                 .iter()
@@ -493,7 +493,7 @@ fn sample_log_charts() {
             &outcome.ledger,
             &book.names,
             None,
-            &wacost::report::summary::notes(&outcome),
+            &wacost::report::summary::notes(&outcome, &book),
         )
         .expect("xlsx");
         for (stem, chart, _) in every_kind() {
@@ -783,7 +783,7 @@ mod html {
             },
             facts: vec![("messages".into(), ledger.messages().to_string())],
             assumptions: vec!["USD rate card in force on each message's date".into()],
-            notes: summary::notes(&outcome)
+            notes: summary::notes(&outcome, &book)
                 .into_iter()
                 .chain([format!("template {HOSTILE} had no category")])
                 .collect(),
