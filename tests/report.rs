@@ -468,6 +468,7 @@ fn sample_log_charts() {
                 label: "Total spend".into(),
                 amount: outcome.ledger.total(),
                 currency: outcome.ledger.currency.to_string(),
+                note: String::new(),
             },
             facts: vec![
                 (
@@ -780,6 +781,7 @@ mod html {
                 label: "Total spend".into(),
                 amount: ledger.total(),
                 currency: ledger.currency.to_string(),
+                note: format!("note {HOSTILE}"),
             },
             facts: vec![("messages".into(), ledger.messages().to_string())],
             assumptions: vec!["USD rate card in force on each message's date".into()],
@@ -792,6 +794,15 @@ mod html {
                 t.row(["2026-01-01".to_string(), HOSTILE.to_string()]);
                 t
             })],
+            first: vec![(
+                format!("What to change {HOSTILE}"),
+                format!("lead {HOSTILE}"),
+                {
+                    let mut t = wacost::report::table::Table::new(["finding", "saving"]);
+                    t.row([HOSTILE.to_string(), "1.00".to_string()]);
+                    t
+                },
+            )],
             tables,
             charts: inline,
             links: vec![
