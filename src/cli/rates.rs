@@ -12,7 +12,8 @@ pub struct RatesArgs {
     /// The date (default: today in the WABA's time zone).
     #[arg(long, value_name = "YYYY-MM-DD")]
     at: Option<NaiveDate>,
-    /// Only this market (e.g. "Brazil", "Rest of Africa").
+    /// Only this market: its name (e.g. "Brazil", "Rest of Africa", any case) or the ISO code
+    /// of a country in it (BR, DO).
     #[arg(long, value_name = "NAME")]
     market: Option<String>,
     /// Output format.
@@ -29,7 +30,13 @@ pub fn run(global: &Global, args: &RatesArgs) -> Result<(), Failure> {
     let sheet = RateSheet::new(&book, global.currency, date, args.market.as_deref())?;
     match args.format {
         Format::Table => print!("{}", sheet.to_text()),
-        Format::Csv => print!("{}", sheet.to_csv()?),
+        Format::Csv => {
+            print!("{}", sheet.to_csv()?);
+            // CSV holds data only: the warning goes to standard error.
+            for n in &sheet.notes {
+                eprintln!("wacost: warning: {n}");
+            }
+        }
         Format::Json => println!("{}", sheet.to_json()),
     }
     Ok(())

@@ -124,8 +124,32 @@ pub struct Summary {
     pub what_if: Vec<crate::whatif::Applied>,
 }
 
-/// Notes a reader of the summary must see: assumptions, skipped rows, estimates.
-pub fn notes(outcome: &Outcome) -> Vec<String> {
+/// A note when some messages fall on or after the first date the rate book knows nothing
+/// about ([`RateBook::known_until`]): they are priced with the newest card, which may have
+/// been replaced since.
+fn past_known_data(outcome: &Outcome, book: &RateBook) -> Option<String> {
+    let currency = outcome.ledger.currency;
+    let until = book.known_until(currency)?;
+    let later: u64 = outcome
+        .ledger
+        .rows()
+        .iter()
+        .filter(|r| r.key.date >= until && r.key.kind == crate::charge::LineKind::Message)
+        .map(|r| r.totals.lines)
+        .sum();
+    let newest = book.cards_of(currency).map(|c| c.effective).max()?;
+    (later > 0).then(|| {
+        format!(
+            "{later} messages on or after {until} are priced with the {currency} card of \
+             {newest}, the newest wacost knows: Meta may change rates on any quarter start from \
+             {until}; load a newer card when Meta publishes one"
+        )
+    })
+}
+
+/// Notes a reader of the summary must see: assumptions, skipped rows, estimates, messages
+/// past the data wacost knows.
+pub fn notes(outcome: &Outcome, book: &RateBook) -> Vec<String> {
     let mut n = Vec::new();
     let s = &outcome.stats;
     if outcome.skipped_total() > 0 {
@@ -174,6 +198,9 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
         ));
     }
     n.extend(outcome.reader_notes.iter().cloned());
+    if let Some(note) = past_known_data(outcome, book) {
+        n.push(note);
+    }
     if outcome.sorted {
         n.push("the log was not in time order: it was sorted by timestamp before pricing".into());
     }
@@ -230,7 +257,7 @@ impl Summary {
         s.contacts = outcome.contacts as u64;
         s.sorted = outcome.sorted;
         s.skipped_by_reason = outcome.skipped.clone();
-        s.notes = notes(outcome);
+        s.notes = notes(outcome, book);
         s.monthly_activity = crate::units::activity(&outcome.usage, book);
         s.unit_costs = crate::units::unit_costs(l, &s.monthly_activity, book);
         s

@@ -1,4 +1,22 @@
-//! A plain text table for the terminal: columns aligned, numbers right-aligned.
+//! A plain text table for the terminal: columns aligned, numbers right-aligned. Cells hold
+//! exact values (what CSV files keep); a column may say what it holds, so that a page or a
+//! workbook can format its figures ([`Column`]).
+
+/// What a column holds. The terminal and CSV write cells as they are; a page rounds money to
+/// the currency's decimals and rates to four, a workbook writes numbers with a number format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// Text (names, notes).
+    #[default]
+    Text,
+    /// Whole numbers (messages, runs).
+    Count,
+    /// Amounts of money, in the table's currency.
+    Money,
+    /// Unit rates (a price per message).
+    Rate,
+}
 
 /// A table of strings with a header row.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -6,6 +24,8 @@ pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     right: Vec<bool>,
+    #[serde(default)]
+    kinds: Vec<Column>,
 }
 
 impl Table {
@@ -13,11 +33,30 @@ impl Table {
     pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
         let header: Vec<String> = header.into_iter().map(Into::into).collect();
         let right = vec![false; header.len()];
+        let kinds = vec![Column::Text; header.len()];
         Table {
             header,
             rows: Vec::new(),
             right,
+            kinds,
         }
+    }
+
+    /// Says what a column holds; a column of figures is right-aligned.
+    pub fn column(mut self, column: usize, kind: Column) -> Table {
+        if let Some(k) = self.kinds.get_mut(column) {
+            *k = kind;
+        }
+        if kind == Column::Text {
+            self
+        } else {
+            self.right_align(column)
+        }
+    }
+
+    /// What a column holds (text when not said).
+    pub fn kind(&self, column: usize) -> Column {
+        self.kinds.get(column).copied().unwrap_or_default()
     }
 
     /// Right-aligns a column (for amounts and counts).
