@@ -1,17 +1,19 @@
 //! `wacost replay`: price a message log exactly, and say which rule priced every message.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 use wacost::replay::{LineSink, NoLines, Source, replay_with_progress};
 use wacost::report::bundle::{Collect, KEPT_LINES};
+use wacost::report::output::{OutputDir, OutputFile};
 use wacost::report::{Report, RunFolder};
 use wacost::summary::Summary;
 
 use super::input::InputArgs;
+use super::outputs::Plan;
 use super::progress::Progress;
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost replay`.
@@ -51,32 +53,59 @@ pub fn print_summary(summary: &Summary, format: Format) -> Result<(), Failure> {
     let mut summary = summary.clone();
     summary.run = None;
     match format {
-        Format::Table => print!("{}", summary.to_text()),
-        Format::Json => println!("{}", summary.to_json()),
-        Format::Csv => print!("{}", summary.to_csv()?),
+        Format::Table => out!("{}", summary.to_text()),
+        Format::Json => outln!("{}", summary.to_json()),
+        Format::Csv => out!("{}", summary.to_csv()?),
     }
-    Ok(())
 }
 
-/// Runs `wacost replay`.
+/// Runs `wacost replay`. Outputs are written into temporary siblings and put in place only
+/// when the run succeeds ([`wacost::report::output`]); `--out` and `--report` may name the
+/// same folder.
 pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if args.rejects.is_some() && !args.skip_invalid {
         return Err(Failure::usage("--rejects needs --skip-invalid"));
     }
+    Plan::new(global)
+        .logs(&args.logs)
+        .maybe_input(
+            "the template map (--template-map)",
+            args.input.template_map(),
+        )
+        .file("--rejects", args.rejects.as_ref())
+        .folder("--out", args.out.as_ref())
+        .folder("--report", args.report.as_ref())
+        .folders_may_coincide()
+        .check()?;
     let book = global.rate_book()?;
     let sources: Vec<Source> = super::input::sources(&args.logs);
-    let options = global.replay_options(args.skip_invalid)?;
+    let mut options = global.replay_options(args.skip_invalid)?;
+    options.show_contacts = args.show_contacts;
+    let formats = args.input.format_options(global)?;
     let mut rejects = match &args.rejects {
         Some(p) => {
-            let mut w = BufWriter::new(
-                File::create(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
-            );
-            w.write_all(b"file,line,reason,row\n")?;
-            Some(w)
+            let mut f = OutputFile::create(p).map_err(super::report::failure)?;
+            f.write_all(b"file,line,reason,row\n")
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+            Some(f)
         }
         None => None,
     };
-    let folder = args.out.as_ref().map(RunFolder::new);
+    let same = match (&args.out, &args.report) {
+        (Some(o), Some(r)) => super::outputs::same_place(o, r),
+        _ => false,
+    };
+    let out = args
+        .out
+        .as_ref()
+        .map(|d| OutputDir::create(d))
+        .transpose()
+        .map_err(super::report::failure)?;
+    let report_dir = match &args.report {
+        Some(d) if !same => Some(OutputDir::create(d).map_err(super::report::failure)?),
+        _ => None,
+    };
+    let folder = out.as_ref().map(|o| RunFolder::new(o.path()));
     let mut files = match &folder {
         Some(f) => Some(
             f.line_files(&book.names, args.show_contacts)
@@ -97,7 +126,6 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     } else {
         sink
     };
-    let formats = args.input.format_options(global)?;
     let progress = Progress::for_sources(&sources);
     let outcome = replay_with_progress(
         &book,
@@ -115,9 +143,6 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         p.finish();
     }
     let outcome = outcome?;
-    if let Some(mut w) = rejects {
-        w.flush()?;
-    }
     let mut report = Report::builder(&outcome, &book)
         .source(args.logs.join(", "))
         .run(super::report::run_info(
@@ -137,9 +162,28 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
             .write(&report, &book)
             .map_err(super::report::failure)?;
     }
+    // The report goes into its own folder, or next to the lines when it is the same one.
+    let page_dir = report_dir
+        .as_ref()
+        .or(if same { out.as_ref() } else { None });
+    if let Some(dir) = page_dir {
+        super::report::write(dir.path(), &report, &book)?;
+    }
+    // Every output is complete: put them in place.
+    if let Some(f) = rejects {
+        f.commit().map_err(super::report::failure)?;
+    }
+    if let Some(o) = out {
+        o.commit().map_err(super::report::failure)?;
+    }
+    if let Some(r) = report_dir {
+        r.commit().map_err(super::report::failure)?;
+    }
     if let Some(dir) = &args.report {
-        let written = super::report::write(dir, &report, &book)?;
-        eprintln!("wacost: report written to {}", written.index.display());
+        super::terminal::note(&format!(
+            "report written to {}",
+            dir.join(wacost::report::bundle::INDEX).display()
+        ));
     }
     print_summary(&report.summary, args.format)
 }

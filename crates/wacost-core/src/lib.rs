@@ -95,4 +95,5 @@ pub mod settle;
 pub mod simulate;
 pub mod summary;
 pub mod table;
+pub mod text;
 pub mod usage;
