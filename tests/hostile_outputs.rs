@@ -210,8 +210,32 @@ fn a_run_that_fails_midway_leaves_the_previous_folder_byte_identical() {
         "the old folder, byte for byte"
     );
     assert_eq!(names(d), ["bad.csv", "log.csv", "run"], "no temporary left");
-    // The rejects file of a failed run is not written either.
+    // The rejects file of a failed run is not written either (a log that cannot be opened
+    // stops a run even with --skip-invalid), nor is a new --out folder.
     fs::write(d.join("rejects.csv"), "old rejects\n").unwrap();
+    let o = wacost_in(
+        d,
+        &[
+            "replay",
+            "bad.csv",
+            "missing.csv",
+            "--skip-invalid",
+            "--rejects",
+            "rejects.csv",
+            "--out",
+            "new",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "wacost: missing.csv: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("rejects.csv")).unwrap(),
+        "old rejects\n"
+    );
+    assert_eq!(names(d), ["bad.csv", "log.csv", "rejects.csv", "run"]);
     let o = wacost_in(
         d,
         &[
