@@ -237,6 +237,13 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
     )
     .map_err(Failure::input)?
     .check(&options.limits)?;
+    // Taken before the runs: a folder that cannot be written is said at once.
+    let folder = args
+        .report
+        .as_ref()
+        .map(|d| OutputDir::create(d))
+        .transpose()
+        .map_err(super::report::failure)?;
     let bar = super::progress::runs_bar(runs);
     let progress = || {
         if let Some(b) = &bar {
@@ -252,9 +259,8 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
     }
     let p = result?;
     out!("{}", render_runs(&p, &scenario, &origin, args.format)?)?;
-    if let Some(dir) = &args.report {
+    if let (Some(dir), Some(folder)) = (&args.report, folder) {
         let section = simulation::providers_section(&p, &scenario, &origin);
-        let folder = OutputDir::create(dir).map_err(super::report::failure)?;
         super::simulate::write_first_run_report(
             global,
             &book,

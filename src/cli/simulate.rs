@@ -231,6 +231,16 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
     let sim = Simulated::new(global, &scenario, &origin, args.seed)?;
     let seed = sim.seed;
     let book = global.rate_book()?;
+    // The output folders are taken (locked, checked to be wacost's) before the runs, so that
+    // a folder that cannot be written is said at once rather than after the simulation.
+    let folder = |dir: &Option<PathBuf>| {
+        dir.as_ref()
+            .map(|d| OutputDir::create(d))
+            .transpose()
+            .map_err(super::report::failure)
+    };
+    let out_dir = folder(&args.out)?;
+    let report_dir = folder(&args.report)?;
     let mut log = None;
     if let Some(path) = &args.export_log {
         let generator = Generator::new(&scenario, seed).map_err(Failure::input)?;
@@ -251,29 +261,19 @@ pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
     }
     let result = simulate(&book, &sim, args.runs, strategies, args.limits.limits())?;
     let doc = simulation::to_json(&result, &scenario, &origin);
-    let out_dir = match &args.out {
-        Some(dir) => {
-            let out = OutputDir::create(dir).map_err(super::report::failure)?;
-            let write = |name: &str, text: String| {
-                let path = out.path().join(name);
-                std::fs::write(&path, text)
-                    .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-            };
-            write("summary.json", serde_json::to_string_pretty(&doc)? + "\n")?;
-            write("runs.csv", simulation::runs_table(&result).to_csv()?)?;
-            Some(out)
-        }
-        None => None,
-    };
-    let report_dir = match &args.report {
-        Some(dir) => {
-            let out = OutputDir::create(dir).map_err(super::report::failure)?;
-            let section = simulation::section(&result, &scenario, &origin);
-            write_first_run_report(global, &book, &sim, out.path(), None, section)?;
-            Some(out)
-        }
-        None => None,
-    };
+    if let Some(out) = &out_dir {
+        let write = |name: &str, text: String| {
+            let path = out.path().join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        };
+        write("summary.json", serde_json::to_string_pretty(&doc)? + "\n")?;
+        write("runs.csv", simulation::runs_table(&result).to_csv()?)?;
+    }
+    if let Some(out) = &report_dir {
+        let section = simulation::section(&result, &scenario, &origin);
+        write_first_run_report(global, &book, &sim, out.path(), None, section)?;
+    }
     // Every output is complete: put them in place.
     if let Some((file, text)) = log {
         file.commit().map_err(super::report::failure)?;
