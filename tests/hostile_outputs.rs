@@ -559,3 +559,82 @@ fn impossible_simulations_are_refused_before_they_start() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn every_kind_of_input_is_protected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (from, to) in [
+        ("data/regimes.toml", "regimes.toml"),
+        ("data/providers.toml", "providers.toml"),
+        ("data/fx.csv", "fx.csv"),
+        ("tests/data/scenario_by_hand.toml", "s.toml"),
+    ] {
+        fs::copy(root.join(from), d.join(to)).unwrap();
+    }
+    fs::write(d.join("log.csv"), good_log()).unwrap();
+    fs::write(d.join("map.csv"), "template,category\nx,marketing\n").unwrap();
+    let before = snapshot(d);
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &[
+                "--regimes",
+                "regimes.toml",
+                "replay",
+                "log.csv",
+                "--skip-invalid",
+                "--rejects",
+                "regimes.toml",
+            ],
+            "--rejects regimes.toml is an input (the regimes (--regimes) regimes.toml): give \
+             another file",
+        ),
+        (
+            &[
+                "replay",
+                "log.csv",
+                "--template-map",
+                "map.csv",
+                "--skip-invalid",
+                "--rejects",
+                "map.csv",
+            ],
+            "--rejects map.csv is an input (the template map (--template-map) map.csv): give \
+             another file",
+        ),
+        (
+            &[
+                "compare",
+                "--log",
+                "log.csv",
+                "--providers-file",
+                "providers.toml",
+                "--report",
+                "providers.toml",
+            ],
+            "--report providers.toml is an input (the providers file (--providers-file) \
+             providers.toml): give another folder",
+        ),
+        (
+            &[
+                "compare", "--log", "log.csv", "--fx", "fx.csv", "--report", "fx.csv",
+            ],
+            "--report fx.csv is an input (the exchange rates (--fx) fx.csv): give another folder",
+        ),
+        (
+            &["simulate", "s.toml", "--out", "s.toml"],
+            "--out s.toml is an input (the scenario s.toml): give another folder",
+        ),
+        (
+            &["simulate", "s.toml", "--report", "."],
+            "--report . holds an input (the scenario s.toml), and the folder is replaced as a \
+             whole: give another folder",
+        ),
+    ];
+    for (args, message) in cases {
+        let o = wacost_in(d, args);
+        refused(&o, message);
+    }
+    assert_eq!(snapshot(d), before, "every input as it was");
+}
