@@ -8,7 +8,7 @@ use wacost::pricing::sheet::SheetError;
 use wacost::pricing::{LoadError, PricingError};
 use wacost::read::{ReadError, ReadErrorKind};
 use wacost::replay::ReplayError;
-use wacost::simulate::SimulateError;
+use wacost::simulate::{SimulateError, TooLarge};
 
 use super::Failure;
 
@@ -85,8 +85,20 @@ impl From<SimulateError> for Failure {
         Failure::input(match &e {
             SimulateError::Price(r) => replay(r),
             SimulateError::Fx(f) => fx(f),
+            SimulateError::TooLarge(t) => too_large(t),
             _ => e.to_string(),
         })
+    }
+}
+
+/// A simulation beyond the limits, with the options that raise them.
+fn too_large(e: &TooLarge) -> String {
+    format!("{e} (raise them with --max-memory and --max-time)")
+}
+
+impl From<TooLarge> for Failure {
+    fn from(e: TooLarge) -> Failure {
+        Failure::input(too_large(&e))
     }
 }
 

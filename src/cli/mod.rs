@@ -6,6 +6,7 @@ mod demo;
 mod forecast;
 mod hint;
 mod input;
+mod outputs;
 mod period;
 mod progress;
 mod quote;
@@ -14,6 +15,7 @@ mod reconcile;
 mod replay;
 mod report;
 mod simulate;
+mod terminal;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -229,7 +231,21 @@ input_failure_from!(
 
 /// Parses the command line and runs the command.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help, the version, or wrong usage: clap's text, where clap puts it; a stream
+        // that cannot take it (a full disk) fails the run.
+        Err(e) => {
+            let code = e.exit_code();
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    terminal::note(&format!("standard output: {io}"));
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
@@ -248,7 +264,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stdout().flush();
-            eprintln!("wacost: {}", f.message);
+            terminal::note(&f.message);
             ExitCode::from(f.code)
         }
     }
@@ -335,6 +351,7 @@ impl Global {
         Ok(ReplayOptions {
             classify: self.classify_config()?,
             skip_invalid,
+            ..ReplayOptions::default()
         })
     }
 

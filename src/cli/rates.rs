@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 use wacost::pricing::sheet::RateSheet;
 
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost rates`.
@@ -29,15 +30,14 @@ pub fn run(global: &Global, args: &RatesArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Utc::now().with_timezone(&global.timezone).date_naive());
     let sheet = RateSheet::new(&book, global.currency, date, args.market.as_deref())?;
     match args.format {
-        Format::Table => print!("{}", sheet.to_text()),
+        Format::Table => out!("{}", sheet.to_text()),
         Format::Csv => {
-            print!("{}", sheet.to_csv()?);
-            // CSV holds data only: the warning goes to standard error.
+            // CSV holds data only: the warnings go to standard error.
             for n in &sheet.notes {
-                eprintln!("wacost: warning: {n}");
+                super::terminal::note(&format!("warning: {n}"));
             }
+            out!("{}", sheet.to_csv()?)
         }
-        Format::Json => println!("{}", sheet.to_json()),
+        Format::Json => outln!("{}", sheet.to_json()),
     }
-    Ok(())
 }

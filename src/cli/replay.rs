@@ -1,7 +1,6 @@
 //! `wacost replay`: price a message log exactly, and say which rule priced every message.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,13 +10,16 @@ use wacost::replay::{
     LineSink, NoLines, Outcome, ReplayOptions, Source, read_events, replay_with_progress,
 };
 use wacost::report::bundle::{Collect, KEPT_LINES};
+use wacost::report::output::{OutputDir, OutputFile};
 use wacost::report::{Report, RunFolder};
 use wacost::summary::Summary;
 use wacost::whatif::{self, WhatIf};
 
 use super::input::InputArgs;
+use super::outputs::Plan;
 use super::period::PeriodArgs;
 use super::progress::Progress;
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost replay`.
@@ -65,28 +67,41 @@ pub fn print_summary(summary: &Summary, format: Format) -> Result<(), Failure> {
     let mut summary = summary.clone();
     summary.run = None;
     match format {
-        Format::Table => print!("{}", summary.to_text()),
-        Format::Json => println!("{}", summary.to_json()),
-        Format::Csv => print!("{}", summary.to_csv()?),
+        Format::Table => out!("{}", summary.to_text()),
+        Format::Json => outln!("{}", summary.to_json()),
+        Format::Csv => out!("{}", summary.to_csv()?),
     }
-    Ok(())
 }
 
-/// Runs `wacost replay`.
+/// Runs `wacost replay`. Outputs are written into temporary siblings and put in place only
+/// when the run succeeds ([`wacost::report::output`]); `--out` and `--report` may name the
+/// same folder.
 pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     if args.rejects.is_some() && !args.skip_invalid {
         return Err(Failure::usage("--rejects needs --skip-invalid"));
     }
+    Plan::new(global)
+        .logs(&args.logs)
+        .maybe_input(
+            "the template map (--template-map)",
+            args.input.template_map(),
+        )
+        .file("--rejects", args.rejects.as_ref())
+        .folder("--out", args.out.as_ref())
+        .folder("--report", args.report.as_ref())
+        .folders_may_coincide()
+        .check()?;
     let book = global.rate_book()?;
     let sources: Vec<Source> = super::input::sources(&args.logs);
-    let options = global.replay_options(args.skip_invalid)?;
+    let mut options = global.replay_options(args.skip_invalid)?;
+    options.show_contacts = args.show_contacts;
+    let formats = args.input.format_options(global)?;
     let mut rejects = match &args.rejects {
         Some(p) => {
-            let mut w = BufWriter::new(
-                File::create(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
-            );
-            w.write_all(b"file,line,reason,row\n")?;
-            Some(w)
+            let mut f = OutputFile::create(p).map_err(super::report::failure)?;
+            f.write_all(b"file,line,reason,row\n")
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+            Some(f)
         }
         None => None,
     };
@@ -99,7 +114,21 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
             .collect::<Vec<_>>()
             .join("+")
     });
-    let folder = args.out.as_ref().map(RunFolder::new);
+    let same = match (&args.out, &args.report) {
+        (Some(o), Some(r)) => super::outputs::same_place(o, r),
+        _ => false,
+    };
+    let out = args
+        .out
+        .as_ref()
+        .map(|d| OutputDir::create(d))
+        .transpose()
+        .map_err(super::report::failure)?;
+    let report_dir = match &args.report {
+        Some(d) if !same => Some(OutputDir::create(d).map_err(super::report::failure)?),
+        _ => None,
+    };
+    let folder = out.as_ref().map(|o| RunFolder::new(o.path()));
     let mut files = match &folder {
         Some(f) => Some(
             f.line_files_under(&book.names, args.show_contacts, tag)
@@ -120,12 +149,18 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     } else {
         sink
     };
-    let formats = args.input.format_options(global)?;
     let period = args.period.period()?;
     let mut applied = Vec::new();
     let mut edited = None;
     let outcome = if what_ifs.is_empty() && period.is_all() {
-        stream(&book, &sources, options, &formats, target, rejects.as_mut())?
+        stream(
+            &book,
+            &sources,
+            options,
+            &formats,
+            target,
+            rejects.as_mut().map(|w| w as &mut dyn Write),
+        )?
     } else {
         // What-ifs look ahead in each contact's messages, and a period needs the whole log
         // priced: the log is held in memory (about 150 bytes an event).
@@ -142,9 +177,6 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
     };
     // The rule what-ifs priced the log with an edited rate book: the report shows its rules.
     let book = edited.as_ref().unwrap_or(&book);
-    if let Some(mut w) = rejects {
-        w.flush()?;
-    }
     let mut report = Report::builder(&outcome, book)
         .source(args.logs.join(", "))
         .run(super::report::run_info(
@@ -165,9 +197,28 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
             .write(&report, book)
             .map_err(super::report::failure)?;
     }
+    // The report goes into its own folder, or next to the lines when it is the same one.
+    let page_dir = report_dir
+        .as_ref()
+        .or(if same { out.as_ref() } else { None });
+    if let Some(dir) = page_dir {
+        super::report::write(dir.path(), &report, book)?;
+    }
+    // Every output is complete: put them in place.
+    if let Some(f) = rejects {
+        f.commit().map_err(super::report::failure)?;
+    }
+    if let Some(o) = out {
+        o.commit().map_err(super::report::failure)?;
+    }
+    if let Some(r) = report_dir {
+        r.commit().map_err(super::report::failure)?;
+    }
     if let Some(dir) = &args.report {
-        let written = super::report::write(dir, &report, book)?;
-        eprintln!("wacost: report written to {}", written.index.display());
+        super::terminal::note(&format!(
+            "report written to {}",
+            dir.join(wacost::report::bundle::INDEX).display()
+        ));
     }
     print_summary(&report.summary, args.format)
 }
@@ -186,7 +237,7 @@ fn stream(
     options: ReplayOptions,
     formats: &FormatOptions,
     target: &mut dyn LineSink,
-    rejects: Option<&mut BufWriter<File>>,
+    rejects: Option<&mut dyn Write>,
 ) -> Result<Outcome, Failure> {
     let progress = Progress::for_sources(sources);
     let outcome = replay_with_progress(
@@ -195,7 +246,7 @@ fn stream(
         options,
         formats,
         target,
-        rejects.map(|w| w as &mut dyn Write),
+        rejects,
         &progress
             .as_ref()
             .map(|p| p.bytes.clone())

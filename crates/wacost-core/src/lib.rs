@@ -98,6 +98,7 @@ pub mod settle;
 pub mod simulate;
 pub mod summary;
 pub mod table;
+pub mod text;
 pub mod units;
 pub mod usage;
 pub mod whatif;

@@ -51,6 +51,9 @@ pub struct ReplayOptions {
     pub classify: ClassifyConfig,
     /// Count and reject unreadable rows instead of stopping.
     pub skip_invalid: bool,
+    /// Write rejected rows with their phone numbers in full. By default they are masked in
+    /// the rejects file, as contacts are in every other output.
+    pub show_contacts: bool,
 }
 
 /// What a replay produced.
@@ -165,7 +168,7 @@ pub fn price_batches(
 ) -> Result<Priced, ReplayError> {
     let options = ReplayOptions {
         classify: config,
-        skip_invalid: false,
+        ..ReplayOptions::default()
     };
     let mut run = new_run(book, options, sink);
     for batch in batches {
@@ -462,7 +465,7 @@ fn replay_counting(
         }
     };
     if let Some(w) = rejects.as_mut() {
-        write_rejects(*w, &rejected)?;
+        write_rejects(*w, &rejected, options.show_contacts)?;
     }
     Ok(Outcome {
         ledger: priced.ledger,
@@ -538,7 +541,7 @@ pub fn read_events(
         &mut log.reader_notes,
     )?;
     if let Some(w) = rejects {
-        write_rejects(w, &rejected)?;
+        write_rejects(w, &rejected, options.show_contacts)?;
     }
     Ok(log)
 }
@@ -664,8 +667,23 @@ fn reject(
     Ok(())
 }
 
-/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read.
-fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), ReplayError> {
+/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read. Phone numbers
+/// in the text are masked unless `show_contacts`, and no cell starts a spreadsheet formula
+/// (see [`crate::text`]).
+fn write_rejects(
+    w: &mut dyn Write,
+    rejected: &[ReadError],
+    show_contacts: bool,
+) -> Result<(), ReplayError> {
+    use crate::text::{csv_text, mask_phone_numbers};
+    let shown = |s: &str| -> String {
+        let s = if show_contacts {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            mask_phone_numbers(s)
+        };
+        csv_text(&s).into_owned()
+    };
     let mut csv = csv::Writer::from_writer(w);
     for e in rejected {
         let position = match e.position {
@@ -673,10 +691,10 @@ fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), Replay
             crate::read::Position::Byte(b) => format!("byte {b}"),
         };
         csv.write_record([
-            e.file.as_str(),
-            &position,
-            &e.reason(),
-            e.raw.as_deref().unwrap_or(""),
+            shown(&e.file),
+            position,
+            shown(&e.reason()),
+            shown(e.raw.as_deref().unwrap_or("")),
         ])
         .map_err(|e| rejects_error(e.into()))?;
     }
@@ -740,10 +758,11 @@ mod tests {
         assert_eq!((out.skipped_total(), out.events), (6, 1));
         let rejects = String::from_utf8(rejects).unwrap();
         let lines: Vec<&str> = rejects.lines().collect();
+        // The contact is masked, as in every output.
         assert_eq!(
             lines[0],
             "log.csv,3,\"timestamp \"\"soon\"\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor \
-             Unix seconds\",\"soon,b,+5511987654321,outbound,template,marketing\""
+             Unix seconds\",\"soon,b,+55*********21,outbound,template,marketing\""
         );
         assert_eq!(
             lines[5],
@@ -891,6 +910,12 @@ impl<'a> Replay<'a> {
     /// Count unreadable rows and go on, instead of stopping at the first.
     pub fn skip_invalid(mut self, skip: bool) -> Self {
         self.options.skip_invalid = skip;
+        self
+    }
+
+    /// Write rejected rows with phone numbers in full (masked by default).
+    pub fn show_contacts(mut self, show: bool) -> Self {
+        self.options.show_contacts = show;
         self
     }
 

@@ -1,4 +1,6 @@
-//! Writing ledger lines as they are produced: CSV and Parquet, in bounded memory.
+//! Writing ledger lines as they are produced: CSV and Parquet, in bounded memory. The CSV
+//! file's text cells never start a spreadsheet formula ([`csv_text`]); Parquet keeps the
+//! values as they are (its strings are never read as formulas).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -10,6 +12,7 @@ use rust_decimal::Decimal;
 use wacost_core::charge::Charge;
 use wacost_core::pricing::market::MarketNames;
 use wacost_core::replay::LineSink;
+use wacost_core::text::{csv_number, csv_text};
 
 /// Column names of a lines file.
 pub const COLUMNS: [&str; 27] = [
@@ -83,6 +86,15 @@ pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 
         opt(c.verdict.and_then(|v| v.category).map(|t| t.to_string())),
         opt(c.verdict.and_then(|v| v.billable).map(|t| t.to_string())),
     ]
+}
+
+/// A line's fields as `lines.csv` writes them: amounts, rates and quantities as numbers,
+/// every other field as text that a spreadsheet does not run.
+fn csv_fields(f: &[String; 27]) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    COLUMNS.iter().zip(f).map(|(name, value)| match *name {
+        "rate" | "amount" | "quantity" => csv_number(value),
+        _ => csv_text(value),
+    })
 }
 
 /// Writes lines to `lines.csv` and `lines.parquet` in a folder.
@@ -252,10 +264,13 @@ fn batch_frame(
 impl LineSink for LineFiles<'_> {
     fn line(&mut self, c: &Charge) -> std::io::Result<()> {
         let f = fields(c, self.names, self.show_contacts);
-        match &self.what_if {
-            Some(id) => self.csv.write_record(f.iter().chain([id]))?,
-            None => self.csv.write_record(&f)?,
+        for cell in csv_fields(&f) {
+            self.csv.write_field(cell.as_bytes())?;
         }
+        if let Some(id) = &self.what_if {
+            self.csv.write_field(csv_text(id).as_bytes())?;
+        }
+        self.csv.write_record(None::<&[u8]>)?;
         self.batch.push(f);
         self.amounts.push((c.rate, c.amount));
         if self.batch.len() >= BATCH {
