@@ -55,6 +55,14 @@ pub struct Flags {
     /// Authentication-international applied but the card has no such rate: the
     /// authentication rate was used (estimated).
     pub auth_international_fallback: bool,
+    /// An exempt government's or non-profit's service message: free, though `regular`
+    /// (Meta's `paid_exempt`).
+    pub exempt: bool,
+    /// A Business Agent reply the log gave no tokens for: priced at the regime's default
+    /// (estimated).
+    pub default_tokens: bool,
+    /// A marketing template priced at its Marketing Messages API max price: an upper bound.
+    pub max_price: bool,
 }
 
 /// One ledger line.
@@ -114,6 +122,8 @@ pub struct Charge {
     pub flags: Flags,
     /// Meta's own verdict, when the log carried it.
     pub verdict: Option<Verdict>,
+    /// A Business Agent reply's tokens (the log's, or the regime's default).
+    pub tokens: Option<u32>,
 }
 
 impl Charge {
@@ -135,6 +145,31 @@ impl Charge {
                 }
                 if self.flags.auth_international_fallback {
                     s.push_str("; no authentication-international rate on the card: authentication rate used");
+                }
+                if let (Some(n), Some(rate)) = (self.tokens, self.rate) {
+                    s.push_str(&format!(
+                        "; {n} tokens{}: {rate} {}",
+                        if self.flags.default_tokens {
+                            " (the log gave none: the regime's default, estimated)"
+                        } else {
+                            ""
+                        },
+                        self.currency
+                    ));
+                }
+                if self.flags.max_price {
+                    s.push_str(
+                        "; priced at the template's Marketing Messages API max price: an upper \
+                         bound, Meta charges it or less",
+                    );
+                }
+                if self.offer == Some(MessageKind::BusinessAgent)
+                    && self.category == Category::Service
+                {
+                    s.push_str(
+                        "; a Business Agent reply before Meta billed the agent (2026-08-01): \
+                         priced as a free-form message",
+                    );
                 }
                 s
             }

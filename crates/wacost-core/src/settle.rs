@@ -299,6 +299,7 @@ impl Adjustment {
             rule: None,
             flags: Flags::default(),
             verdict: None,
+            tokens: None,
         }
     }
 }
@@ -583,6 +584,7 @@ mod tests {
             rule: None,
             flags: Flags::default(),
             verdict: None,
+            tokens: None,
         }
     }
 
@@ -703,6 +705,7 @@ mod tests {
             message_id: None,
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         };
         let events = [
             message("2023-10-01T03:59:00Z", 595_981_000_001, Direction::Inbound),

@@ -227,6 +227,7 @@ fn log(start: i64, rows: &[(u8, u8, u32, u8)]) -> Vec<Event> {
             message_id: MessageId::new(id.as_bytes()),
             entry_point: None,
             verdict: None,
+            details: wacost_core::event::Details::NONE,
         };
         if code % 3 == 0 {
             events.push(Event {

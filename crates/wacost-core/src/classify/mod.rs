@@ -14,7 +14,6 @@
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -25,14 +24,17 @@ use crate::money::Currency;
 use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
 use crate::pricing::market::MarketId;
 use crate::pricing::phone::{ContactNumber, Country};
+use crate::pricing::price::price_message;
 use crate::pricing::regime::Regime;
 use crate::pricing::rules::{Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
 use crate::usage::{MonthUsage, Usage, status_index};
 
 mod contacts;
+pub mod facts;
 
 use contacts::{ContactIndex, MAX_CONTACTS, huge_pages, prefetch};
+pub use facts::RuleFacts;
 
 /// Settings of a classification run.
 #[derive(Clone, Copy, Debug)]
@@ -93,11 +95,11 @@ const RECENT_INLINE: usize = 4;
 const SLOTS: usize = 3;
 
 fn slot(category: Category) -> usize {
-    match category {
+    match category.base() {
         Category::Marketing => 0,
         Category::Utility => 1,
         Category::Authentication | Category::AuthenticationInternational => 2,
-        Category::Service => 3,
+        _ => 3,
     }
 }
 
@@ -110,7 +112,13 @@ struct ContactState {
     last_inbound: i64,
     ad_inbound: i64,
     fep_until: i64,
-    last_fingerprint: u64,
+    /// A fingerprint of the last row without a message id (to drop an identical row that
+    /// follows it).
+    last_fingerprint: u32,
+    /// The minute the open (or last) free entry point window would end if it lasted the
+    /// longest Meta says it may (7 days from about 2026-09-30) instead of the assumed 72 h;
+    /// 0 when Meta reported the window's end, or when the two are the same.
+    fep_stretch: u32,
     /// Message ids seen in the last week (log time), oldest first; a few inline, so that
     /// checking a message for a duplicate reads the state already fetched.
     recent: SmallVec<[Seen; RECENT_INLINE]>,
@@ -137,6 +145,7 @@ impl ContactState {
             ad_inbound: NONE,
             fep_until: NONE,
             last_fingerprint: 0,
+            fep_stretch: 0,
             recent: SmallVec::new(),
             held: None,
             conversations: None,
@@ -206,6 +215,8 @@ struct Day {
     epoch: u16,
     card: usize,
     regime: usize,
+    /// The regime's window lengths, in milliseconds.
+    windows: Windows,
 }
 
 /// The classifier: feed it events in time order with [`Classifier::push`], then call
@@ -232,16 +243,31 @@ struct Engine<'a> {
     months: Vec<((i32, u32), MonthUsage)>,
     current_month: usize,
     counted_business: Option<(usize, BusinessId)>,
-    windows: Windows,
     countries: FxHashMap<u64, Country>,
+    facts: RuleFacts,
 }
 
+/// A regime's window lengths, in milliseconds.
 #[derive(Clone, Copy)]
 struct Windows {
     csw: i64,
     fep_reply: i64,
     fep: i64,
+    /// The longest a free entry point window may last (at least `fep`).
+    fep_longest: i64,
     conversation: i64,
+}
+
+impl Windows {
+    fn of(w: &crate::pricing::regime::Windows) -> Windows {
+        Windows {
+            csw: i64::from(w.customer_service_hours) * HOUR_MS,
+            fep_reply: i64::from(w.free_entry_point_reply_hours) * HOUR_MS,
+            fep: i64::from(w.free_entry_point_hours) * HOUR_MS,
+            fep_longest: i64::from(w.free_entry_point_longest_hours()) * HOUR_MS,
+            conversation: i64::from(w.conversation_hours) * HOUR_MS,
+        }
+    }
 }
 
 /// A message that cannot be priced at all.
@@ -257,7 +283,6 @@ pub struct ClassifyError {
 impl<'a> Classifier<'a> {
     /// A classifier over a rate book.
     pub fn new(book: &'a RateBook, config: ClassifyConfig) -> Classifier<'a> {
-        let w = book.regimes.windows;
         let engine = Engine {
             book,
             config,
@@ -270,12 +295,7 @@ impl<'a> Classifier<'a> {
             current_month: 0,
             counted_business: None,
             countries: FxHashMap::default(),
-            windows: Windows {
-                csw: i64::from(w.customer_service_hours) * HOUR_MS,
-                fep_reply: i64::from(w.free_entry_point_reply_hours) * HOUR_MS,
-                fep: i64::from(w.free_entry_point_hours) * HOUR_MS,
-                conversation: i64::from(w.conversation_hours) * HOUR_MS,
-            },
+            facts: RuleFacts::default(),
         };
         Classifier {
             index: ContactIndex::new(),
@@ -287,6 +307,11 @@ impl<'a> Classifier<'a> {
     /// The counts so far.
     pub fn stats(&self) -> ClassifyStats {
         self.engine.stats
+    }
+
+    /// What the rules of 2026 did so far, and what the total rests on.
+    pub fn facts(&self) -> RuleFacts {
+        self.engine.facts.clone()
     }
 
     /// Message counts by month, for providers' fees.
@@ -418,6 +443,9 @@ impl Engine<'_> {
                     if held.verdict.is_none() {
                         held.verdict = ev.verdict;
                     }
+                    if held.details.free_entry_point_end.is_none() {
+                        held.details.free_entry_point_end = ev.details.free_entry_point_end;
+                    }
                     self.stats.duplicates += 1;
                     return self.release(state, ev.time_ms, out);
                 }
@@ -537,6 +565,7 @@ impl Engine<'_> {
             epoch,
             card,
             regime,
+            windows: Windows::of(&regime_ref.windows),
         };
         self.day = Some(day);
         Ok(day)
@@ -568,39 +597,71 @@ impl Engine<'_> {
         }
         let regime: &Regime = &self.book.regimes.all()[day.regime];
         let card = self.cards[day.card];
+        let w = day.windows;
         let offer = ev.kind;
         let delivered = ev.status.delivered();
         let in_service_window = state.last_inbound != NONE
             && t >= state.last_inbound
-            && t - state.last_inbound < self.windows.csw;
+            && t - state.last_inbound < w.csw;
         let mut in_free_entry_point = state.fep_until != NONE && t < state.fep_until;
-        // Meta: answering an ad or Page-button message within 24 h opens a 72 h free entry
-        // point window, starting at the answer.
+        // Meta: answering an ad or Page-button message within 24 h opens a free entry point
+        // window (72 h, "up to 7 days" for ads from about 2026-09-30), starting at the
+        // answer. An ad message while a window is open neither extends nor restarts it.
         if !in_free_entry_point
             && delivered
+            && !offer.is_group()
             && state.ad_inbound != NONE
             && t >= state.ad_inbound
-            && t - state.ad_inbound < self.windows.fep_reply
+            && t - state.ad_inbound < w.fep_reply
         {
-            state.fep_until = t + self.windows.fep;
+            state.fep_until = t + w.fep;
+            state.fep_stretch = if w.fep_longest > w.fep {
+                minute(t + w.fep_longest)
+            } else {
+                0
+            };
             state.ad_inbound = NONE;
             in_free_entry_point = true;
         }
+        // Meta's own end of the window, where a status webhook reported it: it replaces the
+        // assumed length.
+        if let Some(end) = ev.details.free_entry_point_end
+            && regime.model == PricingModel::Pmp
+            && !offer.is_group()
+        {
+            let end = i64::from(end) * 1000;
+            if end > t {
+                state.fep_until = end;
+                state.fep_stretch = 0;
+                state.ad_inbound = NONE;
+                in_free_entry_point = true;
+                self.facts.meta_window_ends += 1;
+            }
+        }
+        // After the assumed end, before the longest Meta allows: the price depends on it.
+        let fep_assumed_over = !in_free_entry_point
+            && state.fep_stretch != 0
+            && state.fep_until != NONE
+            && t >= state.fep_until
+            && minute(t) < state.fep_stretch;
         let own = slot(offer.category());
         let cbp = regime.model == PricingModel::Cbp;
         let open_same = cbp && state.open(own, t);
         let open_any = cbp && (0..=SLOTS).any(|s| state.open(s, t));
-        let decision = decide(
-            regime,
-            offer,
-            Situation {
-                in_service_window,
-                in_free_entry_point,
-                conversation_open_same: open_same,
-                conversation_open_any: open_any,
-                delivered,
-            },
-        );
+        let service_exempt = self.config.profile.service_exempt
+            && regime
+                .service_exemption
+                .as_ref()
+                .is_some_and(|e| e.applies(regime.from, day.date));
+        let situation = Situation {
+            in_service_window,
+            in_free_entry_point,
+            conversation_open_same: open_same,
+            conversation_open_any: open_any,
+            delivered,
+            service_exempt,
+        };
+        let decision = decide(regime, offer, situation);
         let mut conversation = None;
         if let Some(c) = decision.opens_conversation {
             let s = slot(c);
@@ -610,7 +671,7 @@ impl Engine<'_> {
                     id: [0; SLOTS + 1],
                 })
             });
-            open.until[s] = t + self.windows.conversation;
+            open.until[s] = t + w.conversation;
             open.id[s] = self.next_conversation;
             self.next_conversation += 1;
             conversation = Some(open.id[s]);
@@ -624,46 +685,86 @@ impl Engine<'_> {
         }
         let mut flags = Flags {
             rejected_free_form: decision.rejected,
+            exempt: decision.exempt,
             ..Flags::default()
         };
-        let mut category = self.book.charged_category(
-            decision.category,
-            &self.config.profile,
+        let priced = price_message(
+            self.book,
+            regime,
+            card,
+            &decision,
+            offer,
+            &ev.details,
+            state.market,
             state.country,
+            &self.config.profile,
             day.date,
         );
-        let mut rate = None;
-        let mut provenance = None;
-        let mut amount = Decimal::ZERO;
-        match self.book.cell(card, state.market, category) {
-            Some((cell, used)) => {
-                if used != category {
-                    flags.auth_international_fallback = true;
-                    category = used;
-                }
-                rate = Some(cell.rate);
-                provenance = Some(if flags.auth_international_fallback {
-                    Provenance::Estimated
-                } else {
-                    cell.provenance
-                });
-                if decision.charged {
-                    amount = cell.rate;
-                }
+        let (category, rate, provenance, amount, tokens) = (
+            priced.category,
+            priced.rate,
+            priced.provenance,
+            priced.amount,
+            priced.tokens,
+        );
+        flags.missing_rate = priced.missing_rate;
+        flags.auth_international_fallback = priced.auth_international_fallback;
+        flags.default_tokens = priced.default_tokens;
+        flags.max_price = priced.max_price;
+        if priced.missing_rate {
+            self.stats.missing_rate += 1;
+        }
+        if decision.charged && tokens.is_some() {
+            let n = u64::from(tokens.unwrap_or(0));
+            let f = &mut self.facts;
+            f.business_agent_replies += 1;
+            f.business_agent_tokens += n;
+            f.business_agent_amount += amount;
+            if priced.default_tokens {
+                f.business_agent_default_tokens += 1;
+                f.business_agent_default_amount += amount;
             }
-            None => {
-                if decision.charged {
-                    flags.missing_rate = true;
-                    self.stats.missing_rate += 1;
-                }
-            }
+        }
+        if priced.max_price {
+            self.facts.max_price_messages += 1;
+            self.facts.max_price_amount += amount;
+        }
+        if priced.max_price_other_currency {
+            self.facts.max_price_other_currency += 1;
         }
         if decision.charged && provenance == Some(Provenance::Estimated) {
             self.stats.estimated_rates_used += 1;
+            let e = self.facts.estimated_by_market.entry(state.market).or_default();
+            *e += amount;
         }
         if decision.rejected {
             self.stats.rejected_free_form += 1;
         }
+        if decision.exempt {
+            self.facts.exempt_service += 1;
+            self.facts.exempt_list_value += rate.unwrap_or_default();
+        }
+        if offer == MessageKind::Reaction && delivered && !decision.rejected {
+            self.facts.reactions += 1;
+        }
+        if offer.is_group() && delivered {
+            self.facts.group_deliveries += 1;
+        }
+        if fep_assumed_over && decision.charged {
+            let longer = Situation {
+                in_free_entry_point: true,
+                ..situation
+            };
+            if !decide(regime, offer, longer).charged {
+                self.facts.free_entry_point_at_stake += 1;
+                self.facts.free_entry_point_at_stake_amount += amount;
+                self.facts.free_entry_point_longest_hours = self
+                    .facts
+                    .free_entry_point_longest_hours
+                    .max((w.fep_longest / HOUR_MS) as u32);
+            }
+        }
+        self.count_shared_code(state, ev.contact, day.date);
         self.stats.outbound += 1;
         let position = state.messages;
         state.messages = state.messages.saturating_add(1);
@@ -693,8 +794,29 @@ impl Engine<'_> {
             rule: Some(decision.rule),
             flags,
             verdict: ev.verdict,
+            tokens,
         });
         Ok(())
+    }
+
+    /// Counts a message to a number whose calling code other countries share (+1, +7, +44…)
+    /// when its own country is priced in another market than the code's main country: its
+    /// price rests on telling them apart (wacost prices by the number's own region).
+    fn count_shared_code(&mut self, state: &ContactState, contact: ContactNumber, date: NaiveDate) {
+        let code = contact.calling_code();
+        if !crate::pricing::phone::shared_code(code) {
+            return;
+        }
+        let Some(main) = crate::pricing::phone::main_country(code) else {
+            return;
+        };
+        if main == state.country {
+            return;
+        }
+        let markets = &self.book.markets;
+        if markets.market_of(main, date, &self.book.names) != state.market {
+            *self.facts.shared_code.entry(state.country).or_default() += 1;
+        }
     }
 }
 
@@ -761,9 +883,17 @@ impl Engine<'_> {
             Direction::Inbound => u.inbound += 1,
             Direction::Outbound => {
                 u.outbound_by_status[status_index(ev.status)] += 1;
+                if ev.details.automated {
+                    u.automated_replies += 1;
+                }
                 match ev.kind {
-                    MessageKind::Template(c) => u.templates[slot(c).min(2)] += 1,
-                    MessageKind::FreeForm => {
+                    MessageKind::Template(c) | MessageKind::GroupTemplate(c) => {
+                        u.templates[slot(c).min(2)] += 1
+                    }
+                    MessageKind::FreeForm
+                    | MessageKind::GroupFreeForm
+                    | MessageKind::Reaction
+                    | MessageKind::BusinessAgent => {
                         u.free_form += 1;
                         let d = day.day_number;
                         if state.service_day != d {
@@ -777,8 +907,9 @@ impl Engine<'_> {
     }
 }
 
-/// A fingerprint of a row without a message id, to drop exact duplicate rows.
-fn fingerprint(ev: &Event) -> u64 {
+/// A fingerprint of a row without a message id, to drop exact duplicate rows (32 bits: it is
+/// compared with the contact's previous row only).
+fn fingerprint(ev: &Event) -> u32 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     ev.time_ms.hash(&mut h);
@@ -786,7 +917,9 @@ fn fingerprint(ev: &Event) -> u64 {
     ev.kind.hash(&mut h);
     ev.status.hash(&mut h);
     ev.entry_point.hash(&mut h);
-    h.finish() | 1
+    ev.details.hash(&mut h);
+    let x = h.finish();
+    ((x >> 32) as u32 ^ x as u32) | 1
 }
 
 #[cfg(test)]
@@ -827,6 +960,7 @@ mod tests {
             entry_point: (code % 11 == 0 && direction == Direction::Inbound)
                 .then_some(EntryPoint::CtwaAd),
             verdict: None,
+            details: crate::event::Details::NONE,
         }
     }
 

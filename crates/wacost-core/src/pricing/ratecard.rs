@@ -81,20 +81,27 @@ impl RateCard {
         }
     }
 
-    /// The cell for a market and category, if the card has a rate there.
+    /// The cell for a market and category, if the card has a rate there (never for a
+    /// category that is not a card column: see [`Category::is_card`]).
     pub fn cell(&self, market: MarketId, category: Category) -> Option<&Cell> {
         self.cells
             .get(market.0 as usize)
-            .and_then(|row| row[category.index()].as_ref())
+            .and_then(|row| row.get(category.index()))
+            .and_then(Option::as_ref)
     }
 
-    /// Sets a cell.
-    pub fn set(&mut self, market: MarketId, category: Category, cell: Cell) {
+    /// Sets a cell. A category that is not a card column (a group category, the Business
+    /// Agent) has no cell: setting one is ignored and returns `false`.
+    pub fn set(&mut self, market: MarketId, category: Category, cell: Cell) -> bool {
+        if !category.is_card() {
+            return false;
+        }
         let i = market.0 as usize;
         if self.cells.len() <= i {
             self.cells.resize_with(i + 1, Default::default);
         }
         self.cells[i][category.index()] = Some(cell);
+        true
     }
 
     /// Markets that have at least one rate on this card, in id order.
@@ -109,7 +116,7 @@ impl RateCard {
     /// Every (market, category, cell).
     pub fn cells(&self) -> impl Iterator<Item = (MarketId, Category, &Cell)> + '_ {
         self.cells.iter().enumerate().flat_map(|(i, row)| {
-            Category::ALL.into_iter().filter_map(move |c| {
+            Category::CARD.into_iter().filter_map(move |c| {
                 row[c.index()]
                     .as_ref()
                     .map(|cell| (MarketId(i as u16), c, cell))
@@ -208,7 +215,17 @@ impl RateCard {
                 return Err(origin.error(line_no, "empty market name"));
             }
             let category = Category::parse(&f[1])
-                .ok_or_else(|| origin.error(line_no, format!("unknown category {:?}", &f[1])))?;
+                .filter(|c| c.is_card())
+                .ok_or_else(|| {
+                    origin.error(
+                        line_no,
+                        format!(
+                            "unknown category {:?}: a card has marketing, utility, \
+                             authentication, authentication_international and service",
+                            &f[1]
+                        ),
+                    )
+                })?;
             let rate = parse_rate(&f[2]).ok_or_else(|| {
                 origin.error(
                     line_no,

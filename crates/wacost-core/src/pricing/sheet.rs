@@ -122,7 +122,7 @@ impl<'a> RateSheet<'a> {
         }
         for &m in &self.markets {
             let mut row = vec![self.name(m).to_string()];
-            for c in Category::ALL {
+            for c in Category::CARD {
                 row.push(match card.cell(m, c) {
                     Some(cell) => format!("{}{}", cell.rate, mark(cell.provenance)),
                     None => "n/a".to_string(),
@@ -157,7 +157,7 @@ impl<'a> RateSheet<'a> {
             "effective",
         ]);
         for &m in &self.markets {
-            for c in Category::ALL {
+            for c in Category::CARD {
                 if let Some(cell) = card.cell(m, c) {
                     t.row([
                         self.name(m).to_string(),
@@ -183,7 +183,7 @@ impl<'a> RateSheet<'a> {
             .iter()
             .map(|&m| {
                 let mut rates = serde_json::Map::new();
-                for c in Category::ALL {
+                for c in Category::CARD {
                     if let Some(cell) = card.cell(m, c) {
                         rates.insert(
                             c.to_string(),

@@ -295,6 +295,7 @@ impl ChatExportReader {
                 message_id: None,
                 entry_point: None,
                 verdict: None,
+                details: crate::event::Details::NONE,
             }))
         } else {
             let contact = number.unwrap_or(self.options.contact);
@@ -311,6 +312,7 @@ impl ChatExportReader {
                 message_id: None,
                 entry_point: None,
                 verdict: None,
+                details: crate::event::Details::NONE,
             }))
         }
     }

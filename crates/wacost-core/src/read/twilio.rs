@@ -497,6 +497,7 @@ impl<R: Read> TwilioReader<R> {
             message_id: MessageId::new(f.sid.as_bytes()),
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         }))
     }
 
@@ -686,6 +687,7 @@ mod tests {
             message_id: MessageId::new(sid.as_bytes()),
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         }
     }
 

@@ -281,6 +281,7 @@ mod tests {
         MetaVerdict::of(&Verdict {
             pricing_model: Some(PricingModel::Pmp),
             pricing_type: t,
+            subtype: None,
             category: c,
             billable: b,
         })
@@ -337,6 +338,7 @@ mod tests {
             MetaVerdict::of(&Verdict {
                 pricing_model: None,
                 pricing_type: None,
+                subtype: None,
                 category: None,
                 billable: None
             })

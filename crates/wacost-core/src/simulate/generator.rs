@@ -618,6 +618,7 @@ impl Generator {
             message_id: Some(message_id(id)),
             entry_point,
             verdict: None,
+            details: crate::event::Details::NONE,
         }
     }
 }
