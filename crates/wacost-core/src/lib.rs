@@ -81,6 +81,7 @@ pub use pricing::{BusinessProfile, RateBook};
 pub use replay::{Outcome, Replay, ReplayError, Source};
 pub use summary::Summary;
 
+pub mod assumptions;
 pub mod calendar;
 pub mod charge;
 pub mod classify;

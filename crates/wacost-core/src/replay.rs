@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::charge::Charge;
-use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats};
+use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats, RuleFacts};
 use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::pricing::RateBook;
@@ -75,6 +75,8 @@ pub struct Outcome {
     pub usage: Usage,
     /// What the readers assumed (formats that lack a field) or skipped.
     pub reader_notes: Vec<String>,
+    /// What the rules of 2026 did, and what the total rests on.
+    pub facts: RuleFacts,
 }
 
 impl Outcome {
@@ -132,6 +134,8 @@ pub struct Priced {
     pub contacts: usize,
     /// Message counts by month.
     pub usage: Usage,
+    /// What the rules of 2026 did, and what the total rests on.
+    pub facts: RuleFacts,
 }
 
 /// Prices a stream of events already in time order (a simulation, or events a caller read
@@ -222,6 +226,7 @@ impl Run<'_, '_> {
         let stats = self.classifier.stats();
         let contacts = self.classifier.contacts();
         let usage = self.classifier.usage();
+        let facts = self.classifier.facts();
         // Settlement's adjustment lines come after every message line.
         let (adjustments, notes) = self.settlement.finish();
         let mut out = self.out;
@@ -240,6 +245,7 @@ impl Run<'_, '_> {
             settlement: notes,
             contacts,
             usage,
+            facts,
         })
     }
 }
@@ -479,6 +485,7 @@ fn replay_counting(
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes,
+        facts: priced.facts,
     })
 }
 
@@ -870,6 +877,7 @@ impl<'a> Replay<'a> {
             contacts: priced.contacts,
             usage: priced.usage,
             reader_notes: Vec::new(),
+            facts: priced.facts,
         })
     }
 
