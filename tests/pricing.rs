@@ -70,6 +70,8 @@ impl Q {
                 in_free_entry_point: self.fep,
                 currency: self.currency,
                 profile: self.profile,
+                tokens: None,
+                template: None,
             },
         )
     }
@@ -617,6 +619,7 @@ fn authentication_international_needs_an_eligible_foreign_business() {
     q.profile = BusinessProfile {
         country: Country::parse("DE"),
         auth_international_eligible: true,
+        ..BusinessProfile::default()
     };
     let r = q.run(&b).unwrap();
     assert_eq!(
@@ -775,6 +778,7 @@ proptest! {
                     to, category: Category::ALL[c], at, timezone: tz,
                     in_service_window: csw, in_free_entry_point: fep,
                     currency: Currency::USD, profile: BusinessProfile::default(),
+                    tokens: None, template: None,
                 });
             }
         }

@@ -118,6 +118,7 @@ impl Options {
         Ok(BusinessProfile {
             country,
             auth_international_eligible: self.auth_international_eligible,
+            ..BusinessProfile::default()
         })
     }
 

@@ -222,6 +222,7 @@ pub fn write_first_run_report(
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes: Vec::new(),
+        facts: priced.facts,
     };
     let name = scenario
         .name

@@ -131,6 +131,13 @@ impl<T: Ord> Allowances<T> {
     /// category, `item` is kept if the line is among the allowance's earliest of its month
     /// so far.
     pub fn offer(&mut self, book: &RateBook, c: &Charge, item: T) {
+        self.offer_any(book, c, item);
+    }
+
+    /// [`Allowances::offer`] for any line the allowance would cover if it were charged (an
+    /// exempt service message, say): what `reconcile` needs to tell which messages Meta
+    /// counts in its free tier.
+    pub fn offer_any(&mut self, book: &RateBook, c: &Charge, item: T) {
         let Ok(regime) = book.regime_at(c.date) else {
             return;
         };

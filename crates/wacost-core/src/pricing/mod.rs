@@ -251,6 +251,14 @@ impl RateBook {
         Ok(n)
     }
 
+    /// Lays a user's market map (the format of `data/markets.csv`) over the embedded one:
+    /// its rows replace the rows of the countries it names.
+    pub fn overlay_markets(&mut self, text: &str, origin: &DataSource) -> Result<(), DataError> {
+        let user = MarketMap::parse(text, origin, &mut self.names)?;
+        self.markets.overlay(user);
+        Ok(())
+    }
+
     /// Adds a card, replacing one of the same currency and date.
     pub fn add_card(&mut self, card: RateCard) {
         self.cards

@@ -87,7 +87,11 @@ pub fn price_message<'a>(
         p.default_tokens = details.tokens.is_none();
         match agent.rate(card.currency) {
             Some(r) => {
-                let price = BusinessAgentRule::price(r, n);
+                // Exact; written with at least the four decimals of card rates.
+                let mut price = BusinessAgentRule::price(r, n);
+                if price.scale() < 4 {
+                    price.rescale(4);
+                }
                 p.rate = Some(price);
                 p.provenance = Some(if p.default_tokens {
                     Provenance::Estimated
