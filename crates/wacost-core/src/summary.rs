@@ -198,8 +198,8 @@ pub struct RuleInForce {
 fn rules_in_force(by_month: &Grouping, book: &RateBook) -> Vec<RuleInForce> {
     let mut out: Vec<RuleInForce> = Vec::new();
     for month in by_month.keys() {
-        let Some(first) = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-            .ok()
+        let Some(first) =
+            chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
         else {
             continue;
         };

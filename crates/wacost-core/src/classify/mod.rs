@@ -600,9 +600,8 @@ impl Engine<'_> {
         let w = day.windows;
         let offer = ev.kind;
         let delivered = ev.status.delivered();
-        let in_service_window = state.last_inbound != NONE
-            && t >= state.last_inbound
-            && t - state.last_inbound < w.csw;
+        let in_service_window =
+            state.last_inbound != NONE && t >= state.last_inbound && t - state.last_inbound < w.csw;
         let mut in_free_entry_point = state.fep_until != NONE && t < state.fep_until;
         // Meta: answering an ad or Page-button message within 24 h opens a free entry point
         // window (72 h, "up to 7 days" for ads from about 2026-09-30), starting at the
@@ -734,7 +733,11 @@ impl Engine<'_> {
         }
         if decision.charged && provenance == Some(Provenance::Estimated) {
             self.stats.estimated_rates_used += 1;
-            let e = self.facts.estimated_by_market.entry(state.market).or_default();
+            let e = self
+                .facts
+                .estimated_by_market
+                .entry(state.market)
+                .or_default();
             *e += amount;
         }
         if decision.rejected {

@@ -176,8 +176,11 @@ mod tests {
             e.to_string(),
             "max.toml:2: template \"a\": max_price_per_1000 is negative"
         );
-        let e = MaxPrices::parse("currency = \"USD\"\nprice = 1\n", &DataSource::embedded("m"))
-            .unwrap_err();
+        let e = MaxPrices::parse(
+            "currency = \"USD\"\nprice = 1\n",
+            &DataSource::embedded("m"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("unknown field `price`"), "{e}");
     }
 }

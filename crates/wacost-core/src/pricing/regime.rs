@@ -505,7 +505,11 @@ fn check(r: &Regime) -> Result<(), String> {
         if a.rates.is_empty() {
             return Err("business_agent has no rates".into());
         }
-        if let Some(rate) = a.rates.iter().find(|t| t.per_million_tokens < Decimal::ZERO) {
+        if let Some(rate) = a
+            .rates
+            .iter()
+            .find(|t| t.per_million_tokens < Decimal::ZERO)
+        {
             return Err(format!(
                 "business_agent rate {} {} is negative",
                 rate.currency, rate.per_million_tokens
@@ -514,7 +518,9 @@ fn check(r: &Regime) -> Result<(), String> {
         if let Some([low, high]) = a.typical_tokens
             && low > high
         {
-            return Err(format!("business_agent typical_tokens [{low}, {high}]: low > high"));
+            return Err(format!(
+                "business_agent typical_tokens [{low}, {high}]: low > high"
+            ));
         }
     }
     if let Some(e) = &r.service_exemption

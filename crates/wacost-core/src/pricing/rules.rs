@@ -388,8 +388,7 @@ fn decide_pmp(
         };
     }
     match sent.template_category() {
-        Some(Category::Utility) if s.in_service_window => match regime.utility_in_service_window
-        {
+        Some(Category::Utility) if s.in_service_window => match regime.utility_in_service_window {
             Treatment::Free => make(
                 PricingType::FreeCustomerService,
                 false,

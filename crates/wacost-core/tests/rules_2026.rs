@@ -1,0 +1,501 @@
+//! Meta's rules of 2026, hand-computed, in the canonical CSV: Business Agent tokens,
+//! reactions, the service exemption, the shared free tier, group deliveries, free entry point
+//! windows of unpublished length, max prices, calling codes shared by several countries and
+//! volume-tier exposure.
+//!
+//! Rates (USD card of 2026-10-01): Brazil marketing 0.0625, utility and service 0.0068;
+//! India utility 0.0014. Business Agent: USD 2.00 per million tokens.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use wacost_core::charge::{Charge, LineKind};
+use wacost_core::pricing::category::{Category, PricingType};
+use wacost_core::pricing::{BusinessProfile, DataSource, RateBook};
+use wacost_core::replay::{Outcome, Replay, Source};
+use wacost_core::summary::Summary;
+
+const HEADER: &str = "timestamp,business,contact,direction,message_type,category,status,message_id,entry_point,tokens,template\n";
+
+const BRAZIL: &str = "+5511987654321";
+
+fn run_with(book: &RateBook, profile: BusinessProfile, rows: &str) -> (Outcome, Vec<Charge>) {
+    let mut lines: Vec<Charge> = Vec::new();
+    let source = Source::Bytes(
+        "rules.csv".into(),
+        format!("{HEADER}{rows}").into_bytes().into(),
+    );
+    let outcome = Replay::new(book)
+        .profile(profile)
+        .logs_into(&[source], &mut lines, None)
+        .unwrap();
+    let sum: Decimal = lines.iter().map(|c| c.amount).sum();
+    assert_eq!(sum, outcome.ledger.total(), "lines add up to the total");
+    (outcome, lines)
+}
+
+fn run(rows: &str) -> (Outcome, Vec<Charge>) {
+    run_with(
+        &RateBook::embedded().unwrap(),
+        BusinessProfile::default(),
+        rows,
+    )
+}
+
+/// (category, pricing type, amount) of each message line, in order.
+fn priced(lines: &[Charge]) -> Vec<(Category, PricingType, Decimal)> {
+    lines
+        .iter()
+        .filter(|c| c.kind == LineKind::Message)
+        .map(|c| (c.category, c.pricing_type, c.amount))
+        .collect()
+}
+
+fn allowance_lines(lines: &[Charge]) -> Vec<(i64, Decimal)> {
+    lines
+        .iter()
+        .filter(|c| c.kind == LineKind::Allowance)
+        .map(|c| (c.quantity, c.amount))
+        .collect()
+}
+
+fn no_allowance_from_october() -> RateBook {
+    let mut book = RateBook::embedded().unwrap();
+    book.regimes
+        .set_allowance(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), Some(0), None);
+    book
+}
+
+fn exempt() -> BusinessProfile {
+    BusinessProfile {
+        service_exempt: true,
+        ..BusinessProfile::default()
+    }
+}
+
+/// The acceptance example: a Brazil log of 2026-11 with an inbound message, a free-form
+/// reply, a reaction, a Business Agent reply of 25,000 tokens, an in-window utility template
+/// and a marketing template.
+fn brazil_day() -> String {
+    format!(
+        "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,in1,,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,m1,,,
+2026-11-03T10:02:00Z,B,{BRAZIL},outbound,reaction,,delivered,m2,,,
+2026-11-03T10:03:00Z,B,{BRAZIL},outbound,business_agent,,delivered,m3,,25000,
+2026-11-03T10:04:00Z,B,{BRAZIL},outbound,template,utility,delivered,m4,,,
+2026-11-03T10:05:00Z,B,{BRAZIL},outbound,template,marketing,delivered,m5,,,
+"
+    )
+}
+
+use Category::*;
+use PricingType::*;
+
+#[test]
+fn brazil_november_with_the_free_tier() {
+    let (o, lines) = run(&brazil_day());
+    // The reply is charged 0.0068 and the monthly free tier gives it back (an allowance
+    // line); the reaction is free; the agent's reply is 25,000 × 2.00 / 1,000,000 = 0.05;
+    // the utility template in the window 0.0068; marketing 0.0625.
+    assert_eq!(
+        priced(&lines),
+        vec![
+            (Service, Regular, dec!(0.0068)),
+            (Service, FreeCustomerService, dec!(0)),
+            (BusinessAgent, Regular, dec!(0.0500)),
+            (Utility, Regular, dec!(0.0068)),
+            (Marketing, Regular, dec!(0.0625)),
+        ]
+    );
+    assert_eq!(allowance_lines(&lines), vec![(1, dec!(-0.0068))]);
+    assert_eq!(o.ledger.total(), dec!(0.1193));
+    let f = &o.facts;
+    assert_eq!(
+        (f.business_agent_replies, f.business_agent_tokens),
+        (1, 25_000)
+    );
+    assert_eq!(f.business_agent_amount, dec!(0.05));
+    assert_eq!(f.business_agent_default_tokens, 0);
+    assert_eq!(f.reactions, 1);
+    assert_eq!(f.exempt_service, 0);
+}
+
+#[test]
+fn brazil_november_without_the_free_tier_charges_the_reply_not_the_reaction() {
+    let (o, lines) = run_with(
+        &no_allowance_from_october(),
+        BusinessProfile::default(),
+        &brazil_day(),
+    );
+    assert!(allowance_lines(&lines).is_empty());
+    assert_eq!(
+        priced(&lines)[..2],
+        [
+            (Service, Regular, dec!(0.0068)),
+            (Service, FreeCustomerService, dec!(0)),
+        ]
+    );
+    // 0.1193 + the reply's 0.0068.
+    assert_eq!(o.ledger.total(), dec!(0.1261));
+}
+
+#[test]
+fn brazil_november_for_an_exempt_business() {
+    // With the free tier the total does not change: the exempt reply is free on its line,
+    // so no allowance line is needed (the free tier would have covered it anyway).
+    let (o, lines) = run_with(&RateBook::embedded().unwrap(), exempt(), &brazil_day());
+    assert_eq!(o.ledger.total(), dec!(0.1193));
+    assert!(allowance_lines(&lines).is_empty());
+    assert_eq!(o.facts.exempt_service, 1);
+    // Without it, the exemption makes the reply free (and only the reply: the agent's
+    // reply, the utility and the marketing templates stay charged).
+    let (o, lines) = run_with(&no_allowance_from_october(), exempt(), &brazil_day());
+    assert_eq!(o.ledger.total(), dec!(0.1193));
+    assert_eq!(priced(&lines)[0], (Service, Regular, dec!(0)));
+    assert_eq!(o.facts.exempt_service, 1);
+    assert_eq!(o.facts.exempt_list_value, dec!(0.0068));
+}
+
+#[test]
+fn the_exemption_ends_with_2027() {
+    let mut book = RateBook::embedded().unwrap();
+    book.regimes
+        .set_allowance(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), Some(0), None);
+    let (o, _) = run_with(
+        &book,
+        exempt(),
+        &format!(
+            "\
+2027-12-31T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2027-12-31T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,,,,
+2028-01-03T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2028-01-03T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,,,,
+"
+        ),
+    );
+    // Free on the exemption's last day, charged after it.
+    assert_eq!(o.facts.exempt_service, 1);
+    assert_eq!(o.ledger.total(), dec!(0.0068));
+}
+
+#[test]
+fn a_business_agent_reply_without_tokens_is_priced_at_the_default_and_estimated() {
+    let (o, lines) = run(&format!(
+        "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,business_agent,,delivered,a1,,,
+"
+    ));
+    // 22,500 tokens (the middle of Meta's 20,000-25,000) × 2.00 / 1,000,000 = 0.045.
+    assert_eq!(priced(&lines), vec![(BusinessAgent, Regular, dec!(0.0450))]);
+    assert_eq!(o.facts.business_agent_default_tokens, 1);
+    assert_eq!(o.facts.business_agent_default_amount, dec!(0.045));
+    let book = RateBook::embedded().unwrap();
+    let s = Summary::from_outcome(&o, &book);
+    let notes = s.notes.join("\n");
+    assert!(
+        notes.contains("1 Business Agent reply had no token count: priced at 22500 tokens each"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("Meta's typical 20000-25000 tokens a reply would make them USD 0.04-0.05"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn business_agent_replies_are_not_free_in_a_free_entry_point_window() {
+    // The user came from an ad; the business answers in 24 h, opening a free entry point
+    // window: its free-form reply and utility template are free, the agent's reply is not.
+    let (_, lines) = run(&format!(
+        "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,ctwa_ad,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,f1,,,
+2026-11-03T10:02:00Z,B,{BRAZIL},outbound,business_agent,,delivered,f2,,10000,
+2026-11-03T10:03:00Z,B,{BRAZIL},outbound,template,utility,delivered,f3,,,
+"
+    ));
+    assert_eq!(
+        priced(&lines),
+        vec![
+            (Service, FreeEntryPoint, dec!(0)),
+            (BusinessAgent, Regular, dec!(0.0200)),
+            (Utility, FreeEntryPoint, dec!(0)),
+        ]
+    );
+}
+
+#[test]
+fn before_august_2026_an_agent_reply_is_a_free_form_message() {
+    let (o, lines) = run(&format!(
+        "\
+2026-07-20T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2026-07-20T10:01:00Z,B,{BRAZIL},outbound,business_agent,,delivered,a1,,25000,
+"
+    ));
+    assert_eq!(
+        priced(&lines),
+        vec![(Service, FreeCustomerService, dec!(0))]
+    );
+    assert_eq!(o.ledger.total(), dec!(0));
+}
+
+#[test]
+fn reactions_do_not_use_the_free_tier() {
+    // A free tier of one message: the reaction before the reply does not use it.
+    let mut book = RateBook::embedded().unwrap();
+    book.regimes
+        .set_allowance(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), Some(1), None);
+    let (o, lines) = run_with(
+        &book,
+        BusinessProfile::default(),
+        &format!(
+            "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,reaction,,delivered,r1,,,
+2026-11-03T10:02:00Z,B,{BRAZIL},outbound,free_form,,delivered,r2,,,
+2026-11-03T10:03:00Z,B,{BRAZIL},outbound,free_form,,delivered,r3,,,
+"
+        ),
+    );
+    assert_eq!(allowance_lines(&lines), vec![(1, dec!(-0.0068))]);
+    assert_eq!(o.ledger.total(), dec!(0.0068));
+    assert_eq!(o.facts.reactions, 1);
+}
+
+#[test]
+fn group_messages_are_one_charge_per_delivered_recipient() {
+    // A group marketing template to a Brazilian and an Indian participant (one row each,
+    // one message id), one of them not delivered; then a group service message to both,
+    // inside the free tier.
+    let india = "+919876543210";
+    let (o, lines) = run(&format!(
+        "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,template,group_marketing,delivered,g1,,,
+2026-11-03T10:01:00Z,B,{india},outbound,template,group_marketing,failed,g1,,,
+2026-11-03T10:02:00Z,B,{BRAZIL},outbound,free_form,group_service,delivered,g2,,,
+2026-11-03T10:02:00Z,B,{india},outbound,free_form,group_service,delivered,g2,,,
+2026-11-03T10:03:00Z,B,{india},outbound,template,group_utility,delivered,g3,,,
+"
+    ));
+    let charged: Vec<_> = priced(&lines)
+        .into_iter()
+        .filter(|(_, _, a)| !a.is_zero())
+        .collect();
+    assert_eq!(
+        charged,
+        vec![
+            (GroupMarketing, Regular, dec!(0.0625)),
+            (GroupService, Regular, dec!(0.0068)),
+            (GroupService, Regular, dec!(0.0014)),
+            (GroupUtility, Regular, dec!(0.0014)),
+        ]
+    );
+    // The one free tier covers both group service deliveries.
+    assert_eq!(allowance_lines(&lines).iter().map(|l| l.0).sum::<i64>(), 2);
+    assert_eq!(o.ledger.total(), dec!(0.0639));
+    assert_eq!(o.facts.group_deliveries, 4);
+}
+
+#[test]
+fn messages_after_an_assumed_window_end_are_counted_at_stake() {
+    // Ad on 3 November; the business answers at once (free entry point window of 72 h
+    // assumed). A utility template 100 h later is charged, and would be free if the window
+    // lasted Meta's "up to 7 days"; one 200 h later is charged either way.
+    let (o, lines) = run(&format!(
+        "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,ctwa_ad,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,w1,,,
+2026-11-07T14:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,w2,,,
+2026-11-11T18:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,w3,,,
+"
+    ));
+    assert_eq!(
+        priced(&lines),
+        vec![
+            (Service, FreeEntryPoint, dec!(0)),
+            (Utility, Regular, dec!(0.0068)),
+            (Utility, Regular, dec!(0.0068)),
+        ]
+    );
+    assert_eq!(o.facts.free_entry_point_at_stake, 1);
+    assert_eq!(o.facts.free_entry_point_at_stake_amount, dec!(0.0068));
+    assert_eq!(o.facts.free_entry_point_longest_hours, 168);
+    let s = Summary::from_outcome(&o, &RateBook::embedded().unwrap());
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n
+                .starts_with("USD 0.0068 would be free if free entry point windows lasted 168 h")),
+        "{:?}",
+        s.notes
+    );
+}
+
+#[test]
+fn a_what_if_of_7_day_windows_makes_them_free() {
+    let mut book = RateBook::embedded().unwrap();
+    book.regimes
+        .set_free_entry_point_hours(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), 168);
+    let (o, _) = run_with(
+        &book,
+        BusinessProfile::default(),
+        &format!(
+            "\
+2026-11-03T10:00:00Z,B,{BRAZIL},inbound,,,,,ctwa_ad,,
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,free_form,,delivered,w1,,,
+2026-11-07T14:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,w2,,,
+"
+        ),
+    );
+    assert_eq!(o.ledger.total(), dec!(0));
+    assert_eq!(o.facts.free_entry_point_at_stake, 0);
+}
+
+#[test]
+fn max_prices_price_marketing_templates_at_an_upper_bound() {
+    let mut book = RateBook::embedded().unwrap();
+    let prices = wacost_core::pricing::max_price::MaxPrices::parse(
+        "currency = \"USD\"\n[templates.spring_sale]\nmax_price_per_1000 = \"45.00\"\ncountry_multipliers = { BR = \"1.2\" }\n",
+        &DataSource::embedded("test"),
+    )
+    .unwrap();
+    book.max_prices = Some(prices);
+    let (o, lines) = run_with(
+        &book,
+        BusinessProfile::default(),
+        &format!(
+            "\
+2026-11-03T10:00:00Z,B,{BRAZIL},outbound,template,marketing_lite,delivered,p1,,,spring_sale
+2026-11-03T10:01:00Z,B,{BRAZIL},outbound,template,marketing,delivered,p2,,,other
+2026-09-03T10:01:00Z,B,{BRAZIL},outbound,template,marketing,delivered,p0,,,spring_sale
+"
+        ),
+    );
+    // 45.00 × 1.2 / 1,000 = 0.054 from 2026-10-01; the card (0.0625) for another template
+    // and before the beta.
+    assert_eq!(
+        priced(&lines).iter().map(|p| p.2).collect::<Vec<_>>(),
+        vec![dec!(0.0625), dec!(0.054), dec!(0.0625)]
+    );
+    assert_eq!(o.facts.max_price_messages, 1);
+    assert_eq!(o.facts.max_price_amount, dec!(0.054));
+}
+
+// ---- Cloud API webhooks of 2026-11, and `reconcile` against Meta's verdicts ----
+
+fn fixture(name: &str) -> Source {
+    Source::Path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+}
+
+fn reconcile_fixture(
+    book: &RateBook,
+    name: &str,
+    profile: BusinessProfile,
+) -> wacost_core::reconcile::Reconciliation {
+    let mut options = wacost_core::replay::ReplayOptions::default();
+    options.classify.profile = profile;
+    wacost_core::reconcile::reconcile(
+        book,
+        &[fixture(name)],
+        options,
+        &wacost_core::read::detect::FormatOptions::default(),
+        None,
+        wacost_core::reconcile::Tolerance::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn webhooks_of_november_2026_agree_with_meta() {
+    // tests/data/cloudapi_2026_11.jsonl: a free-form reply inside the free tier
+    // (free_customer_service), a Business Agent reply (category business_agent, no tokens:
+    // 22,500 assumed, 0.045), an in-window utility template (regular, 0.0068), a marketing
+    // template (0.0625), an authentication-international template to India with the hyphen
+    // (0.0304 for an eligible US business), a group marketing template to a Brazilian
+    // participant (0.0625), a group service message to two participants inside the free tier
+    // (free_group_customer_service), and a free entry point window whose end Meta reported 7
+    // days out: the utility template 100 h after the answer is free_entry_point.
+    let book = RateBook::embedded().unwrap();
+    let profile = BusinessProfile {
+        country: wacost_core::pricing::phone::Country::parse("US"),
+        auth_international_eligible: true,
+        ..BusinessProfile::default()
+    };
+    let r = reconcile_fixture(&book, "cloudapi_2026_11.jsonl", profile);
+    let spelled: Vec<String> = r
+        .disagreements
+        .iter()
+        .map(|d| {
+            format!(
+                "{:?}: {:?} ours {} meta {}",
+                d.message_id,
+                d.fields,
+                d.ours.spelled(),
+                d.meta.spelled()
+            )
+        })
+        .collect();
+    assert!(r.disagreements.is_empty(), "{spelled:#?}");
+    assert_eq!((r.compared, r.agreeing), (10, 10));
+    let o = &r.outcome;
+    assert_eq!(o.ledger.total(), dec!(0.2072));
+    assert_eq!(o.facts.business_agent_default_tokens, 1);
+    assert_eq!(o.facts.group_deliveries, 3);
+    assert_eq!(o.facts.meta_window_ends, 2);
+    assert_eq!(o.facts.free_entry_point_at_stake, 0);
+    assert_eq!(o.settlement.allowance_items, 3);
+}
+
+#[test]
+fn webhooks_of_an_exempt_business_agree_with_meta() {
+    // A free tier of one message: the first reply is inside it (free_customer_service), the
+    // second beyond it is regular with subtype paid_exempt and not billable; the utility
+    // template is charged 0.0068.
+    let mut book = RateBook::embedded().unwrap();
+    book.regimes
+        .set_allowance(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), Some(1), None);
+    let r = reconcile_fixture(&book, "cloudapi_exempt_2026_11.jsonl", exempt());
+    let spelled: Vec<String> = r
+        .disagreements
+        .iter()
+        .map(|d| {
+            format!(
+                "{:?}: {:?} ours {} meta {}",
+                d.message_id,
+                d.fields,
+                d.ours.spelled(),
+                d.meta.spelled()
+            )
+        })
+        .collect();
+    assert!(r.disagreements.is_empty(), "{spelled:#?}");
+    assert_eq!(r.compared, 3);
+    assert_eq!(r.outcome.ledger.total(), dec!(0.0068));
+    // Both replies are exempt on their lines; reconcile still types the first one as Meta
+    // does (inside the free tier).
+    assert_eq!(r.outcome.facts.exempt_service, 2);
+    // The same webhooks for a business that is not exempt: Meta's paid_exempt is a
+    // disagreement on the subtype and on billable.
+    let r = reconcile_fixture(
+        &book,
+        "cloudapi_exempt_2026_11.jsonl",
+        BusinessProfile::default(),
+    );
+    assert_eq!(r.disagreements.len(), 1, "{:?}", r.disagreements);
+    assert_eq!(
+        r.disagreements[0].fields,
+        vec![
+            wacost_core::reconcile::Field::Billable,
+            wacost_core::reconcile::Field::Subtype
+        ]
+    );
+    assert_eq!(r.outcome.ledger.total(), dec!(0.0136));
+}
