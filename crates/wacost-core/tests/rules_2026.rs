@@ -499,3 +499,107 @@ fn webhooks_of_an_exempt_business_agree_with_meta() {
     );
     assert_eq!(r.outcome.ledger.total(), dec!(0.0136));
 }
+
+// ---- Simulation: our bot, Meta's Business Agent, agents only ----
+
+/// Ten Brazilian contacts write once in November 2026 and get two automated replies each
+/// (counts fixed, every share 0 or 1).
+const AUTOMATION: &str = r#"
+counts = "fixed"
+[period]
+start = 2026-11-01
+[audience.BR]
+contacts = 10
+[inbound]
+conversations_per_contact_month = 1
+messages_per_conversation = 1
+[service]
+automation_share = 1
+replies_per_conversation = 2
+bot_cost_per_reply = "0.003"
+business_agent_tokens_median = 20000
+business_agent_tokens_p90 = 20000
+agent_median_minutes = 10
+agent_p90_minutes = 10
+[strategies.meta_business_agent]
+service = { automation_engine = "business_agent" }
+[strategies.agents_only]
+service = { automation_share = 0 }
+"#;
+
+#[test]
+fn simulated_bot_business_agent_and_agents_only() {
+    use wacost_core::simulate::{MonteCarloOptions, Scenario, monte_carlo};
+    let s = Scenario::parse(AUTOMATION, "automation.toml").unwrap();
+    let options = MonteCarloOptions {
+        runs: 2,
+        seed: 7,
+        strategies: vec!["meta_business_agent".into(), "agents_only".into()],
+        workers: 1,
+        classify: wacost_core::classify::ClassifyConfig {
+            timezone: s.timezone,
+            ..Default::default()
+        },
+    };
+    let mc = monte_carlo(&RateBook::embedded().unwrap(), &s, &options, &|| {}).unwrap();
+    // Our bot: 20 service replies inside the free tier (free), plus our own AI cost of
+    // 20 × 0.003.
+    for run in &mc.base.runs {
+        assert_eq!(run.automation_fees, dec!(0.060));
+        assert_eq!(run.total, dec!(0.060));
+    }
+    // Meta's Business Agent: 20 replies of 20,000 tokens, 0.04 each, no fee of ours.
+    let agent = &mc.strategies[0].runs;
+    for run in &agent.runs {
+        assert_eq!(run.automation_fees, dec!(0));
+        assert_eq!(run.total, dec!(0.8000));
+        assert_eq!(run.by_category[&BusinessAgent], dec!(0.8000));
+    }
+    // Agents only: 20 service replies inside the free tier.
+    for run in &mc.strategies[1].runs.runs {
+        assert_eq!(run.total, dec!(0));
+    }
+}
+
+#[test]
+fn simulated_business_agent_tokens_are_a_distribution() {
+    use wacost_core::simulate::{Generator, Scenario, price_stream};
+    let text = AUTOMATION
+        .replace("contacts = 10", "contacts = 200")
+        .replace(
+            "business_agent_tokens_median = 20000",
+            "business_agent_tokens_median = 22500",
+        )
+        .replace(
+            "business_agent_tokens_p90 = 20000",
+            "business_agent_tokens_p90 = 25000",
+        )
+        .replace(
+            "bot_cost_per_reply = \"0.003\"",
+            "automation_engine = \"business_agent\"",
+        );
+    let s = Scenario::parse(&text, "tokens.toml").unwrap();
+    let g = Generator::new(&s, 3).unwrap();
+    let events: Vec<_> = g.events().collect();
+    let tokens: Vec<u32> = events.iter().filter_map(|e| e.details.tokens).collect();
+    assert_eq!(tokens.len(), 400);
+    assert!(tokens.iter().any(|&t| t < 22_500) && tokens.iter().any(|&t| t > 25_000));
+    let mut sorted = tokens.clone();
+    sorted.sort();
+    // The median of 400 draws is near Meta's 22,500.
+    assert!((21_000..24_000).contains(&sorted[200]), "{}", sorted[200]);
+    let priced = price_stream(
+        &RateBook::embedded().unwrap(),
+        wacost_core::classify::ClassifyConfig::default(),
+        events,
+        &mut wacost_core::replay::NoLines,
+    )
+    .unwrap();
+    // Every reply is charged exactly tokens × 2.00 / 1,000,000.
+    let sum: u64 = tokens.iter().map(|&t| u64::from(t)).sum();
+    assert_eq!(priced.facts.business_agent_tokens, sum);
+    assert_eq!(
+        priced.ledger.total(),
+        Decimal::from(sum) * dec!(2.00) / dec!(1000000)
+    );
+}
