@@ -603,3 +603,136 @@ fn simulated_business_agent_tokens_are_a_distribution() {
         Decimal::from(sum) * dec!(2.00) / dec!(1000000)
     );
 }
+
+// ---- quote ----
+
+fn quote_of(
+    category: Category,
+    to: &str,
+    tokens: Option<u32>,
+) -> wacost_core::pricing::quote::Quote {
+    use chrono::TimeZone;
+    wacost_core::pricing::quote::quote(
+        &RateBook::embedded().unwrap(),
+        &wacost_core::pricing::quote::QuoteRequest {
+            to: to.parse().unwrap(),
+            category,
+            at: chrono::Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap(),
+            timezone: chrono_tz::UTC,
+            in_service_window: true,
+            in_free_entry_point: false,
+            currency: wacost_core::money::Currency::USD,
+            profile: BusinessProfile::default(),
+            tokens,
+            template: None,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn quotes_of_the_new_categories() {
+    let q = quote_of(BusinessAgent, BRAZIL, Some(25_000));
+    assert_eq!(q.amount, dec!(0.0500));
+    let text = q.to_text();
+    assert!(
+        text.contains("rate: business_agent 0.0500 USD per message, published, token rate of the PMP 2026-10 rules"),
+        "{text}"
+    );
+    // Without tokens: the regime's default of 22,500, estimated.
+    assert_eq!(quote_of(BusinessAgent, BRAZIL, None).amount, dec!(0.0450));
+    assert_eq!(quote_of(GroupMarketing, BRAZIL, None).amount, dec!(0.0625));
+    assert_eq!(
+        quote_of(GroupUtility, "+919876543210", None).amount,
+        dec!(0.0014)
+    );
+    // A group service message is charged at the service rate (the free tier is monthly
+    // and not known to a single quote).
+    assert_eq!(quote_of(GroupService, BRAZIL, None).amount, dec!(0.0068));
+}
+
+// ---- volume tiers without Meta's Tier Pricing file ----
+
+#[test]
+fn volume_tier_exposure_is_reported() {
+    // The first discount lowered from 100,000 to 3 messages a month, to count by hand.
+    let mut book = RateBook::embedded().unwrap();
+    for r in book.regimes.all_mut() {
+        if let Some(v) = r.volume_tiers.as_mut() {
+            v.first_discount_from = 3;
+        }
+    }
+    let (o, _) = run_with(
+        &book,
+        BusinessProfile::default(),
+        &format!(
+            "\
+2026-11-03T10:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,,,,
+2026-11-04T10:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,,,,
+2026-11-05T10:00:00Z,B,{BRAZIL},outbound,template,utility,delivered,,,,
+2026-11-05T11:00:00Z,B,{BRAZIL},outbound,template,authentication,delivered,,,,
+2026-11-05T12:00:00Z,B,{BRAZIL},outbound,template,authentication,delivered,,,,
+2026-11-05T13:00:00Z,B,{BRAZIL},outbound,template,marketing,delivered,,,,
+2026-11-05T14:00:00Z,B,{BRAZIL},outbound,template,marketing,delivered,,,,
+2026-11-05T15:00:00Z,B,{BRAZIL},outbound,template,marketing,delivered,,,,
+"
+        ),
+    );
+    // List rates all the same: 3 × 0.0068 + 2 × 0.0068 + 3 × 0.0625.
+    assert_eq!(o.ledger.total(), dec!(0.2215));
+    let s = Summary::from_outcome(&o, &book);
+    let rows: Vec<_> = s
+        .volume_tier_exposure
+        .iter()
+        .map(|t| {
+            (
+                t.month.as_str(),
+                t.market.as_str(),
+                t.category.as_str(),
+                t.messages,
+            )
+        })
+        .collect();
+    assert_eq!(rows, vec![("2026-11", "Brazil", "utility", 3)]);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("utility in Brazil, 2026-11: 3 messages at list rate")),
+        "{:?}",
+        s.notes
+    );
+}
+
+// ---- calling codes shared by several countries ----
+
+#[test]
+fn a_jersey_number_is_other_unless_a_market_map_says_otherwise() {
+    // +44 7797: a Jersey mobile. Priced by its own region, Other (0.0604), not the United
+    // Kingdom (0.0635); counted as resting on telling them apart.
+    let rows = "\
+2026-11-03T10:00:00Z,B,+447797123456,outbound,template,marketing,delivered,,,,
+2026-11-03T10:00:00Z,B,+447700900123,outbound,template,marketing,delivered,,,,
+";
+    let book = RateBook::embedded().unwrap();
+    let (o, _) = run_with(&book, BusinessProfile::default(), rows);
+    assert_eq!(o.ledger.total(), dec!(0.1239));
+    let s = Summary::from_outcome(&o, &book);
+    assert_eq!(
+        s.shared_calling_code.into_iter().collect::<Vec<_>>(),
+        vec![("JE".to_string(), 1)]
+    );
+    // A user's map places Jersey in the United Kingdom: both at 0.0635, nothing counted.
+    let mut book = RateBook::embedded().unwrap();
+    book.overlay_markets(
+        "country,prefix,market,from,source,note,confidence\nJE,441534,United Kingdom,2023-06-01,mine,,estimated\n",
+        &DataSource::embedded("my map"),
+    )
+    .unwrap();
+    let (o, _) = run_with(&book, BusinessProfile::default(), rows);
+    assert_eq!(o.ledger.total(), dec!(0.1270));
+    assert!(
+        Summary::from_outcome(&o, &book)
+            .shared_calling_code
+            .is_empty()
+    );
+}

@@ -333,8 +333,20 @@ impl Quote {
         ));
         s.push_str(&format!("  rule: {}\n", self.rule));
         if let Some(rate) = self.rate {
+            // A Business Agent reply is priced by the regime's token rate, not by a card cell.
+            let from = if self.pricing_category == Category::BusinessAgent {
+                format!("token rate of the {} rules", self.regime)
+            } else {
+                format!("card of {}", self.card_effective)
+            };
+            let source = self
+                .source
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
             s.push_str(&format!(
-                "  rate: {} {} {} per {}, {}, card of {} ({})\n",
+                "  rate: {} {} {} per {}, {}, {from}{source}\n",
                 self.pricing_category,
                 rate,
                 self.currency,
@@ -344,8 +356,6 @@ impl Quote {
                     "message"
                 },
                 self.provenance.map(|p| p.to_string()).unwrap_or_default(),
-                self.card_effective,
-                self.source.as_deref().unwrap_or("")
             ));
         }
         for n in &self.notes {
