@@ -89,6 +89,32 @@ pub struct FormatOptions {
     pub parquet: Option<ParquetOpener>,
 }
 
+/// Whether the first bytes of a file are UTF-16 text, and then whether big-endian: a
+/// byte-order mark (`FF FE`, `FE FF`), or a NUL every other byte where text is ASCII (a
+/// header, a date). wacost reads UTF-8; UTF-16 read as UTF-8 would be a NUL between every
+/// two letters.
+pub fn utf16(head: &[u8]) -> Option<bool> {
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Some(false);
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Some(true);
+    }
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(32).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let high_nul = pairs.iter().filter(|p| p[1] == 0 && p[0] != 0).count();
+    let low_nul = pairs.iter().filter(|p| p[0] == 0 && p[1] != 0).count();
+    if high_nul == pairs.len() {
+        Some(false)
+    } else if low_nul == pairs.len() {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 /// Tells a format from the first bytes of a log.
 pub fn sniff(head: &[u8]) -> Option<InputFormat> {
     if head.starts_with(b"PAR1") {

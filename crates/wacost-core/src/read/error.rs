@@ -240,7 +240,46 @@ pub enum ReadErrorKind {
         empty: bool,
     },
 
+    /// A line longer than the reader's limit: the file is broken or not of its format, and
+    /// holding the line whole could take all the memory there is.
+    #[error("line longer than {limit} bytes: not a log line (a broken file, or not a CSV file?)")]
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// UTF-16 text (a byte-order mark FF FE or FE FF, or a NUL every other byte): wacost
+    /// reads UTF-8.
+    #[error(
+        "the file is UTF-16 ({}) text: save it as UTF-8",
+        if *.big_endian { "big-endian" } else { "little-endian" }
+    )]
+    Utf16 {
+        /// Whether the high byte comes first.
+        big_endian: bool,
+    },
+    /// A chat export whose author is a name, and no contact number to price its messages by.
+    #[error(
+        "the author {author:?} is a name, not a phone number: the contact's number is needed \
+         to find the market its messages are priced in"
+    )]
+    NoChatContact {
+        /// The first author that is a name.
+        author: String,
+    },
+
     // One row.
+    /// A quoted field that runs past the end of its line (or of the input): a quote left
+    /// open would otherwise swallow the rows after it.
+    #[error("{}", if *.at_end {
+        "a quoted field is never closed (file truncated?)"
+    } else {
+        "a quoted field runs past the end of its line: close its quote (a field cannot hold a \
+         line break)"
+    })]
+    UnclosedQuote {
+        /// Whether the input ends inside the quotes (else the line does).
+        at_end: bool,
+    },
     /// A CSV row with more or fewer fields than the header.
     #[error("expected {expected} fields like the header, found {found}")]
     FieldCount {
@@ -418,6 +457,9 @@ impl ReadErrorKind {
             | NoChatOptions
             | NoParquetReader
             | MissingColumn { .. }
+            | LineTooLong { .. }
+            | Utf16 { .. }
+            | NoChatContact { .. }
             | NotChatExport
             | NoBusinessMessage { .. }
             | MixedAnalytics { .. }
@@ -446,7 +488,8 @@ impl ReadErrorKind {
             | EndNotAfterStart { .. }
             | NoSuchDate { .. }
             | NoSuchTime { .. }
-            | BrokenLine => false,
+            | BrokenLine
+            | UnclosedQuote { .. } => false,
         }
     }
 
@@ -461,6 +504,10 @@ impl ReadErrorKind {
             NoChatOptions => "no business name",
             NoParquetReader => "no Parquet reader",
             MissingColumn { .. } => "missing required column",
+            LineTooLong { .. } => "line too long",
+            Utf16 { .. } => "UTF-16 text",
+            NoChatContact { .. } => "no contact number",
+            UnclosedQuote { .. } => "unclosed quote",
             NotChatExport => "not a chat export",
             NoBusinessMessage { .. } => "no message from the business",
             MixedAnalytics { .. } => "mixed analytics answers",
@@ -608,6 +655,47 @@ mod tests {
                 "no analytics answer in this file",
                 true,
                 "no analytics answer",
+            ),
+            (
+                LineTooLong { limit: 1048576 },
+                "line longer than 1048576 bytes: not a log line (a broken file, or not a CSV \
+                 file?)",
+                true,
+                "line too long",
+            ),
+            (
+                Utf16 { big_endian: false },
+                "the file is UTF-16 (little-endian) text: save it as UTF-8",
+                true,
+                "UTF-16 text",
+            ),
+            (
+                Utf16 { big_endian: true },
+                "the file is UTF-16 (big-endian) text: save it as UTF-8",
+                true,
+                "UTF-16 text",
+            ),
+            (
+                NoChatContact {
+                    author: "Jane".into(),
+                },
+                "the author \"Jane\" is a name, not a phone number: the contact's number is \
+                 needed to find the market its messages are priced in",
+                true,
+                "no contact number",
+            ),
+            (
+                UnclosedQuote { at_end: false },
+                "a quoted field runs past the end of its line: close its quote (a field cannot \
+                 hold a line break)",
+                false,
+                "unclosed quote",
+            ),
+            (
+                UnclosedQuote { at_end: true },
+                "a quoted field is never closed (file truncated?)",
+                false,
+                "unclosed quote",
             ),
             (
                 FieldCount {
