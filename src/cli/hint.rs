@@ -24,6 +24,10 @@ fn read(e: &ReadError) -> String {
              business) to tell inbound from outbound",
             e.location()
         ),
+        ReadErrorKind::NoChatContact { .. } => format!("{e}: give it with --chat-contact NUMBER"),
+        ReadErrorKind::LineTooLong { .. } => {
+            format!("{e} (a longer limit: --max-line-bytes BYTES)")
+        }
         _ => e.to_string(),
     }
 }

@@ -212,8 +212,10 @@ pub fn write_first_run_report(
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, KEPT_LINES);
     let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)?;
+    let events = priced.stats.inbound + priced.stats.outbound;
     let outcome = Outcome {
-        events: priced.stats.inbound + priced.stats.outbound,
+        events,
+        rows: events,
         ledger: priced.ledger,
         stats: priced.stats,
         settlement: priced.settlement,

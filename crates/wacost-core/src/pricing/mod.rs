@@ -101,6 +101,24 @@ pub enum PricingError {
         /// First regime date.
         first: NaiveDate,
     },
+    /// A charged message in a market and category the card in force has no rate for: pricing
+    /// it at 0 would understate the total.
+    #[error(
+        "no {category} rate for {market} on the {currency} card of {card} (message of {date}): \
+         the card in force has none"
+    )]
+    NoRate {
+        /// The market, by name.
+        market: String,
+        /// The category charged.
+        category: Category,
+        /// The card's currency.
+        currency: Currency,
+        /// The message's date (WABA time zone).
+        date: NaiveDate,
+        /// The effective date of the card in force.
+        card: NaiveDate,
+    },
     /// One run holds the state of at most this many (business number, contact) pairs.
     #[error("more than {limit} contacts in one run: split the log by business number")]
     TooManyContacts {

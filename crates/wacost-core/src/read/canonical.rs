@@ -60,6 +60,8 @@ pub struct CanonicalReader<R: Read> {
     width: usize,
     done: bool,
     header_error: Option<ReadError>,
+    /// The line of the last row returned.
+    line: u64,
 }
 
 /// Turns one row of canonical columns into an [`Event`]. Shared by the CSV and Parquet
@@ -87,11 +89,17 @@ impl<R: Read> CanonicalReader<R> {
             width: 0,
             done: false,
             header_error: None,
+            line: 0,
         };
         if let Err(e) = r.read_header() {
             r.header_error = Some(e);
         }
         r
+    }
+
+    /// The line of the last row returned (0 before any).
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     fn read_header(&mut self) -> Result<(), ReadError> {
@@ -351,6 +359,7 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                 continue;
             }
             let line = record.line();
+            self.line = line;
             let parsed = if record.len() != self.width {
                 Err(ReadError::at_line(
                     &self.file,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::chat_export::DateOrder;
 use super::meta_analytics::AnalyticsKind;
+use crate::pricing::PricingError;
 use crate::pricing::phone::NumberError;
 
 /// A row that cannot be read (or an input that cannot be read at all): which file, where in
@@ -242,7 +243,7 @@ pub enum ReadErrorKind {
 
     /// A line longer than the reader's limit: the file is broken or not of its format, and
     /// holding the line whole could take all the memory there is.
-    #[error("line longer than {limit} bytes: not a log line (a broken file, or not a CSV file?)")]
+    #[error("line longer than {limit} bytes: a broken file, or not a log of this format")]
     LineTooLong {
         /// The limit, in bytes.
         limit: usize,
@@ -416,13 +417,29 @@ pub enum ReadErrorKind {
         /// The order they were read in.
         order: DateOrder,
     },
-    /// A chat export time that does not exist.
-    #[error("time {hour}:{minute:02} does not exist")]
+    /// A chat export time that does not exist (`25:16`, `13:16 PM`).
+    #[error("time {hour}:{minute:02}{} does not exist", match .pm {
+        Some(true) => " PM",
+        Some(false) => " AM",
+        None => "",
+    })]
     NoSuchTime {
         /// The hour as written.
         hour: u32,
         /// The minute as written.
         minute: u32,
+        /// The AM/PM written after it (`Some(true)` for PM), if any.
+        pm: Option<bool>,
+    },
+    /// A message read well that cannot be priced (no pricing rules or card in force, no rate
+    /// for its market and category), set aside like an unreadable row.
+    #[error("message at {time}: {source}")]
+    Unpriceable {
+        /// When the message was sent (RFC 3339).
+        time: String,
+        /// Why it cannot be priced.
+        #[source]
+        source: PricingError,
     },
     /// A chat line that starts like a message and breaks off.
     #[error("line starts like a message but its date, time or author breaks off (file truncated?)")]
@@ -489,7 +506,8 @@ impl ReadErrorKind {
             | NoSuchDate { .. }
             | NoSuchTime { .. }
             | BrokenLine
-            | UnclosedQuote { .. } => false,
+            | UnclosedQuote { .. }
+            | Unpriceable { .. } => false,
         }
     }
 
@@ -534,6 +552,12 @@ impl ReadErrorKind {
             NoSuchDate { .. } => "date",
             NoSuchTime { .. } => "time",
             BrokenLine => "truncated line",
+            Unpriceable { source, .. } => match source {
+                PricingError::NoRate { .. } => "no rate",
+                PricingError::NoRegime { .. } => "no pricing rules",
+                PricingError::NoCard { .. } => "no rate card",
+                PricingError::TooManyContacts { .. } => "too many contacts",
+            },
         }
     }
 }
@@ -658,8 +682,7 @@ mod tests {
             ),
             (
                 LineTooLong { limit: 1048576 },
-                "line longer than 1048576 bytes: not a log line (a broken file, or not a CSV \
-                 file?)",
+                "line longer than 1048576 bytes: a broken file, or not a log of this format",
                 true,
                 "line too long",
             ),
@@ -883,8 +906,19 @@ mod tests {
                 NoSuchTime {
                     hour: 25,
                     minute: 3,
+                    pm: None,
                 },
                 "time 25:03 does not exist",
+                false,
+                "time",
+            ),
+            (
+                NoSuchTime {
+                    hour: 13,
+                    minute: 16,
+                    pm: Some(true),
+                },
+                "time 13:16 PM does not exist",
                 false,
                 "time",
             ),
@@ -894,6 +928,22 @@ mod tests {
                  truncated?)",
                 false,
                 "truncated line",
+            ),
+            (
+                Unpriceable {
+                    time: "2024-01-02T10:00:00+00:00".into(),
+                    source: PricingError::NoRate {
+                        market: "India".into(),
+                        category: crate::pricing::category::Category::Authentication,
+                        currency: crate::money::Currency::USD,
+                        date: chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+                        card: chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap(),
+                    },
+                },
+                "message at 2024-01-02T10:00:00+00:00: no authentication rate for India on the \
+                 USD card of 2023-06-01 (message of 2024-01-02): the card in force has none",
+                false,
+                "no rate",
             ),
         ]
     }

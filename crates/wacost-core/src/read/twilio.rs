@@ -137,6 +137,10 @@ pub struct TwilioReader<R: Read> {
     mapping: Vec<(String, Category)>,
     source: Source<R>,
     queue: VecDeque<Result<Event, ReadError>>,
+    /// Where the last event returned was read.
+    last: Option<super::Position>,
+    /// The byte offset of the JSON document the queued events come from.
+    queued_from: u64,
     assumptions: Assumptions,
     not_whatsapp: u64,
     cache: Vec<(String, BusinessId)>,
@@ -174,6 +178,8 @@ impl<R: Read> TwilioReader<R> {
                 .collect(),
             source: Source::Done,
             queue: VecDeque::new(),
+            last: None,
+            queued_from: 0,
             assumptions: Assumptions::default(),
             not_whatsapp: 0,
             cache: Vec::new(),
@@ -235,6 +241,12 @@ impl<R: Read> TwilioReader<R> {
     /// What was assumed about outbound messages so far.
     pub fn assumptions(&self) -> Assumptions {
         self.assumptions
+    }
+
+    /// Where the last event returned was read: its line (CSV) or the byte offset of its JSON
+    /// document.
+    pub fn last_position(&self) -> Option<super::Position> {
+        self.last
     }
 
     /// Rows skipped so far because they are not WhatsApp messages (SMS, other channels).
@@ -372,7 +384,10 @@ impl<R: Read> TwilioReader<R> {
                 sid: &sid,
             };
             match self.event(&fields) {
-                Ok(Some(e)) => return Some(Ok(e)),
+                Ok(Some(e)) => {
+                    self.last = Some(super::Position::Line(line));
+                    return Some(Ok(e));
+                }
                 Ok(None) => continue,
                 Err(kind) => return fail(&self.file, kind),
             }
@@ -393,6 +408,7 @@ impl<R: Read> TwilioReader<R> {
                 true
             }
             Some(Ok((offset, doc))) => {
+                self.queued_from = offset as u64;
                 let list = match &doc {
                     Value::Array(a) => Some(a),
                     Value::Object(o) => o.get("messages").and_then(Value::as_array),
@@ -592,7 +608,12 @@ impl<R: Read> Iterator for TwilioReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            // The queue holds the messages of one JSON document at a time (or the errors
+            // of opening the file).
             if let Some(item) = self.queue.pop_front() {
+                if item.is_ok() {
+                    self.last = Some(super::Position::Byte(self.queued_from));
+                }
                 return Some(item);
             }
             match self.source {
@@ -600,7 +621,7 @@ impl<R: Read> Iterator for TwilioReader<R> {
                 Source::Csv { .. } => return self.next_csv(),
                 Source::Json { .. } => {
                     if !self.next_json_doc() {
-                        return self.queue.pop_front();
+                        continue;
                     }
                 }
             }
