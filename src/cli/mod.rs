@@ -90,6 +90,26 @@ pub struct Global {
     /// Who shares that allowance: each business number (default) or the whole WABA.
     #[arg(long, value_enum, value_name = "SCOPE", global = true)]
     pub allowance_scope: Option<ScopeArg>,
+    /// A charged message whose card has no rate for its market and category: an error naming
+    /// them (default), or priced at 0 and counted in the summary.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        default_value = "error",
+        global = true
+    )]
+    pub missing_rate: MissingRateArg,
+}
+
+/// What a charged message without a rate on its card becomes.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum MissingRateArg {
+    /// Stop with an error naming market, category and date.
+    #[default]
+    Error,
+    /// Price it at 0, flag its line and count it in the summary.
+    Zero,
 }
 
 /// Who shares a free allowance.
@@ -231,6 +251,10 @@ impl Global {
             currency: self.currency,
             timezone: self.timezone,
             profile: self.profile()?,
+            missing_rate: match self.missing_rate {
+                MissingRateArg::Error => wacost::classify::MissingRate::Error,
+                MissingRateArg::Zero => wacost::classify::MissingRate::Zero,
+            },
             ..wacost::classify::ClassifyConfig::default()
         })
     }

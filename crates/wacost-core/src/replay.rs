@@ -35,12 +35,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::charge::Charge;
 use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats};
-use crate::read::{Position, ReadErrorKind};
 use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
 use crate::read::detect::{AnyReader, FormatOptions};
+use crate::read::{Position, ReadErrorKind};
 use crate::settle::{Settlement, SettlementNotes};
 use crate::usage::Usage;
 
@@ -261,10 +261,11 @@ impl Run<'_, '_> {
     fn push_batch(&mut self, events: &[Event], rows: &[u64]) -> Result<(), ClassifyError> {
         self.pushed += events.len() as u64;
         let (settlement, out) = (&mut self.settlement, &mut self.out);
-        self.classifier.push_all_at(events, rows, &mut |c: &Charge| {
-            settlement.observe(c);
-            out.write(c);
-        })
+        self.classifier
+            .push_all_at(events, rows, &mut |c: &Charge| {
+                settlement.observe(c);
+                out.write(c);
+            })
     }
 
     /// The events set aside so far because they cannot be priced.

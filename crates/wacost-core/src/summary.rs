@@ -87,6 +87,23 @@ pub struct Summary {
     pub contacts: u64,
     /// Whether the log had to be sorted by time.
     pub sorted: bool,
+    /// Rows read: every event and every row that could not be read. A replay checks that
+    /// `rows_read = messages + inbound + duplicates + skipped` (see
+    /// [`crate::replay`]); 0 in a summary made from a ledger alone.
+    #[serde(default)]
+    pub rows_read: u64,
+    /// Charged messages priced at 0 because their card has no rate for their market and
+    /// category, as the user asked (otherwise such a message is an error).
+    #[serde(default)]
+    pub missing_rate: u64,
+    /// Messages priced as not delivered whose delivery report came later: each is charged by
+    /// a `late_delivery` line.
+    #[serde(default)]
+    pub late_deliveries: u64,
+    /// Status rows that came after their message left its contact's recent ids (a week):
+    /// counted once among the duplicates, never charged again.
+    #[serde(default)]
+    pub late_status: u64,
     /// Outbound messages by Meta's pricing type (allowance-covered items as `free_tier`).
     pub messages_by_pricing_type: BTreeMap<String, i64>,
     /// Rows skipped, by kind of error.
@@ -144,8 +161,37 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
     if s.missing_rate > 0 {
         n.push(format!(
             "{} charged messages had no rate on the card for their market and category: priced \
-             at 0",
+             at 0 as asked, so the total is understated by their cost",
             s.missing_rate
+        ));
+    }
+    if s.late_deliveries > 0 {
+        n.push(format!(
+            "{} messages were priced as not delivered, then their delivery report came: each is \
+             charged by a late_delivery line (what it would have changed for later messages of \
+             the contact is not redone)",
+            s.late_deliveries
+        ));
+    }
+    if s.late_status > 0 {
+        n.push(format!(
+            "{} status rows came more than a week after their message: counted once, not charged \
+             again",
+            s.late_status
+        ));
+    }
+    if s.forgotten_ids > 0 {
+        n.push(format!(
+            "{} message ids were forgotten (the memory of ids older than a week was full): a \
+             status for one of them coming later would have been priced as a new message",
+            s.forgotten_ids
+        ));
+    }
+    if s.awaiting_given_up > 0 {
+        n.push(format!(
+            "{} messages priced as not delivered stopped waiting for a late delivery report (too \
+             many waited at once): a report for one of them coming later was not charged",
+            s.awaiting_given_up
         ));
     }
     if s.estimated_rates_used > 0 {
@@ -217,6 +263,10 @@ impl Summary {
         s.rejected_free_form = outcome.stats.rejected_free_form;
         s.contacts = outcome.contacts as u64;
         s.sorted = outcome.sorted;
+        s.rows_read = outcome.rows;
+        s.missing_rate = outcome.stats.missing_rate;
+        s.late_deliveries = outcome.stats.late_deliveries;
+        s.late_status = outcome.stats.late_status;
         s.skipped_by_reason = outcome.skipped.clone();
         s.notes = notes(outcome);
         s
@@ -294,6 +344,26 @@ impl Summary {
             "total: {} {}\nmessages: {} outbound priced, {} charged, {} inbound, {} skipped rows\n",
             self.currency, self.total, self.messages, self.charged, self.inbound, self.skipped
         );
+        if self.rows_read > 0 {
+            s.push_str(&format!(
+                "rows: {} read = {} outbound priced + {} inbound + {} duplicate or status rows + \
+                 {} skipped\n",
+                self.rows_read, self.messages, self.inbound, self.duplicates, self.skipped
+            ));
+        }
+        if self.missing_rate > 0 {
+            s.push_str(&format!(
+                "priced at 0: {} charged messages whose card has no rate for them (as asked)\n",
+                self.missing_rate
+            ));
+        }
+        if self.late_deliveries > 0 {
+            s.push_str(&format!(
+                "late deliveries: {} messages charged when their delivery report came after \
+                 they were priced as not delivered\n",
+                self.late_deliveries
+            ));
+        }
         for (name, g) in self.groupings() {
             if name == "by_day" || name == "by_country" {
                 continue;

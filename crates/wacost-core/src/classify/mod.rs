@@ -547,7 +547,8 @@ impl<'a> Classifier<'a> {
             if let Some(held) = state.held.take() {
                 // The input is over: no later status can come.
                 for h in held.iter() {
-                    self.engine.classify_or_set_aside(state, &h.event, h.row, false, out)?;
+                    self.engine
+                        .classify_or_set_aside(state, &h.event, h.row, false, out)?;
                 }
             }
         }
@@ -594,8 +595,7 @@ impl Engine<'_> {
                 let horizon = minute(ev.time_ms.saturating_sub(self.config.dedup_horizon_ms));
                 if state.recent.first().is_some_and(|s| s.minute < horizon) {
                     for s in state.recent.iter().filter(|s| s.minute < horizon) {
-                        self.ids
-                            .insert(ids::key(s.hash(), ev.business, ev.contact));
+                        self.ids.insert(ids::key(s.hash(), ev.business, ev.contact));
                     }
                     state.recent.retain(|s| s.minute >= horizon);
                 }
@@ -838,7 +838,15 @@ impl Engine<'_> {
             state.country,
             day.date,
         );
-        let price = self.price(card, state.market, category, decision.charged, day.date, t, row)?;
+        let price = self.price(
+            card,
+            state.market,
+            category,
+            decision.charged,
+            day.date,
+            t,
+            row,
+        )?;
         // Priced: from here on the contact's state changes.
         self.count_usage(state, ev, day);
         if opens_free_entry_point {

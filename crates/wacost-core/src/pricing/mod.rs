@@ -6,6 +6,7 @@
 
 pub mod category;
 pub(crate) mod data_file;
+pub mod limits;
 pub mod market;
 pub mod meta_csv;
 pub mod phone;
@@ -245,6 +246,10 @@ impl RateBook {
             let card = RateCard::parse(text, &origin, &mut book.names)?;
             book.add_card(card);
         }
+        // A user's card may name only markets of the map or the embedded cards: an unknown
+        // name (a typo, a country for a market) would never be charged, its messages would
+        // fall into Other.
+        book.names.close();
         Ok(book)
     }
 

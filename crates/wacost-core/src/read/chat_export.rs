@@ -284,13 +284,13 @@ impl ChatExportReader {
             numbers: (h.a, h.b, h.c),
             order: self.order,
         })?;
-        let naive = date
-            .and_hms_opt(h.hour, h.minute, h.second)
-            .ok_or(ReadErrorKind::NoSuchTime {
-                hour: h.hour,
-                minute: h.minute,
-                pm: None,
-            })?;
+        let naive =
+            date.and_hms_opt(h.hour, h.minute, h.second)
+                .ok_or(ReadErrorKind::NoSuchTime {
+                    hour: h.hour,
+                    minute: h.minute,
+                    pm: None,
+                })?;
         // A phone shows local time; one the clocks skipped reads as if they had not changed.
         let time = calendar::local_time_or_after(self.options.timezone, naive) * 1000;
         let number = ContactNumber::parse(author).ok();
@@ -321,12 +321,11 @@ impl ChatExportReader {
                     }
                 }
             };
-            let contact = self
-                .last_contact
-                .or(self.first_contact)
-                .ok_or_else(|| ReadErrorKind::NoChatContact {
+            let contact = self.last_contact.or(self.first_contact).ok_or_else(|| {
+                ReadErrorKind::NoChatContact {
                     author: author.to_string(),
-                })?;
+                }
+            })?;
             Ok(Some(Event {
                 time_ms: time,
                 business: self.business,
@@ -340,11 +339,12 @@ impl ChatExportReader {
                 verdict: None,
             }))
         } else {
-            let contact = number.or(self.options.contact).ok_or_else(|| {
-                ReadErrorKind::NoChatContact {
-                    author: author.to_string(),
-                }
-            })?;
+            let contact =
+                number
+                    .or(self.options.contact)
+                    .ok_or_else(|| ReadErrorKind::NoChatContact {
+                        author: author.to_string(),
+                    })?;
             self.last_inbound = Some(time);
             self.last_contact = Some(contact);
             Ok(Some(Event {
@@ -1210,8 +1210,10 @@ mod tests {
         let text = "06/02/2026, 09:00 - Acme Store: welcome\n";
         assert_eq!(
             outcomes(text, o),
-            ["chat.txt:1: the author \"Acme Store\" is a name, not a phone number: the \
-              contact's number is needed to find the market its messages are priced in"]
+            [
+                "chat.txt:1: the author \"Acme Store\" is a name, not a phone number: the \
+              contact's number is needed to find the market its messages are priced in"
+            ]
         );
     }
 

@@ -19,10 +19,7 @@ pub(crate) fn read_whole<R: Read>(mut input: R, file: &str) -> Result<Vec<u8>, R
     // Enough to see past a byte-order mark and leading white space (which is read on).
     loop {
         let before = buf.len();
-        (&mut input)
-            .take(4096)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
+        (&mut input).take(4096).read_to_end(&mut buf).map_err(io)?;
         if let Some(big_endian) = super::detect::utf16(&buf) {
             return Err(ReadError::at_byte(
                 file,
@@ -35,12 +32,15 @@ pub(crate) fn read_whole<R: Read>(mut input: R, file: &str) -> Result<Vec<u8>, R
             Some(i) if matches!(text[i], b'{' | b'[') => break,
             Some(i) => {
                 let offset = (buf.len() - text.len() + i) as u64;
-                let shown = String::from_utf8_lossy(&text[i..(i + 20).min(text.len())]).into_owned();
+                let shown =
+                    String::from_utf8_lossy(&text[i..(i + 20).min(text.len())]).into_owned();
                 return Err(ReadError::at_byte(
                     file,
                     offset,
                     ReadErrorKind::InvalidJson {
-                        detail: format!("expected {{ or [ at the start of a JSON document, found {shown:?}"),
+                        detail: format!(
+                            "expected {{ or [ at the start of a JSON document, found {shown:?}"
+                        ),
                     },
                 ));
             }

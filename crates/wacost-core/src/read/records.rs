@@ -176,12 +176,10 @@ impl RecordError {
             RecordError::LineTooLong { limit, .. } => {
                 ReadError::at_line(file, line, ReadErrorKind::LineTooLong { limit })
             }
-            RecordError::QuoteRunsOn { raw, .. } => ReadError::at_line(
-                file,
-                line,
-                ReadErrorKind::UnclosedQuote { at_end: false },
-            )
-            .with_raw(raw),
+            RecordError::QuoteRunsOn { raw, .. } => {
+                ReadError::at_line(file, line, ReadErrorKind::UnclosedQuote { at_end: false })
+                    .with_raw(raw)
+            }
             RecordError::UnclosedQuote { raw, .. } => {
                 ReadError::at_line(file, line, ReadErrorKind::UnclosedQuote { at_end: true })
                     .with_raw(raw)
@@ -488,7 +486,8 @@ impl<R: Read> Records<R> {
         self.core.reset();
         self.fields.clear();
         self.ends.clear();
-        self.fields.resize(self.fields.capacity().max(256).max(len), 0);
+        self.fields
+            .resize(self.fields.capacity().max(256).max(len), 0);
         self.ends.resize(self.ends.capacity().max(16), 0);
         let input = &self.buf[self.start..self.start + len];
         let (mut consumed, mut out, mut nends) = (0, 0, 0);
@@ -715,10 +714,14 @@ mod tests {
     #[test]
     fn a_line_over_the_limit_ends_the_input_at_its_line() {
         let text = b"a,b\n1234567890\nnext\n";
-        let too_long = "t.csv:2: line longer than 8 bytes: a broken file, or not a log of this format";
+        let too_long =
+            "t.csv:2: line longer than 8 bytes: a broken file, or not a log of this format";
         for chunk in [1, 5, 1 << 16] {
             assert_eq!(outcomes(text, 8, false, chunk), ["1: a,b", too_long]);
-            assert_eq!(outcomes(b"a,b\n\"123456789", 8, false, chunk), ["1: a,b", too_long]);
+            assert_eq!(
+                outcomes(b"a,b\n\"123456789", 8, false, chunk),
+                ["1: a,b", too_long]
+            );
             assert_eq!(
                 outcomes(b"a,b\n\"1\n2\n3\n4\n5\n\"\n", 8, true, chunk),
                 ["1: a,b", too_long]
@@ -777,7 +780,10 @@ mod tests {
         let mut r = Records::new(&text[..]).multiline(true);
         assert_eq!(r.next_record().unwrap().unwrap().line(), 1);
         let spanning = r.next_record().unwrap().unwrap();
-        assert_eq!((spanning.get(0), spanning.line()), (Some(&b"a\r\nb"[..]), 2));
+        assert_eq!(
+            (spanning.get(0), spanning.line()),
+            (Some(&b"a\r\nb"[..]), 2)
+        );
         let e = r.retract().unwrap();
         assert_eq!(
             (e.line(), e.into_read_error("t").raw.as_deref()),

@@ -352,7 +352,8 @@ impl<R: Read> TwilioReader<R> {
                 return Some(Err(e));
             }
             let raw = record.joined();
-            let fail = |file: &str, kind| Some(Err(ReadError::at_line(file, line, kind).with_raw(raw)));
+            let fail =
+                |file: &str, kind| Some(Err(ReadError::at_line(file, line, kind).with_raw(raw)));
             if record.len() != width {
                 let found = record.len();
                 return fail(
