@@ -317,3 +317,36 @@ fn a_chat_without_its_contact_says_so() {
     assert_eq!(v["total"], "0", "a reply inside the window is free");
     assert_eq!(counts(&v), [2, 1, 1, 0, 0, 0]);
 }
+
+// Item 10: an analytics cost of 28 digits made a sum overflow (a panic). Amounts read are
+// bounded (10^15), so every sum of them is exact; a larger one is an error at its byte.
+#[test]
+fn an_absurd_analytics_cost_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("tests/data/reconcile_pmp_analytics.json").unwrap();
+    let p = dir.path().join("analytics.json");
+    std::fs::write(
+        &p,
+        text.replacen(
+            "\"cost\": 0.06",
+            "\"cost\": 1234567890123456789012345678",
+            1,
+        ),
+    )
+    .unwrap();
+    let err = failure(&[
+        "reconcile",
+        "tests/data/reconcile_pmp.jsonl",
+        "--analytics",
+        &p.to_string_lossy(),
+    ]);
+    // serde_json reads a JSON number of 28 digits as the nearest f64.
+    assert_eq!(
+        err,
+        format!(
+            "wacost: {}: byte 0: pricing_analytics.data[0].data_points[2]: cost \
+             1.2345678901234567e+27 is over 10^15: not a cost",
+            p.display()
+        )
+    );
+}

@@ -305,6 +305,10 @@ fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, ReadErrorKind
             if d.is_sign_negative() && !d.is_zero() {
                 return Err(cost(t, "is negative"));
             }
+            // Sums of costs stay exact (see MAX_INPUT_AMOUNT): a larger cost is no bill.
+            if d > crate::money::MAX_INPUT_AMOUNT {
+                return Err(cost(t, "is over 10^15: not a cost"));
+            }
             Some(d.normalize())
         }
     };
