@@ -23,7 +23,7 @@ fn run_with(book: &RateBook, rows: &str, config: ClassifyConfig) -> (Outcome, Ve
         &[source],
         ReplayOptions {
             classify: config,
-            skip_invalid: false,
+            ..ReplayOptions::default()
         },
         &mut lines,
         None,

@@ -136,6 +136,7 @@ impl Options {
         Ok(ReplayOptions {
             classify: self.classify()?,
             skip_invalid: self.skip_invalid,
+            ..ReplayOptions::default()
         })
     }
 

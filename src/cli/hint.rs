@@ -8,7 +8,7 @@ use wacost::pricing::sheet::SheetError;
 use wacost::pricing::{LoadError, PricingError};
 use wacost::read::{ReadError, ReadErrorKind};
 use wacost::replay::ReplayError;
-use wacost::simulate::SimulateError;
+use wacost::simulate::{SimulateError, TooLarge};
 
 use super::Failure;
 
@@ -95,8 +95,20 @@ impl From<SimulateError> for Failure {
         Failure::input(match &e {
             SimulateError::Price(r) => replay(r),
             SimulateError::Fx(f) => fx(f),
+            SimulateError::TooLarge(t) => too_large(t),
             _ => e.to_string(),
         })
+    }
+}
+
+/// A simulation beyond the limits, with the options that raise them.
+fn too_large(e: &TooLarge) -> String {
+    format!("{e} (raise them with --max-memory and --max-time)")
+}
+
+impl From<TooLarge> for Failure {
+    fn from(e: TooLarge) -> Failure {
+        Failure::input(too_large(&e))
     }
 }
 
@@ -212,5 +224,19 @@ mod tests {
             first: date(2023, 6, 1),
         };
         assert_eq!(Failure::from(e.clone()).message, e.to_string());
+    }
+}
+
+/// A what-if that cannot be used; a provider switch points to the command that compares
+/// providers.
+pub fn what_if(e: wacost::whatif::WhatIfError) -> Failure {
+    match e {
+        wacost::whatif::WhatIfError::ProviderSwitch { .. } => {
+            Failure::usage(format!("--what-if {e}: wacost compare LOG --providers A,B"))
+        }
+        wacost::whatif::WhatIfError::Io { .. } | wacost::whatif::WhatIfError::Regimes(_) => {
+            Failure::input(format!("--what-if: {e}"))
+        }
+        _ => Failure::usage(format!("--what-if: {e}")),
     }
 }

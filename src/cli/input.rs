@@ -122,6 +122,11 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// The `--template-map` file, an input of the run.
+    pub fn template_map(&self) -> Option<&PathBuf> {
+        self.template_map.as_ref()
+    }
+
     /// The reader options these arguments describe.
     pub fn format_options(&self, global: &Global) -> Result<FormatOptions, Failure> {
         let mut mapping = Vec::new();

@@ -42,6 +42,18 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("???")
     }
 
+    /// Digits after the decimal point of an amount shown to a person (ISO 4217's minor
+    /// units): 2 for most, 0 for the yen, won, Chilean peso…, 3 for the Gulf dinars. Shown
+    /// amounts round to these; files keep every digit.
+    pub fn minor_units(&self) -> u32 {
+        match self.code() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+
     /// Reads a currency as Meta writes it in its rate-card CSV files: an ISO code, or one of
     /// the symbols Meta uses (`$US`, `US$`, `€`, `£`, `₹`, `R$`, `Rp`, `A$`, `MX$`…).
     pub fn from_meta_token(token: &str) -> Result<Currency, MoneyError> {

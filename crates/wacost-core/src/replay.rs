@@ -75,6 +75,9 @@ pub struct ReplayOptions {
     pub classify: ClassifyConfig,
     /// Count and reject unreadable rows instead of stopping.
     pub skip_invalid: bool,
+    /// Write rejected rows with their phone numbers in full. By default they are masked in
+    /// the rejects file, as contacts are in every other output.
+    pub show_contacts: bool,
 }
 
 /// What a replay produced.
@@ -215,7 +218,7 @@ pub fn price_batches(
 ) -> Result<Priced, ReplayError> {
     let options = ReplayOptions {
         classify: config,
-        skip_invalid: false,
+        ..ReplayOptions::default()
     };
     let mut run = new_run(book, options, sink);
     for batch in batches {
@@ -539,7 +542,7 @@ fn replay_counting(
     let mut priced = priced;
     tally.set_aside(std::mem::take(&mut priced.set_aside))?;
     if let Some(w) = rejects.as_mut() {
-        write_rejects(*w, &tally.rejected)?;
+        write_rejects(*w, &tally.rejected, options.show_contacts)?;
     }
     Ok(Outcome {
         ledger: priced.ledger,
@@ -676,6 +679,72 @@ fn row_of(tag: u64, names: &[String]) -> Option<(&str, Position)> {
     Some((names.get(input)?.as_str(), position))
 }
 
+/// Reads every event of the readers into memory, sorted by time (stable: rows with one
+/// timestamp keep their order in the log), as a replay of a log out of time order prices them;
+/// and whether they were out of time order.
+fn read_all(
+    readers: Vec<(String, AnyReader)>,
+    skip_invalid: bool,
+    skipped: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<ReadError>,
+    reader_notes: &mut Vec<String>,
+) -> Result<(Vec<Event>, bool), ReplayError> {
+    let mut all: Vec<Event> = Vec::new();
+    for (name, mut reader) in readers {
+        for item in reader.by_ref() {
+            match item {
+                Ok(ev) => all.push(ev),
+                Err(e) => reject(e, skip_invalid, skipped, rejected)?,
+            }
+        }
+        reader_notes.extend(reader.notes(&name));
+    }
+    let out_of_order = !all.is_sorted_by_key(|e| e.time_ms);
+    if out_of_order {
+        all.sort_by_key(|e| e.time_ms);
+    }
+    Ok((all, out_of_order))
+}
+
+/// A log read into memory: its events in time order, and what reading it found.
+#[derive(Clone, Debug, Default)]
+pub struct ReadLog {
+    /// Every event, in time order (sorted, stable, when the log was not).
+    pub events: Vec<Event>,
+    /// Rows skipped, by the label of their kind.
+    pub skipped: BTreeMap<String, u64>,
+    /// Whether the log was out of time order.
+    pub sorted: bool,
+    /// What the readers assumed or skipped.
+    pub reader_notes: Vec<String>,
+}
+
+/// Reads logs into memory (about 150 bytes an event), for what needs to look ahead in a
+/// contact's messages (what-ifs that move or drop messages, fitting a scenario). Pricing the
+/// events with [`price_events`] gives the lines and total [`replay_with`] gives.
+pub fn read_events(
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    rejects: Option<&mut dyn Write>,
+) -> Result<ReadLog, ReplayError> {
+    let sources = expand(sources)?;
+    let mut stdin_cache = None;
+    let mut log = ReadLog::default();
+    let mut rejected = Vec::new();
+    (log.events, log.sorted) = read_all(
+        open_all(&sources, formats, &mut stdin_cache, None)?,
+        options.skip_invalid,
+        &mut log.skipped,
+        &mut rejected,
+        &mut log.reader_notes,
+    )?;
+    if let Some(w) = rejects {
+        write_rejects(w, &rejected, options.show_contacts)?;
+    }
+    Ok(log)
+}
+
 /// A batch of rows handed from the reading thread to the pricing thread.
 struct Batch {
     events: Vec<Event>,
@@ -789,8 +858,37 @@ fn new_run<'a, 'b>(
     }
 }
 
-/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read.
-fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), ReplayError> {
+fn reject(
+    e: ReadError,
+    skip: bool,
+    skipped: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<ReadError>,
+) -> Result<(), ReplayError> {
+    if !skip || e.is_fatal() {
+        return Err(ReplayError::Read(e));
+    }
+    *skipped.entry(e.kind.label().to_string()).or_default() += 1;
+    rejected.push(e);
+    Ok(())
+}
+
+/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read. Phone numbers
+/// in the text are masked unless `show_contacts`, and no cell starts a spreadsheet formula
+/// (see [`crate::text`]).
+fn write_rejects(
+    w: &mut dyn Write,
+    rejected: &[ReadError],
+    show_contacts: bool,
+) -> Result<(), ReplayError> {
+    use crate::text::{csv_text, mask_phone_numbers};
+    let shown = |s: &str| -> String {
+        let s = if show_contacts {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            mask_phone_numbers(s)
+        };
+        csv_text(&s).into_owned()
+    };
     let mut csv = csv::Writer::from_writer(w);
     for e in rejected {
         let position = match e.position {
@@ -798,10 +896,10 @@ fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), Replay
             crate::read::Position::Byte(b) => format!("byte {b}"),
         };
         csv.write_record([
-            e.file.as_str(),
-            &position,
-            &e.reason(),
-            e.raw.as_deref().unwrap_or(""),
+            shown(&e.file),
+            position,
+            shown(&e.reason()),
+            shown(e.raw.as_deref().unwrap_or("")),
         ])
         .map_err(|e| rejects_error(e.into()))?;
     }
@@ -865,10 +963,11 @@ mod tests {
         assert_eq!((out.skipped_total(), out.events), (6, 1));
         let rejects = String::from_utf8(rejects).unwrap();
         let lines: Vec<&str> = rejects.lines().collect();
+        // The contact is masked, as in every output.
         assert_eq!(
             lines[0],
             "log.csv,3,\"timestamp \"\"soon\"\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor \
-             Unix seconds\",\"soon,b,+5511987654321,outbound,template,marketing\""
+             Unix seconds\",\"soon,b,+55*********21,outbound,template,marketing\""
         );
         assert_eq!(
             lines[5],
@@ -1016,6 +1115,12 @@ impl<'a> Replay<'a> {
     /// Count unreadable rows and go on, instead of stopping at the first.
     pub fn skip_invalid(mut self, skip: bool) -> Self {
         self.options.skip_invalid = skip;
+        self
+    }
+
+    /// Write rejected rows with phone numbers in full (masked by default).
+    pub fn show_contacts(mut self, show: bool) -> Self {
+        self.options.show_contacts = show;
         self
     }
 

@@ -17,6 +17,7 @@ use crate::money::Currency;
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::table::Table;
+use crate::units::{ActivityByMonth, UnitCosts};
 
 /// The totals of one group of a summary (a category, a market, a month…).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,10 +128,45 @@ pub struct Summary {
     /// The run behind the figures, when they were written to a folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunInfo>,
+    /// Active contacts and customer conversations by month and market (see
+    /// [`crate::units`]); empty when the figures come from a ledger alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monthly_activity: ActivityByMonth,
+    /// Cost per customer conversation and per active contact, by market and category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_costs: Option<UnitCosts>,
+    /// The what-ifs the figures were priced under (`replay --what-if`): what was changed,
+    /// and how many messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if: Vec<crate::whatif::Applied>,
 }
 
-/// Notes a reader of the summary must see: assumptions, skipped rows, estimates.
-pub fn notes(outcome: &Outcome) -> Vec<String> {
+/// A note when some messages fall on or after the first date the rate book knows nothing
+/// about ([`RateBook::known_until`]): they are priced with the newest card, which may have
+/// been replaced since.
+fn past_known_data(outcome: &Outcome, book: &RateBook) -> Option<String> {
+    let currency = outcome.ledger.currency;
+    let until = book.known_until(currency)?;
+    let later: u64 = outcome
+        .ledger
+        .rows()
+        .iter()
+        .filter(|r| r.key.date >= until && r.key.kind == crate::charge::LineKind::Message)
+        .map(|r| r.totals.lines)
+        .sum();
+    let newest = book.cards_of(currency).map(|c| c.effective).max()?;
+    (later > 0).then(|| {
+        format!(
+            "{later} messages on or after {until} are priced with the {currency} card of \
+             {newest}, the newest wacost knows: Meta may change rates on any quarter start from \
+             {until}; load a newer card when Meta publishes one"
+        )
+    })
+}
+
+/// Notes a reader of the summary must see: assumptions, skipped rows, estimates, messages
+/// past the data wacost knows.
+pub fn notes(outcome: &Outcome, book: &RateBook) -> Vec<String> {
     let mut n = Vec::new();
     let s = &outcome.stats;
     if outcome.skipped_total() > 0 {
@@ -208,6 +244,9 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
         ));
     }
     n.extend(outcome.reader_notes.iter().cloned());
+    if let Some(note) = past_known_data(outcome, book) {
+        n.push(note);
+    }
     if outcome.sorted {
         n.push("the log was not in time order: it was sorted by timestamp before pricing".into());
     }
@@ -268,7 +307,9 @@ impl Summary {
         s.late_deliveries = outcome.stats.late_deliveries;
         s.late_status = outcome.stats.late_status;
         s.skipped_by_reason = outcome.skipped.clone();
-        s.notes = notes(outcome);
+        s.notes = notes(outcome, book);
+        s.monthly_activity = crate::units::activity(&outcome.usage, book);
+        s.unit_costs = crate::units::unit_costs(l, &s.monthly_activity, book);
         s
     }
 
@@ -387,6 +428,13 @@ impl Summary {
             }
             s.push('\n');
             s.push_str(&t.render());
+        }
+        if let Some(u) = &self.unit_costs {
+            s.push_str("\ncost per customer conversation and per active contact (and month)\n");
+            s.push_str(&u.table(&self.currency.to_string()).render());
+        }
+        for w in &self.what_if {
+            s.push_str(&format!("\nwhat-if {}: {}\n", w.id, w.changed));
         }
         if !self.notes.is_empty() {
             s.push('\n');

@@ -789,6 +789,13 @@ impl Engine<'_> {
             row: (row != 0).then_some(row),
             ..e
         })?;
+        if state.epoch != day.epoch {
+            state.market = self
+                .book
+                .markets
+                .market_of(state.country, day.date, &self.book.names);
+            state.epoch = day.epoch;
+        }
         if ev.direction == Direction::Inbound {
             self.count_usage(state, ev, day);
             self.stats.inbound += 1;
@@ -797,13 +804,6 @@ impl Engine<'_> {
                 state.ad_inbound = t;
             }
             return Ok(());
-        }
-        if state.epoch != day.epoch {
-            state.market = self
-                .book
-                .markets
-                .market_of(state.country, day.date, &self.book.names);
-            state.epoch = day.epoch;
         }
         let regime: &Regime = &self.book.regimes.all()[day.regime];
         let card = self.cards[day.card];
@@ -1106,13 +1106,22 @@ impl Engine<'_> {
         if state.active_month != month_key {
             state.active_month = month_key;
             u.active_contacts += 1;
+            u.by_market.entry(state.market).or_default().contacts += 1;
         }
         if !counted {
             u.businesses.insert(ev.business);
             self.counted_business = Some((i, ev.business));
         }
         match ev.direction {
-            Direction::Inbound => u.inbound += 1,
+            Direction::Inbound => {
+                u.inbound += 1;
+                // A customer conversation starts when the customer writes with no customer
+                // service window of theirs open (none of their messages in the last 24 h).
+                let t = ev.time_ms;
+                if state.last_inbound == NONE || t - state.last_inbound >= self.windows.csw {
+                    u.by_market.entry(state.market).or_default().conversations += 1;
+                }
+            }
             Direction::Outbound => {
                 u.outbound_by_status[status_index(ev.status)] += 1;
                 match ev.kind {

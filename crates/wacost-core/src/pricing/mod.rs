@@ -19,7 +19,7 @@ pub mod tiers;
 
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::money::Currency;
 use category::Category;
@@ -341,6 +341,24 @@ impl RateBook {
     /// The cards of one currency, by date.
     pub fn cards_of(&self, currency: Currency) -> impl Iterator<Item = &RateCard> + '_ {
         self.cards.iter().filter(move |c| c.currency == currency)
+    }
+
+    /// The first date the book knows nothing about for a currency: the first quarter start
+    /// after its newest card or rule change. Meta changes rates only on quarter starts (Jan 1,
+    /// Apr 1, Jul 1, Oct 1) and announces them a month or more ahead, so until then the newest
+    /// card holds; from then on a change we have not loaded may apply. `None` without a card.
+    pub fn known_until(&self, currency: Currency) -> Option<NaiveDate> {
+        let newest = self
+            .cards_of(currency)
+            .map(|c| c.effective)
+            .chain(self.regimes.all().iter().map(|r| r.from))
+            .max()?;
+        let quarter_month = (newest.month0() / 3 + 1) * 3 + 1;
+        if quarter_month > 12 {
+            NaiveDate::from_ymd_opt(newest.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(newest.year(), quarter_month, 1)
+        }
     }
 
     /// The card of a currency in force on a date of the WABA's time zone (an instant's date
