@@ -83,7 +83,7 @@ fn bench(c: &mut Criterion) {
                 &[source],
                 ReplayOptions {
                     classify: ClassifyConfig::default(),
-                    skip_invalid: false,
+                    ..ReplayOptions::default()
                 },
                 &mut NoLines,
                 None,

@@ -52,6 +52,7 @@ fn bench(c: &mut Criterion) {
             strategies: Vec::new(),
             workers: 2,
             classify: config,
+            ..MonteCarloOptions::default()
         };
         b.iter(|| {
             let r = monte_carlo(&book, &s, &options, &|| {}).expect("runs");

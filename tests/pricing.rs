@@ -728,7 +728,8 @@ fn arb_note() -> impl Strategy<Value = String> {
 
 fn arb_card() -> impl Strategy<Value = Vec<(usize, usize, i64, usize, String)>> {
     prop::collection::vec(
-        (0usize..6, 0usize..5, 0i64..2_000_000, 0usize..3, arb_note()),
+        // Rates up to 10.0000: a card refuses a rate over 10 EUR (data/rate_limits.csv).
+        (0usize..6, 0usize..5, 0i64..=100_000, 0usize..3, arb_note()),
         0..25,
     )
 }

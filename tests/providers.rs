@@ -37,7 +37,7 @@ fn replayed() -> Outcome {
         &[Source::Path(LOG.into())],
         ReplayOptions {
             classify: ClassifyConfig::default(),
-            skip_invalid: false,
+            ..ReplayOptions::default()
         },
         &mut NoLines,
         None,
@@ -363,6 +363,7 @@ fn providers_on_a_scenario_computed_by_hand() {
             classify: ClassifyConfig::default(),
             currency: Currency::USD,
             threads: 1,
+            limits: wacost::simulate::Limits::default(),
         },
         &|| runs.set(runs.get() + 1),
     )

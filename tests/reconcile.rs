@@ -63,7 +63,7 @@ fn run(sources: Vec<Source>, analytics: Option<&str>) -> Reconciliation {
         &sources,
         ReplayOptions {
             classify: ClassifyConfig::default(),
-            skip_invalid: false,
+            ..ReplayOptions::default()
         },
         &FormatOptions::default(),
         analytics.as_ref(),
@@ -286,7 +286,7 @@ fn the_repaired_day_fixture_agrees() {
         &[Source::Path(data("cloudapi_day.json"))],
         ReplayOptions {
             classify: config,
-            skip_invalid: false,
+            ..ReplayOptions::default()
         },
         &FormatOptions::default(),
         None,

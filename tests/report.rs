@@ -468,6 +468,7 @@ fn sample_log_charts() {
                 label: "Total spend".into(),
                 amount: outcome.ledger.total(),
                 currency: outcome.ledger.currency.to_string(),
+                note: String::new(),
             },
             facts: vec![
                 (
@@ -477,7 +478,7 @@ fn sample_log_charts() {
                 ("charged".into(), outcome.ledger.charged().to_string()),
             ],
             assumptions: vec!["rate cards in force on each message's date (UTC)".into()],
-            notes: wacost::report::summary::notes(&outcome),
+            notes: wacost::report::summary::notes(&outcome, &book),
             tables: vec![("By market".into(), by_market)],
             charts: list
                 .iter()
@@ -493,7 +494,7 @@ fn sample_log_charts() {
             &outcome.ledger,
             &book.names,
             None,
-            &wacost::report::summary::notes(&outcome),
+            &wacost::report::summary::notes(&outcome, &book),
         )
         .expect("xlsx");
         for (stem, chart, _) in every_kind() {
@@ -780,10 +781,11 @@ mod html {
                 label: "Total spend".into(),
                 amount: ledger.total(),
                 currency: ledger.currency.to_string(),
+                note: format!("note {HOSTILE}"),
             },
             facts: vec![("messages".into(), ledger.messages().to_string())],
             assumptions: vec!["USD rate card in force on each message's date".into()],
-            notes: summary::notes(&outcome)
+            notes: summary::notes(&outcome, &book)
                 .into_iter()
                 .chain([format!("template {HOSTILE} had no category")])
                 .collect(),
@@ -792,6 +794,15 @@ mod html {
                 t.row(["2026-01-01".to_string(), HOSTILE.to_string()]);
                 t
             })],
+            first: vec![(
+                format!("What to change {HOSTILE}"),
+                format!("lead {HOSTILE}"),
+                {
+                    let mut t = wacost::report::table::Table::new(["finding", "saving"]);
+                    t.row([HOSTILE.to_string(), "1.00".to_string()]);
+                    t
+                },
+            )],
             tables,
             charts: inline,
             links: vec![

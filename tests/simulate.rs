@@ -298,6 +298,7 @@ fn automation_never_raises_the_bill_before_october_2026() {
         strategies: vec!["bots".into()],
         workers: 2,
         classify: config(&base),
+        ..MonteCarloOptions::default()
     };
     let mc = monte_carlo(&book, &base, &options, &|| {}).unwrap();
     let st = &mc.strategies[0];
@@ -463,7 +464,7 @@ fn an_exported_log_replays_to_the_simulated_total() {
         &[Source::Bytes("sim.csv".into(), log.into())],
         ReplayOptions {
             classify: config(&s),
-            skip_invalid: false,
+            ..ReplayOptions::default()
         },
         &mut NoLines,
         None,
@@ -584,6 +585,7 @@ fn monte_carlo_does_not_depend_on_workers() {
             strategies: vec!["in_window".into()],
             workers,
             classify: config(&s),
+            ..MonteCarloOptions::default()
         };
         monte_carlo(&book, &s, &options, &|| {}).unwrap()
     };

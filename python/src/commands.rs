@@ -235,6 +235,7 @@ pub fn simulate(
             strategies,
             workers: 2,
             classify,
+            limits: wacost_core::simulate::Limits::default(),
         };
         let result = py
             .detach(|| monte_carlo(&book, &scenario, &mc, &|| {}))
@@ -433,6 +434,7 @@ pub fn compare_scenario(
             },
             currency: p.currency()?,
             threads: 2,
+            limits: wacost_core::simulate::Limits::default(),
         };
         let result = p.with(|chosen, bill| {
             py.detach(|| compare_providers(&book, &scenario, chosen, bill, &run_options, &|| {}))

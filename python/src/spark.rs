@@ -524,6 +524,7 @@ impl CountsDoc {
             rejected_free_form: self.rejected_free_form,
             missing_rate: self.missing_rate,
             estimated_rates_used: self.estimated_rates_used,
+            ..ClassifyStats::default()
         }
     }
 }
@@ -1107,6 +1108,7 @@ pub fn summarize(
             skipped: run.skipped,
             sorted: run.sorted,
             events: counts.events,
+            rows: counts.events,
             contacts: counts.contacts as usize,
             usage: Usage::new(),
             reader_notes: Vec::new(),

@@ -19,11 +19,14 @@ use wacost::replay::{NoLines, replay_with};
 use wacost::report::Report;
 use wacost::report::bundle::{Collect, KEPT_LINES};
 use wacost::report::comparison::{self as view, ProvidersDocument};
+use wacost::report::output::OutputDir;
 use wacost::report::simulation;
-use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, compare_providers};
+use wacost::simulate::{ProviderRuns, ProviderRunsOptions, Scenario, Workload, compare_providers};
 use wacost::usage::Usage;
 
-use super::simulate::Simulated;
+use super::outputs::Plan;
+use super::simulate::{LimitArgs, Simulated};
+use super::terminal::{note, out};
 use super::{Failure, Format, Global};
 
 /// The options of a provider comparison, whatever the input.
@@ -96,10 +99,23 @@ pub struct CompareArgs {
     /// Show full phone numbers in the report (masked by default).
     #[arg(long)]
     pub show_contacts: bool,
+    /// With --scenario: how much memory and time the runs may take.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Runs `wacost compare`.
 pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
+    Plan::new(global)
+        .logs(&args.logs)
+        .maybe_input("the scenario", args.scenario.as_ref())
+        .maybe_input(
+            "the providers file (--providers-file)",
+            args.options.providers_file.as_ref(),
+        )
+        .maybe_input("the exchange rates (--fx)", args.options.fx.as_ref())
+        .folder("--report", args.report.as_ref())
+        .check()?;
     if let Some(path) = &args.scenario {
         return run_scenario(global, args, path);
     }
@@ -117,10 +133,10 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
     let formats = super::input::default_formats();
     let outcome = replay_with(&book, &sources, options, &formats, &mut collect, None)?;
     let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
-    print!(
+    out!(
         "{}",
         render(&comparison, &outcome.ledger, &outcome.usage, args.format)?
-    );
+    )?;
     if let Some(dir) = &args.report {
         let report = Report::builder(&outcome, &book)
             .source(args.logs.join(", "))
@@ -133,8 +149,8 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
             .show_contacts(args.show_contacts)
             .collected(collect)
             .build();
-        let written = super::report::write(dir, &report, &book)?;
-        eprintln!("wacost: report written to {}", written.index.display());
+        let index = super::report::write_folder(dir, &report, &book)?;
+        note(&format!("report written to {}", index.display()));
     }
     Ok(())
 }
@@ -210,7 +226,24 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
         classify: sim.classify,
         currency: args.options.report_currency,
         threads: 2,
+        limits: args.limits.limits(),
     };
+    // The runs, and the first run again for the report.
+    Workload::new(
+        &scenario,
+        &[],
+        u64::from(runs) + u64::from(args.report.is_some()),
+        1,
+    )
+    .map_err(Failure::input)?
+    .check(&options.limits)?;
+    // Taken before the runs: a folder that cannot be written is said at once.
+    let folder = args
+        .report
+        .as_ref()
+        .map(|d| OutputDir::create(d))
+        .transpose()
+        .map_err(super::report::failure)?;
     let bar = super::progress::runs_bar(runs);
     let progress = || {
         if let Some(b) = &bar {
@@ -225,18 +258,22 @@ fn run_scenario(global: &Global, args: &CompareArgs, path: &Path) -> Result<(), 
         b.finish_and_clear();
     }
     let p = result?;
-    print!("{}", render_runs(&p, &scenario, &origin, args.format)?);
-    if let Some(dir) = &args.report {
+    out!("{}", render_runs(&p, &scenario, &origin, args.format)?)?;
+    if let (Some(dir), Some(folder)) = (&args.report, folder) {
         let section = simulation::providers_section(&p, &scenario, &origin);
-        let written = super::simulate::write_first_run_report(
+        super::simulate::write_first_run_report(
             global,
             &book,
             &sim,
-            dir,
+            folder.path(),
             Some(&p.first),
             section,
         )?;
-        eprintln!("wacost: report written to {}", written.display());
+        folder.commit().map_err(super::report::failure)?;
+        note(&format!(
+            "report written to {}",
+            dir.join(wacost::report::bundle::INDEX).display()
+        ));
     }
     Ok(())
 }

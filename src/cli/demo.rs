@@ -11,13 +11,16 @@ use wacost::pricing::quote::{QuoteRequest, quote};
 use wacost::pricing::{BusinessProfile, RateBook};
 use wacost::replay::{Source, replay};
 use wacost::report::bundle::{Collect, KEPT_LINES, SimulationSection};
+use wacost::report::output::OutputDir;
 use wacost::report::simulation;
 use wacost::report::table::Table;
 use wacost::report::{Report, RunFolder};
-use wacost::simulate::{Scenario, Spread};
+use wacost::simulate::{Limits, Scenario, Spread, Workload};
 
 use super::compare::{self, ProviderOptions};
-use super::simulate::{Simulated, simulate};
+use super::outputs::Plan;
+use super::simulate::{LimitArgs, Simulated, simulate};
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost demo`.
@@ -29,6 +32,8 @@ pub struct DemoArgs {
     /// Monte Carlo runs of the example scenario (data/scenarios/shop.toml).
     #[arg(long, value_name = "N", default_value_t = EXAMPLE_RUNS)]
     runs: u32,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 struct Example {
@@ -46,21 +51,39 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
     if args.runs == 0 {
         return Err(Failure::usage("--runs must be at least 1"));
     }
+    Plan::new(global).folder("--out", Some(&args.out)).check()?;
+    let scenario = Scenario::parse(EXAMPLE_SCENARIO, EXAMPLE_NAME).map_err(Failure::input)?;
+    Workload::new(
+        &scenario,
+        &scenario.strategy_names(),
+        u64::from(args.runs),
+        2,
+    )
+    .map_err(Failure::input)?
+    .check(&args.limits.limits())?;
+    // Refused now (a folder wacost did not write, another run writing it) rather than
+    // after the tour.
+    let staged = OutputDir::create(&args.out).map_err(super::report::failure)?;
     let book = global.rate_book()?;
     let now = Utc::now();
     let today = now.with_timezone(&global.timezone).date_naive();
     let card = book.card_at(global.currency, today)?;
     let regime = book.regime_at(today)?;
-    println!("wacost demo: what WhatsApp Business messages cost, from embedded data\n");
-    println!(
+    outln!("wacost demo: what WhatsApp Business messages cost, from embedded data\n")?;
+    outln!(
         "Today ({today}, {}) the {} card of {} is in force under {} ({}): {}",
-        global.timezone, card.currency, card.effective, regime.name, regime.model, card.title
-    );
+        global.timezone,
+        card.currency,
+        card.effective,
+        regime.name,
+        regime.model,
+        card.title
+    )?;
     let (p, d, e) = card.provenance_counts();
-    println!(
+    outln!(
         "Its {} rates: {p} published, {d} derived, {e} estimated.\n",
         p + d + e
-    );
+    )?;
     let mut t = Table::new([
         "market",
         "marketing",
@@ -95,8 +118,8 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
             cell(Category::Service),
         ]);
     }
-    print!("{}", t.render());
-    println!("(all markets: `wacost rates`)\n");
+    out!("{}", t.render())?;
+    outln!("(all markets: `wacost rates`)\n")?;
 
     let brazil = "+5511987654321";
     let cbp_day = Utc
@@ -241,7 +264,7 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
             plain,
         ),
     ];
-    println!("Worked quotes (one delivered message each):\n");
+    outln!("Worked quotes (one delivered message each):\n")?;
     for e in &examples {
         let to = ContactNumber::parse(e.to).map_err(Failure::input)?;
         let q = quote(
@@ -259,11 +282,11 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
                 template: None,
             },
         )?;
-        println!("{}:", e.title);
-        print!("{}", q.to_text());
-        println!();
+        outln!("{}:", e.title)?;
+        out!("{}", q.to_text())?;
+        outln!()?;
     }
-    report_sample(global, args, &book)
+    report_sample(global, args, &book, staged)
 }
 
 /// The sample log shipped in `data/`: a month of a small shop's traffic.
@@ -290,27 +313,34 @@ fn simulate_example_scenario(
     global: &Global,
     book: &RateBook,
     runs: u32,
+    limits: Limits,
 ) -> Result<(SimulationSection, Spread), Failure> {
     let scenario = Scenario::parse(EXAMPLE_SCENARIO, EXAMPLE_NAME).map_err(Failure::input)?;
     let sim = Simulated::new(global, &scenario, EXAMPLE_NAME, None)?;
-    let result = simulate(book, &sim, runs, scenario.strategy_names())?;
-    println!(
+    let result = simulate(book, &sim, runs, scenario.strategy_names(), limits)?;
+    outln!(
         "\nSimulation of the example scenario ({EXAMPLE_NAME}: {scenario}), {}, amounts in {}; \
          strategies run with the same seeds, deltas are strategy − base run by run:\n",
         simulation::runs_text(result.runs, result.seed),
         result.currency
-    );
-    print!("{}", simulation::headline_text(&result));
+    )?;
+    out!("{}", simulation::headline_text(&result))?;
     Ok((
         simulation::section(&result, &scenario, EXAMPLE_NAME),
         result.base.total,
     ))
 }
 
-/// Replays the sample log, compares the providers on it, and writes the full report.
-fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<(), Failure> {
+/// Replays the sample log, compares the providers on it, and writes the full report (into a
+/// temporary folder that replaces `--out` once everything is written).
+fn report_sample(
+    global: &Global,
+    args: &DemoArgs,
+    book: &RateBook,
+    staged: OutputDir,
+) -> Result<(), Failure> {
     let dir = &args.out;
-    let folder = RunFolder::new(dir);
+    let folder = RunFolder::new(staged.path());
     let mut files = folder
         .line_files(&book.names, false)
         .map_err(super::report::failure)?;
@@ -330,52 +360,60 @@ fn report_sample(global: &Global, args: &DemoArgs, book: &RateBook) -> Result<()
     files
         .finish()
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    println!("Replay of the sample log ({SAMPLE_NAME}, February 2026):\n");
+    outln!("Replay of the sample log ({SAMPLE_NAME}, February 2026):\n")?;
     super::replay::print_summary(report.summary(), Format::Table)?;
 
     let provider_options = ProviderOptions::default();
     let comparison = compare::comparison(&outcome.ledger, &outcome.usage, &provider_options)?;
-    println!();
-    print!(
+    outln!()?;
+    out!(
         "{}",
         compare::render(&comparison, &outcome.ledger, &outcome.usage, Format::Table)?
-    );
+    )?;
 
-    let (simulation, simulated) = simulate_example_scenario(global, book, args.runs)?;
+    let (simulation, simulated) =
+        simulate_example_scenario(global, book, args.runs, args.limits.limits())?;
     let report = report
         .comparison(&comparison)
         .simulation(simulation)
         .build();
-    let written = super::report::write(dir, &report, book)?;
+    super::report::write(staged.path(), &report, book)?;
+    staged.commit().map_err(super::report::failure)?;
+    let index = dir.join(wacost::report::bundle::INDEX);
 
     let l = &outcome.ledger;
-    println!(
-        "\nReport: {} (open it in a browser)",
-        written.index.display()
-    );
-    println!(
+    outln!("\nReport: {} (open it in a browser)", index.display())?;
+    outln!(
         "  total spend: {} {} for {} outbound messages ({} charged, {} priced with an estimated rate)",
         l.currency,
         l.total(),
         l.messages(),
         l.charged(),
         l.estimated_rates_used()
-    );
+    )?;
     if let Some(best) = comparison.rows.first() {
-        println!(
+        outln!(
             "  cheapest provider: {} at {} {} (Meta's fees {} + provider's fees {})",
-            best.provider, comparison.currency, best.total, best.meta_fees, best.provider_fees
-        );
+            best.provider,
+            comparison.currency,
+            best.total,
+            best.meta_fees,
+            best.provider_fees
+        )?;
     }
-    println!(
+    outln!(
         "  simulated spend of the example scenario ({EXAMPLE_NAME}): P50 {} {} (P5–P95 \
          {} to {}) over {} runs; its strategies compared in the report",
-        global.currency, simulated.p50, simulated.p5, simulated.p95, args.runs
-    );
-    println!(
+        global.currency,
+        simulated.p50,
+        simulated.p5,
+        simulated.p95,
+        args.runs
+    )?;
+    outln!(
         "  charts, tables (CSV, JSON, Parquet), workbook.xlsx and every charge line (lines.csv) \
          in {}",
         dir.display()
-    );
+    )?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use wacost::pricing::sheet::SheetError;
 use wacost::pricing::{LoadError, PricingError};
 use wacost::read::{ReadError, ReadErrorKind};
 use wacost::replay::ReplayError;
-use wacost::simulate::SimulateError;
+use wacost::simulate::{SimulateError, TooLarge};
 
 use super::Failure;
 
@@ -24,6 +24,10 @@ fn read(e: &ReadError) -> String {
              business) to tell inbound from outbound",
             e.location()
         ),
+        ReadErrorKind::NoChatContact { .. } => format!("{e}: give it with --chat-contact NUMBER"),
+        ReadErrorKind::LineTooLong { .. } => {
+            format!("{e} (a longer limit: --max-line-bytes BYTES)")
+        }
         _ => e.to_string(),
     }
 }
@@ -34,13 +38,19 @@ fn pricing(e: &PricingError) -> String {
         PricingError::NoCard { .. } => {
             format!("{e}; load one with --rate-card FILE --effective DATE")
         }
+        PricingError::NoRate { .. } => format!(
+            "{e}; load a card that has it with --rate-card FILE, price such messages at 0 with \
+             --missing-rate zero, or skip them with --skip-invalid"
+        ),
         _ => e.to_string(),
     }
 }
 
-/// A message that cannot be priced: its time, then the pricing error with its hint.
+/// A message that cannot be priced: where it was read, its time, then the pricing error
+/// with its hint.
 fn classify(e: &ClassifyError) -> String {
-    format!("message at {}: {}", e.time, pricing(&e.source))
+    let at = e.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+    format!("{at}message at {}: {}", e.time, pricing(&e.source))
 }
 
 /// A missing exchange rate, with the option that loads a table.
@@ -85,8 +95,20 @@ impl From<SimulateError> for Failure {
         Failure::input(match &e {
             SimulateError::Price(r) => replay(r),
             SimulateError::Fx(f) => fx(f),
+            SimulateError::TooLarge(t) => too_large(t),
             _ => e.to_string(),
         })
+    }
+}
+
+/// A simulation beyond the limits, with the options that raise them.
+fn too_large(e: &TooLarge) -> String {
+    format!("{e} (raise them with --max-memory and --max-time)")
+}
+
+impl From<TooLarge> for Failure {
+    fn from(e: TooLarge) -> Failure {
+        Failure::input(too_large(&e))
     }
 }
 
@@ -145,6 +167,8 @@ mod tests {
         let in_replay = ReplayError::Classify(ClassifyError {
             time: "2020-01-01T00:00:00+00:00".into(),
             source: no_card,
+            row: None,
+            at: None,
         });
         assert_eq!(
             Failure::from(SimulateError::Price(in_replay)).message,
@@ -200,5 +224,19 @@ mod tests {
             first: date(2023, 6, 1),
         };
         assert_eq!(Failure::from(e.clone()).message, e.to_string());
+    }
+}
+
+/// A what-if that cannot be used; a provider switch points to the command that compares
+/// providers.
+pub fn what_if(e: wacost::whatif::WhatIfError) -> Failure {
+    match e {
+        wacost::whatif::WhatIfError::ProviderSwitch { .. } => {
+            Failure::usage(format!("--what-if {e}: wacost compare LOG --providers A,B"))
+        }
+        wacost::whatif::WhatIfError::Io { .. } | wacost::whatif::WhatIfError::Regimes(_) => {
+            Failure::input(format!("--what-if: {e}"))
+        }
+        _ => Failure::usage(format!("--what-if: {e}")),
     }
 }

@@ -1,9 +1,13 @@
 //! Command-line parsing and the options every command shares. One file per command.
 
+mod advise;
 mod compare;
 mod demo;
+mod forecast;
 mod hint;
 mod input;
+mod outputs;
+mod period;
 mod progress;
 mod quote;
 mod rates;
@@ -11,6 +15,7 @@ mod reconcile;
 mod replay;
 mod report;
 mod simulate;
+mod terminal;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,7 +23,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use wacost::money::Currency;
 use wacost::pricing::phone::Country;
 use wacost::pricing::regime::AllowanceScope;
@@ -38,28 +43,96 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Show the rate card in force on a date, with the provenance of every rate.
+    #[command(
+        after_help = "Examples:\n  wacost rates --at 2026-11-01 --market Brazil\n  \
+                            wacost rates --currency INR --format csv > rates.csv"
+    )]
     Rates(rates::RatesArgs),
     /// Price one delivered message and show the rule that decided it.
+    #[command(
+        after_help = "Examples:\n  wacost quote --to +5511987654321 --category marketing\n  \
+                            wacost quote --to +919876543210 --category utility \
+                            --in-service-window --at 2026-11-02T10:00:00Z"
+    )]
     Quote(quote::QuoteArgs),
     /// Price a message log exactly, and say which rule priced every message.
+    #[command(
+        after_help = "Examples:\n  wacost replay data/sample_log.csv --report report/\n  \
+                            wacost replay hooks/ --skip-invalid --rejects rejects.csv --format json"
+    )]
     Replay(replay::ReplayArgs),
     /// Compare our pricing of a log with Meta's own: the pricing verdict of every status
     /// webhook, and (with --analytics) Meta's daily volumes and costs.
+    #[command(after_help = "Examples:\n  wacost reconcile hooks.jsonl\n  \
+                            wacost reconcile hooks/ --analytics pricing_analytics.json --format json")]
     Reconcile(reconcile::ReconcileArgs),
     /// Compare what a log would cost with each provider (BSP), in one currency.
+    #[command(
+        after_help = "Examples:\n  wacost compare --log data/sample_log.csv\n  \
+                            wacost compare --scenario data/scenarios/shop.toml --runs 50 \
+                            --report-currency EUR"
+    )]
     Compare(compare::CompareArgs),
-    /// Rebuild the full report (HTML page, charts, tables, workbook) from a `replay --out`
-    /// folder.
+    /// Rebuild the full report (HTML page, charts, tables, workbook) from a folder `replay
+    /// --out` (or any `--report`) wrote.
+    #[command(
+        after_help = "Examples:\n  wacost replay log.csv --out run/ && wacost report run/\n  \
+                            wacost report run/ --to report/"
+    )]
     Report(report::ReportArgs),
     /// Simulate a scenario of expected traffic many times: P5/P50/P95 of spend, and
     /// strategies compared with the same random numbers.
+    #[command(
+        after_help = "Examples:\n  wacost simulate data/scenarios/shop.toml --runs 200\n  \
+                            wacost simulate data/scenarios/fintech.toml --strategy sms_otp --report sim/"
+    )]
     Simulate(simulate::SimulateArgs),
+    /// What to change: the what-ifs that save money on the log itself, largest saving first.
+    #[command(after_help = "Examples:\n  wacost advise data/sample_log.csv\n  \
+                            wacost advise logs/ --month 2026-11 --format json")]
+    Advise(advise::AdviseArgs),
+    /// Next months' spend (P5/P50/P95), learnt from the log, as an editable scenario.
+    #[command(
+        after_help = "Examples:\n  wacost forecast data/sample_log.csv --months 3\n  \
+                            wacost forecast logs/ --months 6 --runs 200 --write-scenario next.toml"
+    )]
+    Forecast(forecast::ForecastArgs),
     /// Run everything on the embedded defaults, with no arguments and no network.
+    #[command(after_help = "Examples:\n  wacost demo\n  wacost demo --out /tmp/demo")]
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  wacost completions bash > ~/.local/share/bash-completion/completions/wacost\n  \
+                            wacost completions zsh > ~/.zfunc/_wacost"
+    )]
+    Completions(CompletionsArgs),
+    /// Write the manual pages (roff), one per command, to a folder.
+    #[command(
+        after_help = "Examples:\n  wacost man --out man/ && man man/wacost.1\n  \
+                            wacost man --out /usr/local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+/// Arguments of `wacost completions`.
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// Arguments of `wacost man`.
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// The folder to write `wacost.1`, `wacost-replay.1`… into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 /// Options every command accepts: where the pricing data comes from and who the business is.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Options of every command")]
 pub struct Global {
     /// Add a rate card (our format, Meta's Pricing.csv, or Meta's Tier Pricing.csv).
     /// Repeatable.
@@ -102,6 +175,26 @@ pub struct Global {
     /// rows of the countries it names (e.g. price Jersey numbers as United Kingdom).
     #[arg(long, value_name = "FILE", global = true)]
     pub market_map: Option<PathBuf>,
+    /// A charged message whose card has no rate for its market and category: an error naming
+    /// them (default), or priced at 0 and counted in the summary.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        default_value = "error",
+        global = true
+    )]
+    pub missing_rate: MissingRateArg,
+}
+
+/// What a charged message without a rate on its card becomes.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum MissingRateArg {
+    /// Stop with an error naming market, category and date.
+    #[default]
+    Error,
+    /// Price it at 0, flag its line and count it in the summary.
+    Zero,
 }
 
 /// Who shares a free allowance.
@@ -170,7 +263,21 @@ input_failure_from!(
 
 /// Parses the command line and runs the command.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help, the version, or wrong usage: clap's text, where clap puts it; a stream
+        // that cannot take it (a full disk) fails the run.
+        Err(e) => {
+            let code = e.exit_code();
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    terminal::note(&format!("standard output: {io}"));
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Rates(a) => rates::run(&cli.global, a),
         Command::Quote(a) => quote::run(&cli.global, a),
@@ -180,15 +287,38 @@ pub fn run() -> ExitCode {
         Command::Report(a) => report::run(&cli.global, a),
         Command::Simulate(a) => simulate::run(&cli.global, a),
         Command::Demo(a) => demo::run(&cli.global, a),
+        Command::Advise(a) => advise::run(&cli.global, a),
+        Command::Forecast(a) => forecast::run(&cli.global, a),
+        Command::Completions(a) => completions(a),
+        Command::Man(a) => man(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stdout().flush();
-            eprintln!("wacost: {}", f.message);
+            terminal::note(&f.message);
             ExitCode::from(f.code)
         }
     }
+}
+
+/// `wacost completions SHELL`: the completion script on standard output.
+fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "wacost", &mut script);
+    std::io::stdout().write_all(&script)?;
+    Ok(())
+}
+
+/// `wacost man --out DIR`: one manual page per command.
+fn man(args: &ManArgs) -> Result<(), Failure> {
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
+    clap_mangen::generate_to(Cli::command(), &args.out)
+        .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
+    eprintln!("wacost: manual pages written to {}", args.out.display());
+    Ok(())
 }
 
 impl Global {
@@ -251,6 +381,10 @@ impl Global {
             currency: self.currency,
             timezone: self.timezone,
             profile: self.profile()?,
+            missing_rate: match self.missing_rate {
+                MissingRateArg::Error => wacost::classify::MissingRate::Error,
+                MissingRateArg::Zero => wacost::classify::MissingRate::Zero,
+            },
             ..wacost::classify::ClassifyConfig::default()
         })
     }
@@ -261,6 +395,7 @@ impl Global {
         Ok(ReplayOptions {
             classify: self.classify_config()?,
             skip_invalid,
+            ..ReplayOptions::default()
         })
     }
 

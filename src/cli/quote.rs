@@ -7,6 +7,7 @@ use wacost::pricing::category::Category;
 use wacost::pricing::phone::ContactNumber;
 use wacost::pricing::quote::{QuoteRequest, quote};
 
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global, parse_instant};
 
 /// The categories a quote can ask for.
@@ -103,9 +104,8 @@ pub fn run(global: &Global, args: &QuoteArgs) -> Result<(), Failure> {
         },
     )?;
     match args.format {
-        Format::Table => print!("{}", q.to_text()),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&q)?),
-        Format::Csv => print!("{}", q.to_csv()?),
+        Format::Table => out!("{}", q.to_text()),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&q)?),
+        Format::Csv => out!("{}", q.to_csv()?),
     }
-    Ok(())
 }

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 use wacost::pricing::sheet::RateSheet;
 
+use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
 /// Arguments of `wacost rates`.
@@ -12,7 +13,8 @@ pub struct RatesArgs {
     /// The date (default: today in the WABA's time zone).
     #[arg(long, value_name = "YYYY-MM-DD")]
     at: Option<NaiveDate>,
-    /// Only this market (e.g. "Brazil", "Rest of Africa").
+    /// Only this market: its name (e.g. "Brazil", "Rest of Africa", any case) or the ISO code
+    /// of a country in it (BR, DO).
     #[arg(long, value_name = "NAME")]
     market: Option<String>,
     /// Output format.
@@ -28,9 +30,14 @@ pub fn run(global: &Global, args: &RatesArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Utc::now().with_timezone(&global.timezone).date_naive());
     let sheet = RateSheet::new(&book, global.currency, date, args.market.as_deref())?;
     match args.format {
-        Format::Table => print!("{}", sheet.to_text()),
-        Format::Csv => print!("{}", sheet.to_csv()?),
-        Format::Json => println!("{}", sheet.to_json()),
+        Format::Table => out!("{}", sheet.to_text()),
+        Format::Csv => {
+            // CSV holds data only: the warnings go to standard error.
+            for n in &sheet.notes {
+                super::terminal::note(&format!("warning: {n}"));
+            }
+            out!("{}", sheet.to_csv()?)
+        }
+        Format::Json => outln!("{}", sheet.to_json()),
     }
-    Ok(())
 }

@@ -1,7 +1,6 @@
 //! `wacost reconcile`: our pricing of a log next to Meta's own verdicts and analytics.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -93,9 +92,5 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> Result<(), Failure> {
             serde_json::to_string_pretty(&report::to_json(&found, args.show_contacts))? + "\n"
         }
     };
-    // A reader that stops early (`| head`) is not an error.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    super::terminal::print(&text)
 }

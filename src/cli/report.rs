@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use wacost::pricing::RateBook;
-use wacost::report::bundle::{self, Written};
+use wacost::report::bundle::{self, INDEX, Written};
+use wacost::report::folder::{LINES_CSV, LINES_PARQUET};
+use wacost::report::output::OutputDir;
 use wacost::report::{Report, ReportError, RunFolder};
 use wacost::summary::RunInfo;
 
+use super::outputs::Plan;
+use super::terminal::outln;
 use super::{Failure, Global};
 
 /// Arguments of `wacost report`.
@@ -51,13 +55,34 @@ pub fn failure(e: ReportError) -> Failure {
     }
 }
 
-/// Writes a report and says where it is.
+/// Writes a report's files into `dir` (a folder being written, see [`write_folder`]).
 pub fn write(dir: &Path, report: &Report, book: &RateBook) -> Result<Written, Failure> {
     bundle::write(dir, report, book).map_err(failure)
 }
 
-/// Runs `wacost report`.
+/// Writes a report as the folder `target`, whole or not at all: into a temporary sibling,
+/// which replaces `target` once every file is written. Returns the page's path.
+pub fn write_folder(target: &Path, report: &Report, book: &RateBook) -> Result<PathBuf, Failure> {
+    let out = OutputDir::create(target).map_err(failure)?;
+    write(out.path(), report, book)?;
+    out.commit().map_err(failure)?;
+    Ok(target.join(INDEX))
+}
+
+/// Runs `wacost report`. Into the folder itself (no `--to`), the new report replaces the old
+/// one whole and keeps the charge lines `replay --out` wrote.
 pub fn run(global: &Global, args: &ReportArgs) -> Result<(), Failure> {
+    let in_place = args
+        .to
+        .as_ref()
+        .is_none_or(|to| super::outputs::same_place(to, &args.dir));
+    let mut plan = Plan::new(global);
+    if !in_place {
+        plan = plan
+            .input("the run folder", &args.dir)
+            .folder("--to", args.to.as_ref());
+    }
+    plan.check()?;
     let mut book = global.rate_book()?;
     let folder = RunFolder::new(&args.dir);
     let mut report = folder
@@ -79,16 +104,24 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<(), Failure> {
         "rebuilt by `wacost report` from {}",
         args.dir.display()
     ));
-    let out = args.to.as_ref().unwrap_or(&args.dir);
-    let written = write(out, &report, &book)?;
+    let target = if in_place {
+        &args.dir
+    } else {
+        args.to.as_ref().unwrap_or(&args.dir)
+    };
+    let out = OutputDir::create(target).map_err(failure)?;
+    if in_place {
+        out.keep(&[LINES_CSV, LINES_PARQUET]).map_err(failure)?;
+    }
+    write(out.path(), &report, &book)?;
+    out.commit().map_err(failure)?;
     let ledger = &report.ledger;
-    println!("Report: {}", written.index.display());
-    println!(
+    outln!("Report: {}", target.join(INDEX).display())?;
+    outln!(
         "Total spend: {} {} ({} messages priced, {} charged)",
         ledger.currency,
         ledger.total(),
         ledger.messages(),
         ledger.charged()
-    );
-    Ok(())
+    )
 }

@@ -2,8 +2,6 @@
 //! strategies with the same random numbers.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -13,12 +11,80 @@ use wacost::providers::Comparison;
 use wacost::replay::{NoLines, Outcome};
 use wacost::report::Report;
 use wacost::report::bundle::{Collect, KEPT_LINES, SimulationSection};
+use wacost::report::output::{OutputDir, OutputFile};
 use wacost::report::simulation;
 use wacost::simulate::{
-    Generator, MonteCarlo, MonteCarloOptions, Scenario, monte_carlo, price_run, write_log,
+    Generator, Limits, MonteCarlo, MonteCarloOptions, Scenario, Workload, monte_carlo, price_run,
+    write_log,
 };
 
+use super::outputs::Plan;
+use super::terminal::{note, out, outln};
 use super::{Failure, Format, Global};
+
+/// How much memory and time a simulation may take before it is refused (see
+/// `wacost::simulate::budget`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Refuse a simulation estimated to need more memory than this (e.g. 512M, 16G).
+    #[arg(long, value_name = "SIZE", default_value = "8G", value_parser = parse_size)]
+    pub max_memory: u64,
+    /// Refuse a simulation estimated to run longer than this (e.g. 90s, 30m, 12h, 2d).
+    #[arg(long, value_name = "TIME", default_value = "1h", value_parser = parse_duration)]
+    pub max_time: f64,
+}
+
+impl LimitArgs {
+    /// The limits the options give.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            memory: self.max_memory,
+            seconds: self.max_time,
+        }
+    }
+}
+
+/// `512M`, `16G`, `1T` (powers of 1024; `GiB`, `GB` and a bare number of bytes too).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: give a size such as 512M or 16G"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let scale: f64 = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("{s:?}: give a size such as 512M or 16G")),
+    };
+    Ok((n * scale) as u64)
+}
+
+/// `90s`, `30m`, `12h`, `2d` (a bare number is seconds).
+fn parse_duration(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: give a time such as 30m or 12h"))?;
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(format!("{s:?}: give a time such as 30m or 12h")),
+    };
+    Ok(n * scale)
+}
 
 /// Arguments of `wacost simulate`.
 #[derive(Args, Debug)]
@@ -53,6 +119,8 @@ pub struct SimulateArgs {
     /// `wacost replay FILE --timezone TZ` prices it to that run's total.
     #[arg(long, value_name = "FILE")]
     pub export_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// A scenario as a command runs it: the scenario, where it comes from, the first seed and
@@ -110,12 +178,14 @@ pub fn chosen_strategies(
 }
 
 /// Runs the Monte Carlo simulation of a scenario: `runs` runs of the base and of each
-/// strategy, with a progress bar on a terminal.
+/// strategy, with a progress bar on a terminal; refused when it would take more than
+/// `limits`.
 pub fn simulate(
     book: &RateBook,
     sim: &Simulated,
     runs: u32,
     strategies: Vec<String>,
+    limits: Limits,
 ) -> Result<MonteCarlo, Failure> {
     let options = MonteCarloOptions {
         runs,
@@ -123,6 +193,7 @@ pub fn simulate(
         strategies,
         workers: 2,
         classify: sim.classify,
+        limits,
     };
     let bar = super::progress::runs_bar(runs);
     let progress = || {
@@ -137,67 +208,98 @@ pub fn simulate(
     result
 }
 
-/// Runs `wacost simulate`.
+/// Runs `wacost simulate`: checks the inputs and outputs, refuses a simulation beyond the
+/// limits before anything runs, and puts every output in place only once all are written.
 pub fn run(global: &Global, args: &SimulateArgs) -> Result<(), Failure> {
     if args.runs == 0 {
         return Err(Failure::usage("--runs must be at least 1"));
     }
+    Plan::new(global)
+        .input("the scenario", &args.scenario)
+        .file("--export-log", args.export_log.as_ref())
+        .folder("--out", args.out.as_ref())
+        .folder("--report", args.report.as_ref())
+        .check()?;
     let scenario = Scenario::load(&args.scenario).map_err(Failure::input)?;
     let origin = args.scenario.display().to_string();
     let strategies = chosen_strategies(&scenario, &origin, &args.strategies)?;
+    // The Monte Carlo runs, and the first run again for the report and for the log.
+    let extra = u64::from(args.report.is_some()) + u64::from(args.export_log.is_some());
+    Workload::new(&scenario, &strategies, u64::from(args.runs) + extra, 2)
+        .map_err(Failure::input)?
+        .check(&args.limits.limits())?;
     let sim = Simulated::new(global, &scenario, &origin, args.seed)?;
     let seed = sim.seed;
     let book = global.rate_book()?;
+    // The output folders are taken (locked, checked to be wacost's) before the runs, so that
+    // a folder that cannot be written is said at once rather than after the simulation.
+    let folder = |dir: &Option<PathBuf>| {
+        dir.as_ref()
+            .map(|d| OutputDir::create(d))
+            .transpose()
+            .map_err(super::report::failure)
+    };
+    let out_dir = folder(&args.out)?;
+    let report_dir = folder(&args.report)?;
+    let mut log = None;
     if let Some(path) = &args.export_log {
         let generator = Generator::new(&scenario, seed).map_err(Failure::input)?;
-        let file =
-            File::create(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let rows = write_log(&mut w, generator.events())
+        let mut file = OutputFile::create(path).map_err(super::report::failure)?;
+        let rows = write_log(&mut file, generator.events())
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-        let mut note = format!(
-            "wacost: wrote {rows} messages of the run with seed {seed} to {}; `wacost replay {} \
+        let mut text = format!(
+            "wrote {rows} messages of the run with seed {seed} to {}; `wacost replay {} \
              --timezone {}` prices them to that run's total",
             path.display(),
             path.display(),
             scenario.timezone
         );
         if !scenario.rules.is_default() {
-            note.push_str(" (with the scenario's [rules] what-ifs as a --regimes file)");
+            text.push_str(" (with the scenario's [rules] what-ifs as a --regimes file)");
         }
-        eprintln!("{note}");
+        log = Some((file, text));
     }
-    let result = simulate(&book, &sim, args.runs, strategies)?;
+    let result = simulate(&book, &sim, args.runs, strategies, args.limits.limits())?;
     let doc = simulation::to_json(&result, &scenario, &origin);
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-        std::fs::write(
-            dir.join("summary.json"),
-            serde_json::to_string_pretty(&doc)? + "\n",
-        )?;
-        std::fs::write(
-            dir.join("runs.csv"),
-            simulation::runs_table(&result).to_csv()?,
-        )?;
+    if let Some(out) = &out_dir {
+        let write = |name: &str, text: String| {
+            let path = out.path().join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        };
+        write("summary.json", serde_json::to_string_pretty(&doc)? + "\n")?;
+        write("runs.csv", simulation::runs_table(&result).to_csv()?)?;
     }
-    if let Some(dir) = &args.report {
+    if let Some(out) = &report_dir {
         let section = simulation::section(&result, &scenario, &origin);
-        let written = write_first_run_report(global, &book, &sim, dir, None, section)?;
-        eprintln!("wacost: report written to {}", written.display());
+        write_first_run_report(global, &book, &sim, out.path(), None, section)?;
+    }
+    // Every output is complete: put them in place.
+    if let Some((file, text)) = log {
+        file.commit().map_err(super::report::failure)?;
+        note(&text);
+    }
+    if let Some(out) = out_dir {
+        out.commit().map_err(super::report::failure)?;
+    }
+    if let (Some(out), Some(dir)) = (report_dir, &args.report) {
+        out.commit().map_err(super::report::failure)?;
+        note(&format!(
+            "report written to {}",
+            dir.join(wacost::report::bundle::INDEX).display()
+        ));
     }
     match args.format {
-        Format::Table => print!("{}", simulation::to_text(&result, &scenario)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
-        Format::Csv => print!("{}", simulation::runs_table(&result).to_csv()?),
+        Format::Table => out!("{}", simulation::to_text(&result, &scenario)),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&doc)?),
+        Format::Csv => out!("{}", simulation::runs_table(&result).to_csv()?),
     }
-    Ok(())
 }
 
-/// Writes the full report of a simulated scenario into `dir`: its ledger, charts and tables
-/// are the base scenario's first run (seed `sim.seed`, its `[rules]` applied), with
-/// `comparison` (the providers on that run) and the simulation's own section. Returns the
-/// page.
+/// Writes the full report of a simulated scenario into `dir` (a folder being written): its
+/// ledger, charts and tables are the base scenario's first run (seed `sim.seed`, its
+/// `[rules]` applied), with `comparison` (the providers on that run) and the simulation's
+/// own section. Returns the page.
 pub fn write_first_run_report(
     global: &Global,
     book: &RateBook,
@@ -212,8 +314,10 @@ pub fn write_first_run_report(
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, KEPT_LINES);
     let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)?;
+    let events = priced.stats.inbound + priced.stats.outbound;
     let outcome = Outcome {
-        events: priced.stats.inbound + priced.stats.outbound,
+        events,
+        rows: events,
         ledger: priced.ledger,
         stats: priced.stats,
         settlement: priced.settlement,

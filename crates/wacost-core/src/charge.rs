@@ -21,16 +21,27 @@ pub enum LineKind {
     Allowance,
     /// A volume-tier discount on a month's messages in a market and category.
     TierDiscount,
+    /// A message priced as not delivered (no final status within the status horizon) whose
+    /// delivery report came afterwards: what it costs delivered, added once. Dated and placed
+    /// as the message itself.
+    LateDelivery,
 }
 
 impl LineKind {
-    /// `message`, `allowance` or `tier_discount`.
+    /// `message`, `allowance`, `tier_discount` or `late_delivery`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineKind::Message => "message",
             LineKind::Allowance => "allowance",
             LineKind::TierDiscount => "tier_discount",
+            LineKind::LateDelivery => "late_delivery",
         }
+    }
+
+    /// Whether the line charges one message (a message line, or the late delivery of one):
+    /// the lines billed, offered to free allowances and counted in volume tiers.
+    pub fn charges_a_message(self) -> bool {
+        matches!(self, LineKind::Message | LineKind::LateDelivery)
     }
 
     /// Parses [`LineKind::as_str`]'s names.
@@ -39,6 +50,7 @@ impl LineKind {
             LineKind::Message,
             LineKind::Allowance,
             LineKind::TierDiscount,
+            LineKind::LateDelivery,
         ]
         .into_iter()
         .find(|k| k.as_str() == s.trim())
@@ -50,7 +62,8 @@ impl LineKind {
 pub struct Flags {
     /// A free-form message outside any window: Meta would have rejected it.
     pub rejected_free_form: bool,
-    /// The card has no rate for this market and category: priced at 0.
+    /// The card has no rate for this market and category: priced at 0 (only when the user
+    /// asked for that; else such a message is an error).
     pub missing_rate: bool,
     /// Authentication-international applied but the card has no such rate: the
     /// authentication rate was used (estimated).
@@ -127,9 +140,9 @@ pub struct Charge {
 }
 
 impl Charge {
-    /// Whether Meta bills this message line (before allowances).
+    /// Whether Meta bills this message line, or this late delivery (before allowances).
     pub fn billable(&self) -> bool {
-        self.kind == LineKind::Message && self.amount > Decimal::ZERO
+        self.kind.charges_a_message() && self.amount > Decimal::ZERO
     }
 
     /// The reason a person reads on the line.
@@ -182,6 +195,10 @@ impl Charge {
             LineKind::TierDiscount => format!(
                 "volume tier discount on {} {} messages in {market_name} this month",
                 self.quantity, self.category
+            ),
+            LineKind::LateDelivery => format!(
+                "delivered after it was priced as not delivered: {}",
+                self.rule.map(|r| r.to_string()).unwrap_or_default()
             ),
         }
     }

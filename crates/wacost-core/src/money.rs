@@ -9,6 +9,12 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The largest amount wacost reads from an input (a provider's fee, a cost in Meta's
+/// analytics): 10^15, far above any WhatsApp bill. Bounding what is read keeps every sum
+/// exact: a `Decimal` holds up to about 7.9 × 10^28, room for 10^13 such amounts, so a sum
+/// cannot overflow (an overflow would otherwise panic).
+pub const MAX_INPUT_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
 /// An ISO 4217 currency code such as `USD`, `EUR` or `INR`.
 ///
 /// Meta's own files write some currencies as symbols (`$US`, `£`, `₹`);
@@ -34,6 +40,18 @@ impl Currency {
     pub fn code(&self) -> &str {
         // Construction only admits ASCII uppercase letters.
         std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Digits after the decimal point of an amount shown to a person (ISO 4217's minor
+    /// units): 2 for most, 0 for the yen, won, Chilean peso…, 3 for the Gulf dinars. Shown
+    /// amounts round to these; files keep every digit.
+    pub fn minor_units(&self) -> u32 {
+        match self.code() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
     }
 
     /// Reads a currency as Meta writes it in its rate-card CSV files: an ISO code, or one of
@@ -166,6 +184,11 @@ pub enum MoneyError {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_input_bound_is_ten_to_the_fifteenth() {
+        assert_eq!(MAX_INPUT_AMOUNT, dec!(1_000_000_000_000_000));
+    }
 
     #[test]
     fn meta_tokens() {

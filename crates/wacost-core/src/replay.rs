@@ -3,6 +3,29 @@
 //!
 //! Time-ordered logs stream: memory grows with contacts, not messages. A log found out of
 //! order is read again, sorted by timestamp (stable), and priced from the start.
+//!
+//! # Every row is accounted for
+//!
+//! A **row read** is what a reader gives: an event, or a row it cannot read. (What a format
+//! says to leave out is no row: the SMS of a Twilio export, the system lines of a chat
+//! export, webhook changes of other fields; the notes count them.) Every run ends with a
+//! check that
+//!
+//! ```text
+//! rows read = outbound messages priced (one line each)
+//!           + inbound messages
+//!           + duplicate and status rows (rows of a message already seen, counted once)
+//!           + rows skipped (unreadable, or unpriceable, with skip_invalid)
+//! ```
+//!
+//! on the counts of two sides that never share a counter: what the readers gave, and what
+//! classification did with each event. Should they ever differ, the run fails with
+//! [`ReplayError::Accounting`] (an internal error) rather than report a total that lost or
+//! doubled a row.
+//!
+//! A message that cannot be priced is an error naming the row it was read from (file and
+//! line, or byte offset of its JSON document); with
+//! [`ReplayOptions::skip_invalid`] it is skipped and counted like an unreadable row.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -17,6 +40,7 @@ use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
 use crate::read::detect::{AnyReader, FormatOptions};
+use crate::read::{Position, ReadErrorKind};
 use crate::settle::{Settlement, SettlementNotes};
 use crate::usage::Usage;
 
@@ -51,6 +75,9 @@ pub struct ReplayOptions {
     pub classify: ClassifyConfig,
     /// Count and reject unreadable rows instead of stopping.
     pub skip_invalid: bool,
+    /// Write rejected rows with their phone numbers in full. By default they are masked in
+    /// the rejects file, as contacts are in every other output.
+    pub show_contacts: bool,
 }
 
 /// What a replay produced.
@@ -69,6 +96,9 @@ pub struct Outcome {
     pub sorted: bool,
     /// Events read.
     pub events: u64,
+    /// Rows read: the events, and the rows that could not be read (see the
+    /// [module docs](self)).
+    pub rows: u64,
     /// Contacts seen.
     pub contacts: usize,
     /// Message counts by month, for providers' fees.
@@ -110,6 +140,26 @@ pub enum ReplayError {
         /// The folder.
         path: String,
     },
+    /// The row counts do not add up (see the [module docs](self)): a bug, reported instead of
+    /// a total that lost or doubled a row.
+    #[error(
+        "internal error: {events} events read, but {outbound} outbound priced + {inbound} \
+         inbound + {duplicates} duplicate or status rows + {set_aside} set aside make {}: a row \
+         was lost or counted twice (please report this)",
+        .outbound + .inbound + .duplicates + .set_aside
+    )]
+    Accounting {
+        /// Events the readers gave (or the caller pushed).
+        events: u64,
+        /// Outbound messages priced.
+        outbound: u64,
+        /// Inbound messages.
+        inbound: u64,
+        /// Duplicate and status rows.
+        duplicates: u64,
+        /// Events set aside because they could not be priced.
+        set_aside: u64,
+    },
     /// Writing the lines or the rejected rows failed.
     #[error("writing {what}: {source}")]
     Write {
@@ -136,6 +186,9 @@ pub struct Priced {
     pub usage: Usage,
     /// What the rules of 2026 did, and what the total rests on.
     pub facts: RuleFacts,
+    /// Events set aside because they cannot be priced (with
+    /// [`ClassifyConfig::skip_unpriceable`]) that [`price_batches`]'s caller has not seen.
+    pub set_aside: Vec<ClassifyError>,
 }
 
 /// Prices a stream of events already in time order (a simulation, or events a caller read
@@ -169,11 +222,11 @@ pub fn price_batches(
 ) -> Result<Priced, ReplayError> {
     let options = ReplayOptions {
         classify: config,
-        skip_invalid: false,
+        ..ReplayOptions::default()
     };
     let mut run = new_run(book, options, sink);
     for batch in batches {
-        run.push_batch(batch.as_ref())?;
+        run.push_batch(batch.as_ref(), &[])?;
     }
     run.finish()
 }
@@ -186,6 +239,8 @@ struct Run<'a, 'b> {
     classifier: Classifier<'a>,
     settlement: Settlement<'a>,
     out: Out<'b>,
+    /// Events pushed.
+    pushed: u64,
 }
 
 /// Where every line of a run goes: the ledger and the caller's sink. The first error writing
@@ -208,13 +263,21 @@ impl Out<'_> {
 }
 
 impl Run<'_, '_> {
-    /// Prices events in time order.
-    fn push_batch(&mut self, events: &[Event]) -> Result<(), ClassifyError> {
+    /// Prices events in time order; `rows[i]` tags where `events[i]` was read (see
+    /// [`row_tag`]), or `rows` is empty.
+    fn push_batch(&mut self, events: &[Event], rows: &[u64]) -> Result<(), ClassifyError> {
+        self.pushed += events.len() as u64;
         let (settlement, out) = (&mut self.settlement, &mut self.out);
-        self.classifier.push_all(events, &mut |c: &Charge| {
-            settlement.observe(c);
-            out.write(c);
-        })
+        self.classifier
+            .push_all_at(events, rows, &mut |c: &Charge| {
+                settlement.observe(c);
+                out.write(c);
+            })
+    }
+
+    /// The events set aside so far because they cannot be priced.
+    fn take_set_aside(&mut self) -> Vec<ClassifyError> {
+        self.classifier.take_set_aside()
     }
 
     fn finish(mut self) -> Result<Priced, ReplayError> {
@@ -224,6 +287,16 @@ impl Run<'_, '_> {
             out.write(c);
         })?;
         let stats = self.classifier.stats();
+        let counted = stats.outbound + stats.inbound + stats.duplicates + stats.set_aside;
+        if counted != self.pushed {
+            return Err(ReplayError::Accounting {
+                events: self.pushed,
+                outbound: stats.outbound,
+                inbound: stats.inbound,
+                duplicates: stats.duplicates,
+                set_aside: stats.set_aside,
+            });
+        }
         let contacts = self.classifier.contacts();
         let usage = self.classifier.usage();
         let facts = self.classifier.facts();
@@ -246,6 +319,7 @@ impl Run<'_, '_> {
             contacts,
             usage,
             facts,
+            set_aside: self.classifier.take_set_aside(),
         })
     }
 }
@@ -423,23 +497,13 @@ fn replay_counting(
     progress: Option<&BytesRead>,
 ) -> Result<Outcome, ReplayError> {
     let sources = expand(sources)?;
+    let names: Vec<String> = sources.iter().map(Source::name).collect();
     let mut stdin_cache = None;
     // First pass: stream, as long as the events arrive in time order.
-    let mut skipped = BTreeMap::new();
-    let mut events = 0u64;
+    let mut tally = Tally::new(options.skip_invalid, &names);
     let readers = open_all(&sources, formats, &mut stdin_cache, progress)?;
-    let mut rejected = Vec::new();
     let mut reader_notes = Vec::new();
-    let streamed = stream(
-        book,
-        options,
-        sink,
-        readers,
-        &mut skipped,
-        &mut rejected,
-        &mut events,
-        &mut reader_notes,
-    )?;
+    let streamed = stream(book, options, sink, readers, &mut tally, &mut reader_notes)?;
     let (priced, sorted) = match streamed {
         Some(p) => (p, false),
         None => {
@@ -447,41 +511,53 @@ fn replay_counting(
                 what: "lines",
                 source,
             })?;
-            skipped.clear();
-            rejected.clear();
-            events = 0;
+            tally = Tally::new(options.skip_invalid, &names);
             reader_notes.clear();
             if let Some(p) = progress {
                 p.reset();
             }
-            let mut all: Vec<Event> = Vec::new();
-            for (name, mut reader) in open_all(&sources, formats, &mut stdin_cache, progress)? {
-                for item in reader.by_ref() {
+            let mut all: Vec<(Event, u64)> = Vec::new();
+            let readers = open_all(&sources, formats, &mut stdin_cache, progress)?;
+            for (input, (name, mut reader)) in readers.into_iter().enumerate() {
+                while let Some(item) = reader.next() {
                     match item {
-                        Ok(ev) => all.push(ev),
-                        Err(e) => reject(e, options.skip_invalid, &mut skipped, &mut rejected)?,
+                        Ok(ev) => all.push((ev, row_tag(input, reader.position()))),
+                        Err(e) => tally.reject(e)?,
                     }
                 }
                 reader_notes.extend(reader.notes(&name));
             }
             // Stable: rows with one timestamp keep their order in the log.
-            all.sort_by_key(|e| e.time_ms);
+            all.sort_by_key(|(e, _)| e.time_ms);
             let mut run = new_run(book, options, sink);
-            events += all.len() as u64;
-            run.push_batch(&all)?;
-            (run.finish()?, true)
+            let (mut events, mut rows) = (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH));
+            for chunk in all.chunks(BATCH) {
+                events.clear();
+                rows.clear();
+                events.extend(chunk.iter().map(|(e, _)| *e));
+                rows.extend(chunk.iter().map(|(_, r)| *r));
+                tally.events += events.len() as u64;
+                run.push_batch(&events, &rows)
+                    .map_err(|e| tally.locate(e))?;
+                tally.set_aside(run.take_set_aside())?;
+            }
+            let priced = run.finish().map_err(|e| tally.locate_replay(e))?;
+            (priced, true)
         }
     };
+    let mut priced = priced;
+    tally.set_aside(std::mem::take(&mut priced.set_aside))?;
     if let Some(w) = rejects.as_mut() {
-        write_rejects(*w, &rejected)?;
+        write_rejects(*w, &tally.rejected, options.show_contacts)?;
     }
     Ok(Outcome {
         ledger: priced.ledger,
         stats: priced.stats,
         settlement: priced.settlement,
-        skipped,
+        skipped: tally.skipped,
         sorted,
-        events,
+        events: tally.events,
+        rows: tally.events + tally.unreadable,
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes,
@@ -489,43 +565,237 @@ fn replay_counting(
     })
 }
 
+/// What a replay counts besides classification: events read, rows skipped (and why), the
+/// rejected rows; and the names of its inputs, to say where a row was read.
+struct Tally<'n> {
+    skip: bool,
+    names: &'n [String],
+    events: u64,
+    /// Rows that could not be read, skipped.
+    unreadable: u64,
+    skipped: BTreeMap<String, u64>,
+    rejected: Vec<ReadError>,
+}
+
+impl<'n> Tally<'n> {
+    fn new(skip: bool, names: &'n [String]) -> Tally<'n> {
+        Tally {
+            skip,
+            names,
+            events: 0,
+            unreadable: 0,
+            skipped: BTreeMap::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// A row that cannot be read: skipped and counted, or the end of the run.
+    fn reject(&mut self, e: ReadError) -> Result<(), ReplayError> {
+        self.unreadable += 1;
+        self.skip_or_stop(e)
+    }
+
+    fn skip_or_stop(&mut self, e: ReadError) -> Result<(), ReplayError> {
+        if !self.skip || e.is_fatal() {
+            return Err(ReplayError::Read(e));
+        }
+        *self.skipped.entry(e.kind.label().to_string()).or_default() += 1;
+        self.rejected.push(e);
+        Ok(())
+    }
+
+    /// Events that could not be priced, set aside: skipped and counted like unreadable
+    /// rows, at the row they were read from.
+    fn set_aside(&mut self, errors: Vec<ClassifyError>) -> Result<(), ReplayError> {
+        for e in errors {
+            let (file, position) = self.row(e.row);
+            let kind = ReadErrorKind::Unpriceable {
+                time: e.time,
+                source: e.source,
+            };
+            let e = match position {
+                Position::Line(l) => ReadError::at_line(&file, l, kind),
+                Position::Byte(b) => ReadError::at_byte(&file, b, kind),
+            };
+            self.skip_or_stop(e)?;
+        }
+        Ok(())
+    }
+
+    /// The file and position of a row tag ([`row_tag`]).
+    fn row(&self, tag: Option<u64>) -> (String, Position) {
+        tag.and_then(|t| row_of(t, self.names))
+            .map(|(f, p)| (f.to_string(), p))
+            .unwrap_or_else(|| ("(unknown input)".to_string(), Position::Line(0)))
+    }
+
+    /// A classification error, saying the row it was read from.
+    fn locate(&self, e: ClassifyError) -> ClassifyError {
+        match e.row.and_then(|t| row_of(t, self.names)) {
+            Some((file, position)) => {
+                let at = match position {
+                    Position::Line(l) => format!("{file}:{l}"),
+                    Position::Byte(b) => format!("{file}: byte {b}"),
+                };
+                e.read_at(at)
+            }
+            None => e,
+        }
+    }
+
+    fn locate_replay(&self, e: ReplayError) -> ReplayError {
+        match e {
+            ReplayError::Classify(c) => ReplayError::Classify(self.locate(c)),
+            other => other,
+        }
+    }
+}
+
+/// Bits of a row tag ([`row_tag`]) that hold the input's index, and the line or offset.
+const TAG_INPUT_BITS: u32 = 20;
+const TAG_POSITION_BITS: u32 = 43;
+
+/// Where an event was read, packed for the classifier to carry with it: 1 + the input's
+/// index among the run's inputs, whether the position is a byte offset, and the line or
+/// offset. 0 (no tag) when unknown or beyond what the bits hold (a millionth input, an
+/// offset past 8 TiB).
+fn row_tag(input: usize, position: Option<Position>) -> u64 {
+    let Some(position) = position else {
+        return 0;
+    };
+    let (byte, n) = match position {
+        Position::Line(l) => (0, l),
+        Position::Byte(b) => (1, b),
+    };
+    let input = input as u64 + 1;
+    if input >= 1 << TAG_INPUT_BITS || n >= 1 << TAG_POSITION_BITS {
+        return 0;
+    }
+    (input << (TAG_POSITION_BITS + 1)) | (byte << TAG_POSITION_BITS) | n
+}
+
+/// The input name and position of a row tag.
+fn row_of(tag: u64, names: &[String]) -> Option<(&str, Position)> {
+    let input = (tag >> (TAG_POSITION_BITS + 1)).checked_sub(1)? as usize;
+    let n = tag & ((1 << TAG_POSITION_BITS) - 1);
+    let position = if tag >> TAG_POSITION_BITS & 1 == 1 {
+        Position::Byte(n)
+    } else {
+        Position::Line(n)
+    };
+    Some((names.get(input)?.as_str(), position))
+}
+
+/// Reads every event of the readers into memory, sorted by time (stable: rows with one
+/// timestamp keep their order in the log), as a replay of a log out of time order prices them;
+/// and whether they were out of time order.
+fn read_all(
+    readers: Vec<(String, AnyReader)>,
+    skip_invalid: bool,
+    skipped: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<ReadError>,
+    reader_notes: &mut Vec<String>,
+) -> Result<(Vec<Event>, bool), ReplayError> {
+    let mut all: Vec<Event> = Vec::new();
+    for (name, mut reader) in readers {
+        for item in reader.by_ref() {
+            match item {
+                Ok(ev) => all.push(ev),
+                Err(e) => reject(e, skip_invalid, skipped, rejected)?,
+            }
+        }
+        reader_notes.extend(reader.notes(&name));
+    }
+    let out_of_order = !all.is_sorted_by_key(|e| e.time_ms);
+    if out_of_order {
+        all.sort_by_key(|e| e.time_ms);
+    }
+    Ok((all, out_of_order))
+}
+
+/// A log read into memory: its events in time order, and what reading it found.
+#[derive(Clone, Debug, Default)]
+pub struct ReadLog {
+    /// Every event, in time order (sorted, stable, when the log was not).
+    pub events: Vec<Event>,
+    /// Rows skipped, by the label of their kind.
+    pub skipped: BTreeMap<String, u64>,
+    /// Whether the log was out of time order.
+    pub sorted: bool,
+    /// What the readers assumed or skipped.
+    pub reader_notes: Vec<String>,
+}
+
+/// Reads logs into memory (about 150 bytes an event), for what needs to look ahead in a
+/// contact's messages (what-ifs that move or drop messages, fitting a scenario). Pricing the
+/// events with [`price_events`] gives the lines and total [`replay_with`] gives.
+pub fn read_events(
+    sources: &[Source],
+    options: ReplayOptions,
+    formats: &FormatOptions,
+    rejects: Option<&mut dyn Write>,
+) -> Result<ReadLog, ReplayError> {
+    let sources = expand(sources)?;
+    let mut stdin_cache = None;
+    let mut log = ReadLog::default();
+    let mut rejected = Vec::new();
+    (log.events, log.sorted) = read_all(
+        open_all(&sources, formats, &mut stdin_cache, None)?,
+        options.skip_invalid,
+        &mut log.skipped,
+        &mut rejected,
+        &mut log.reader_notes,
+    )?;
+    if let Some(w) = rejects {
+        write_rejects(w, &rejected, options.show_contacts)?;
+    }
+    Ok(log)
+}
+
 /// A batch of rows handed from the reading thread to the pricing thread.
 struct Batch {
     events: Vec<Event>,
+    /// Where each event was read ([`row_tag`]).
+    rows: Vec<u64>,
     errors: Vec<ReadError>,
     out_of_order: bool,
     notes: Vec<String>,
+}
+
+impl Batch {
+    fn new((events, rows): (Vec<Event>, Vec<u64>)) -> Batch {
+        Batch {
+            events,
+            rows,
+            errors: Vec::new(),
+            out_of_order: false,
+            notes: Vec::new(),
+        }
+    }
 }
 
 const BATCH: usize = 4096;
 
 /// The streaming pass: one thread reads and parses, the calling thread prices. Returns
 /// `None` when the input turns out not to be in time order.
-#[allow(clippy::type_complexity)]
 fn stream(
     book: &RateBook,
     options: ReplayOptions,
     sink: &mut dyn LineSink,
     readers: Vec<(String, AnyReader)>,
-    skipped: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<ReadError>,
-    events: &mut u64,
+    tally: &mut Tally<'_>,
     notes: &mut Vec<String>,
 ) -> Result<Option<Priced>, ReplayError> {
     use std::sync::mpsc;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Batch>(8);
-        let (back_tx, back_rx) = mpsc::channel::<Vec<Event>>();
+        let (back_tx, back_rx) = mpsc::channel::<(Vec<Event>, Vec<u64>)>();
         scope.spawn(move || {
             let mut last = i64::MIN;
-            let mut batch = Batch {
-                events: Vec::with_capacity(BATCH),
-                errors: Vec::new(),
-                out_of_order: false,
-                notes: Vec::new(),
-            };
-            for (name, mut reader) in readers {
-                for item in reader.by_ref() {
+            let fresh = || (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH));
+            let mut batch = Batch::new(fresh());
+            for (input, (name, mut reader)) in readers.into_iter().enumerate() {
+                while let Some(item) = reader.next() {
                     match item {
                         Ok(ev) => {
                             if ev.time_ms < last {
@@ -535,22 +805,13 @@ fn stream(
                             }
                             last = ev.time_ms;
                             batch.events.push(ev);
+                            batch.rows.push(row_tag(input, reader.position()));
                         }
                         Err(e) => batch.errors.push(e),
                     }
                     if batch.events.len() >= BATCH || !batch.errors.is_empty() {
-                        let recycled = back_rx
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                        let full = std::mem::replace(
-                            &mut batch,
-                            Batch {
-                                events: recycled,
-                                errors: Vec::new(),
-                                out_of_order: false,
-                                notes: Vec::new(),
-                            },
-                        );
+                        let recycled = back_rx.try_recv().unwrap_or_else(|_| fresh());
+                        let full = std::mem::replace(&mut batch, Batch::new(recycled));
                         if tx.send(full).is_err() {
                             return;
                         }
@@ -564,19 +825,22 @@ fn stream(
         for mut batch in rx {
             // Rows keep their order: errors are reported before the events that follow them
             // only within a batch, and a batch with an error holds the events read before it.
-            *events += batch.events.len() as u64;
-            run.push_batch(&batch.events)?;
+            tally.events += batch.events.len() as u64;
+            run.push_batch(&batch.events, &batch.rows)
+                .map_err(|e| tally.locate(e))?;
+            tally.set_aside(run.take_set_aside())?;
             for e in batch.errors.drain(..) {
-                reject(e, options.skip_invalid, skipped, rejected)?;
+                tally.reject(e)?;
             }
             if batch.out_of_order {
                 return Ok(None);
             }
             notes.append(&mut batch.notes);
             batch.events.clear();
-            let _ = back_tx.send(batch.events);
+            batch.rows.clear();
+            let _ = back_tx.send((batch.events, batch.rows));
         }
-        run.finish().map(Some)
+        run.finish().map(Some).map_err(|e| tally.locate_replay(e))
     })
 }
 
@@ -585,14 +849,19 @@ fn new_run<'a, 'b>(
     options: ReplayOptions,
     sink: &'b mut dyn LineSink,
 ) -> Run<'a, 'b> {
+    let classify = ClassifyConfig {
+        skip_unpriceable: options.skip_invalid,
+        ..options.classify
+    };
     Run {
-        classifier: Classifier::new(book, options.classify),
+        classifier: Classifier::new(book, classify),
         settlement: Settlement::new(book, options.classify.currency, options.classify.timezone),
         out: Out {
             ledger: Ledger::new(options.classify.currency),
             sink,
             io_error: None,
         },
+        pushed: 0,
     }
 }
 
@@ -610,8 +879,23 @@ fn reject(
     Ok(())
 }
 
-/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read.
-fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), ReplayError> {
+/// Writes skipped rows as CSV: file, line (or byte), reason, the row as read. Phone numbers
+/// in the text are masked unless `show_contacts`, and no cell starts a spreadsheet formula
+/// (see [`crate::text`]).
+fn write_rejects(
+    w: &mut dyn Write,
+    rejected: &[ReadError],
+    show_contacts: bool,
+) -> Result<(), ReplayError> {
+    use crate::text::{csv_text, mask_phone_numbers};
+    let shown = |s: &str| -> String {
+        let s = if show_contacts {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            mask_phone_numbers(s)
+        };
+        csv_text(&s).into_owned()
+    };
     let mut csv = csv::Writer::from_writer(w);
     for e in rejected {
         let position = match e.position {
@@ -619,10 +903,10 @@ fn write_rejects(w: &mut dyn Write, rejected: &[ReadError]) -> Result<(), Replay
             crate::read::Position::Byte(b) => format!("byte {b}"),
         };
         csv.write_record([
-            e.file.as_str(),
-            &position,
-            &e.reason(),
-            e.raw.as_deref().unwrap_or(""),
+            shown(&e.file),
+            position,
+            shown(&e.reason()),
+            shown(e.raw.as_deref().unwrap_or("")),
         ])
         .map_err(|e| rejects_error(e.into()))?;
     }
@@ -686,10 +970,11 @@ mod tests {
         assert_eq!((out.skipped_total(), out.events), (6, 1));
         let rejects = String::from_utf8(rejects).unwrap();
         let lines: Vec<&str> = rejects.lines().collect();
+        // The contact is masked, as in every output.
         assert_eq!(
             lines[0],
             "log.csv,3,\"timestamp \"\"soon\"\" is neither RFC 3339 (2026-02-02T10:00:00Z) nor \
-             Unix seconds\",\"soon,b,+5511987654321,outbound,template,marketing\""
+             Unix seconds\",\"soon,b,+55*********21,outbound,template,marketing\""
         );
         assert_eq!(
             lines[5],
@@ -730,7 +1015,7 @@ mod tests {
                 business_name: "Acme Ltd".into(),
                 timezone: chrono_tz::UTC,
                 business_number: "15550100000".into(),
-                contact: "+5511987654321".parse().unwrap(),
+                contact: Some("+5511987654321".parse().unwrap()),
                 template_category: crate::pricing::category::Category::Utility,
             }),
             ..FormatOptions::default()
@@ -840,6 +1125,12 @@ impl<'a> Replay<'a> {
         self
     }
 
+    /// Write rejected rows with phone numbers in full (masked by default).
+    pub fn show_contacts(mut self, show: bool) -> Self {
+        self.options.show_contacts = show;
+        self
+    }
+
     /// How to read logs (a forced format, what Twilio and chat exports must be told, a
     /// Parquet reader).
     pub fn formats(mut self, formats: FormatOptions) -> Self {
@@ -874,6 +1165,7 @@ impl<'a> Replay<'a> {
             skipped: BTreeMap::new(),
             sorted,
             events: events.len() as u64,
+            rows: events.len() as u64,
             contacts: priced.contacts,
             usage: priced.usage,
             reader_notes: Vec::new(),

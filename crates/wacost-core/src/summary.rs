@@ -17,6 +17,7 @@ use crate::money::Currency;
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::table::Table;
+use crate::units::{ActivityByMonth, UnitCosts};
 
 /// The totals of one group of a summary (a category, a market, a month…).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +88,23 @@ pub struct Summary {
     pub contacts: u64,
     /// Whether the log had to be sorted by time.
     pub sorted: bool,
+    /// Rows read: every event and every row that could not be read. A replay checks that
+    /// `rows_read = messages + inbound + duplicates + skipped` (see
+    /// [`crate::replay`]); 0 in a summary made from a ledger alone.
+    #[serde(default)]
+    pub rows_read: u64,
+    /// Charged messages priced at 0 because their card has no rate for their market and
+    /// category, as the user asked (otherwise such a message is an error).
+    #[serde(default)]
+    pub missing_rate: u64,
+    /// Messages priced as not delivered whose delivery report came later: each is charged by
+    /// a `late_delivery` line.
+    #[serde(default)]
+    pub late_deliveries: u64,
+    /// Status rows that came after their message left its contact's recent ids (a week):
+    /// counted once among the duplicates, never charged again.
+    #[serde(default)]
+    pub late_status: u64,
     /// Outbound messages by Meta's pricing type (allowance-covered items as `free_tier`).
     pub messages_by_pricing_type: BTreeMap<String, i64>,
     /// Rows skipped, by kind of error.
@@ -161,6 +179,17 @@ pub struct Summary {
     /// The rule regimes the figures rest on, with their confidence.
     #[serde(default)]
     pub rules: Vec<RuleInForce>,
+    /// Active contacts and customer conversations by month and market (see
+    /// [`crate::units`]); empty when the figures come from a ledger alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monthly_activity: ActivityByMonth,
+    /// Cost per customer conversation and per active contact, by market and category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_costs: Option<UnitCosts>,
+    /// The what-ifs the figures were priced under (`replay --what-if`): what was changed,
+    /// and how many messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if: Vec<crate::whatif::Applied>,
 }
 
 /// A month, market and category priced at list rate whose volume reached the first
@@ -228,8 +257,32 @@ fn rules_in_force(by_month: &Grouping, book: &RateBook) -> Vec<RuleInForce> {
     out
 }
 
-/// Notes a reader of the summary must see: assumptions, skipped rows, estimates.
-pub fn notes(outcome: &Outcome) -> Vec<String> {
+/// A note when some messages fall on or after the first date the rate book knows nothing
+/// about ([`RateBook::known_until`]): they are priced with the newest card, which may have
+/// been replaced since.
+fn past_known_data(outcome: &Outcome, book: &RateBook) -> Option<String> {
+    let currency = outcome.ledger.currency;
+    let until = book.known_until(currency)?;
+    let later: u64 = outcome
+        .ledger
+        .rows()
+        .iter()
+        .filter(|r| r.key.date >= until && r.key.kind == crate::charge::LineKind::Message)
+        .map(|r| r.totals.lines)
+        .sum();
+    let newest = book.cards_of(currency).map(|c| c.effective).max()?;
+    (later > 0).then(|| {
+        format!(
+            "{later} messages on or after {until} are priced with the {currency} card of \
+             {newest}, the newest wacost knows: Meta may change rates on any quarter start from \
+             {until}; load a newer card when Meta publishes one"
+        )
+    })
+}
+
+/// Notes a reader of the summary must see: assumptions, skipped rows, estimates, messages
+/// past the data wacost knows.
+pub fn notes(outcome: &Outcome, book: &RateBook) -> Vec<String> {
     let mut n = Vec::new();
     let s = &outcome.stats;
     if outcome.skipped_total() > 0 {
@@ -260,8 +313,37 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
     if s.missing_rate > 0 {
         n.push(format!(
             "{} charged messages had no rate on the card for their market and category: priced \
-             at 0",
+             at 0 as asked, so the total is understated by their cost",
             s.missing_rate
+        ));
+    }
+    if s.late_deliveries > 0 {
+        n.push(format!(
+            "{} messages were priced as not delivered, then their delivery report came: each is \
+             charged by a late_delivery line (what it would have changed for later messages of \
+             the contact is not redone)",
+            s.late_deliveries
+        ));
+    }
+    if s.late_status > 0 {
+        n.push(format!(
+            "{} status rows came more than a week after their message: counted once, not charged \
+             again",
+            s.late_status
+        ));
+    }
+    if s.forgotten_ids > 0 {
+        n.push(format!(
+            "{} message ids were forgotten (the memory of ids older than a week was full): a \
+             status for one of them coming later would have been priced as a new message",
+            s.forgotten_ids
+        ));
+    }
+    if s.awaiting_given_up > 0 {
+        n.push(format!(
+            "{} messages priced as not delivered stopped waiting for a late delivery report (too \
+             many waited at once): a report for one of them coming later was not charged",
+            s.awaiting_given_up
         ));
     }
     if s.estimated_rates_used > 0 {
@@ -278,6 +360,9 @@ pub fn notes(outcome: &Outcome) -> Vec<String> {
         ));
     }
     n.extend(outcome.reader_notes.iter().cloned());
+    if let Some(note) = past_known_data(outcome, book) {
+        n.push(note);
+    }
     if outcome.sorted {
         n.push("the log was not in time order: it was sorted by timestamp before pricing".into());
     }
@@ -333,9 +418,15 @@ impl Summary {
         s.rejected_free_form = outcome.stats.rejected_free_form;
         s.contacts = outcome.contacts as u64;
         s.sorted = outcome.sorted;
+        s.rows_read = outcome.rows;
+        s.missing_rate = outcome.stats.missing_rate;
+        s.late_deliveries = outcome.stats.late_deliveries;
+        s.late_status = outcome.stats.late_status;
         s.skipped_by_reason = outcome.skipped.clone();
-        s.notes = notes(outcome);
+        s.notes = notes(outcome, book);
         s.add_rule_facts(outcome, book);
+        s.monthly_activity = crate::units::activity(&outcome.usage, book);
+        s.unit_costs = crate::units::unit_costs(l, &s.monthly_activity, book);
         s
     }
 
@@ -455,6 +546,26 @@ impl Summary {
             "total: {} {}\nmessages: {} outbound priced, {} charged, {} inbound, {} skipped rows\n",
             self.currency, self.total, self.messages, self.charged, self.inbound, self.skipped
         );
+        if self.rows_read > 0 {
+            s.push_str(&format!(
+                "rows: {} read = {} outbound priced + {} inbound + {} duplicate or status rows + \
+                 {} skipped\n",
+                self.rows_read, self.messages, self.inbound, self.duplicates, self.skipped
+            ));
+        }
+        if self.missing_rate > 0 {
+            s.push_str(&format!(
+                "priced at 0: {} charged messages whose card has no rate for them (as asked)\n",
+                self.missing_rate
+            ));
+        }
+        if self.late_deliveries > 0 {
+            s.push_str(&format!(
+                "late deliveries: {} messages charged when their delivery report came after \
+                 they were priced as not delivered\n",
+                self.late_deliveries
+            ));
+        }
         for (name, g) in self.groupings() {
             if name == "by_day" || name == "by_country" {
                 continue;
@@ -478,6 +589,13 @@ impl Summary {
             }
             s.push('\n');
             s.push_str(&t.render());
+        }
+        if let Some(u) = &self.unit_costs {
+            s.push_str("\ncost per customer conversation and per active contact (and month)\n");
+            s.push_str(&u.table(&self.currency.to_string()).render());
+        }
+        for w in &self.what_if {
+            s.push_str(&format!("\nwhat-if {}: {}\n", w.id, w.changed));
         }
         if !self.notes.is_empty() {
             s.push('\n');

@@ -1,11 +1,13 @@
 //! Usage: the message counts of a month that providers bill on, beside Meta's fees in the
 //! [`Ledger`](crate::ledger::Ledger): inbound and outbound messages by final status,
 //! templates by category, monthly active contacts, customer-days with service messages, and
-//! the business numbers in use.
+//! the business numbers in use; and, per market, the active contacts and customer
+//! conversations that cost per contact and per conversation divide by.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::event::{BusinessId, Status};
+use crate::pricing::market::MarketId;
 
 /// Counts for one calendar month (WABA time zone).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,6 +32,27 @@ pub struct MonthUsage {
     pub service_days: u64,
     /// Business numbers with at least one message in the month.
     pub businesses: BTreeSet<BusinessId>,
+    /// Active contacts and customer conversations by the contact's market: what cost per
+    /// contact and per conversation divide by.
+    pub by_market: BTreeMap<MarketId, MarketActivity>,
+}
+
+/// Contacts and customer conversations of one market in a month.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketActivity {
+    /// (Business number, contact) pairs with at least one message in the month.
+    pub contacts: u64,
+    /// Customer conversations started in the month: a customer's message while no customer
+    /// service window of theirs was open (none of their messages in the previous 24 h).
+    pub conversations: u64,
+}
+
+impl MarketActivity {
+    /// Adds another part's counts.
+    pub fn merge(&mut self, other: &MarketActivity) {
+        self.contacts += other.contacts;
+        self.conversations += other.conversations;
+    }
 }
 
 impl MonthUsage {
@@ -57,6 +80,9 @@ impl MonthUsage {
         self.active_contacts += other.active_contacts;
         self.service_days += other.service_days;
         self.businesses.extend(other.businesses.iter().copied());
+        for (m, a) in &other.by_market {
+            self.by_market.entry(*m).or_default().merge(a);
+        }
     }
 }
 

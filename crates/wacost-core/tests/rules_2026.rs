@@ -540,6 +540,7 @@ fn simulated_bot_business_agent_and_agents_only() {
             timezone: s.timezone,
             ..Default::default()
         },
+        ..Default::default()
     };
     let mc = monte_carlo(&RateBook::embedded().unwrap(), &s, &options, &|| {}).unwrap();
     // Our bot: 20 service replies inside the free tier (free), plus our own AI cost of

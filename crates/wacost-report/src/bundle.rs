@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use chrono::Datelike;
 use wacost_core::ledger::Ledger;
 use wacost_core::pricing::RateBook;
+use wacost_core::text::{csv_number, csv_text};
 
 use crate::charts::{self, Chart};
 use crate::comparison::ProvidersDocument;
@@ -258,10 +259,18 @@ fn write_ledger_csv(
             t.amount.to_string(),
         ]
     });
+    // The first nine columns are text (names from logs and cards, the currency), the rest
+    // counts and amounts.
     let result = (|| -> Result<(), csv::Error> {
         w.write_record(header)?;
         for row in rows {
-            w.write_record(row)?;
+            w.write_record(row.iter().enumerate().map(|(i, cell)| {
+                if i >= 9 {
+                    csv_number(cell).into_owned()
+                } else {
+                    csv_text(cell).into_owned()
+                }
+            }))?;
         }
         w.flush()?;
         Ok(())

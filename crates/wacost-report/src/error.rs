@@ -53,6 +53,37 @@ pub enum ReportError {
         #[source]
         source: ChartError,
     },
+    /// Another run is writing the same output folder or file.
+    #[error(
+        "{}: another wacost run is writing it (it holds {}); wait for it to finish",
+        path.display(),
+        lock.display()
+    )]
+    Busy {
+        /// The output.
+        path: PathBuf,
+        /// The lock file the other run holds.
+        lock: PathBuf,
+    },
+    /// An output folder that holds files wacost did not write: replacing it would delete
+    /// them.
+    #[error(
+        "{}: not a folder wacost wrote (it holds {}): give a new or empty folder",
+        path.display(),
+        listed(found)
+    )]
+    NotOurs {
+        /// The folder.
+        path: PathBuf,
+        /// What is in it that wacost does not write.
+        found: Vec<String>,
+    },
+    /// An output folder's path names something that is not a folder.
+    #[error("{}: not a folder", path.display())]
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+    },
     /// The workbook could not be written.
     #[error("{}: {source}", path.display())]
     Xlsx {
@@ -73,7 +104,10 @@ impl ReportError {
             | ReportError::Parquet { path, .. }
             | ReportError::Csv { path, .. }
             | ReportError::Chart { path, .. }
-            | ReportError::Xlsx { path, .. } => path,
+            | ReportError::Xlsx { path, .. }
+            | ReportError::Busy { path, .. }
+            | ReportError::NotOurs { path, .. }
+            | ReportError::NotAFolder { path } => path,
         }
     }
 
@@ -103,4 +137,20 @@ impl ReportError {
         let path = path.into();
         move |source| ReportError::Csv { path, source }
     }
+}
+
+/// At most five names, and how many more: a message names what is in the way without
+/// listing a whole home folder.
+fn listed(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }

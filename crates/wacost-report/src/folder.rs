@@ -20,7 +20,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 use wacost_core::pricing::RateBook;
 use wacost_core::pricing::market::MarketNames;
-use wacost_core::pricing::phone::ContactNumber;
+use wacost_core::pricing::phone::{ContactNumber, masked_distinct};
 use wacost_core::summary::Summary;
 
 use crate::error::ReportError;
@@ -73,7 +73,20 @@ impl RunFolder {
         show_contacts: bool,
     ) -> Result<LineFiles<'a>, ReportError> {
         self.create()?;
-        LineFiles::create(&self.dir, names, show_contacts).map_err(ReportError::io(&self.dir))
+        self.line_files_under(names, show_contacts, None)
+    }
+
+    /// As [`RunFolder::line_files`], for a run priced under what-ifs (their ids, `+`-separated):
+    /// every line carries them in a last column `what_if`.
+    pub fn line_files_under<'a>(
+        &self,
+        names: &'a MarketNames,
+        show_contacts: bool,
+        what_if: Option<String>,
+    ) -> Result<LineFiles<'a>, ReportError> {
+        self.create()?;
+        LineFiles::create_under(&self.dir, names, show_contacts, what_if)
+            .map_err(ReportError::io(&self.dir))
     }
 
     /// Writes `summary.json`, `ledger.parquet` and `run.json` of a report, creating the
@@ -129,11 +142,7 @@ impl RunFolder {
         };
         report.show_contacts = show_contacts && written_in_full;
         if !report.show_contacts {
-            for c in &mut report.contacts {
-                if let Ok(n) = ContactNumber::parse(&c.contact) {
-                    c.contact = n.masked();
-                }
-            }
+            mask_contacts(&mut report.contacts);
         }
         Ok(report)
     }
@@ -228,8 +237,7 @@ pub fn top_contacts_from_parquet(
     {
         let raw = c.unwrap_or("");
         let contact = match ContactNumber::parse(raw) {
-            Ok(num) if show_contacts => num.e164(),
-            Ok(num) => num.masked(),
+            Ok(num) => num.e164(),
             Err(_) => raw.to_string(),
         };
         let amount = Decimal::try_from_i128_with_scale(amounts[i].unwrap_or(0), scale)
@@ -249,7 +257,24 @@ pub fn top_contacts_from_parquet(
             .then(a.contact.cmp(&b.contact))
     });
     all.truncate(n);
+    if !show_contacts {
+        mask_contacts(&mut all);
+    }
     Ok(all)
+}
+
+/// Masks the contacts written in full, kept distinct where two share a mask
+/// ([`masked_distinct`]); contacts already masked stay as they are.
+fn mask_contacts(contacts: &mut [ContactSpend]) {
+    let full: Vec<(usize, ContactNumber)> = contacts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| ContactNumber::parse(&c.contact).ok().map(|n| (i, n)))
+        .collect();
+    let numbers: Vec<ContactNumber> = full.iter().map(|(_, n)| *n).collect();
+    for ((i, _), shown) in full.iter().zip(masked_distinct(&numbers)) {
+        contacts[*i].contact = shown;
+    }
 }
 
 #[cfg(test)]

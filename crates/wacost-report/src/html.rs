@@ -12,17 +12,19 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use crate::charts::{self, Chart, ChartError};
-use wacost_core::table::Table;
+use wacost_core::table::{Column, Table};
 
 /// The figure at the top of the page.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headline {
     /// What it is, e.g. "Total spend".
     pub label: String,
-    /// The exact amount (written in full, never rounded).
+    /// The exact amount (shown with the currency's decimals; the files keep every digit).
     pub amount: Decimal,
     /// Currency code.
     pub currency: String,
+    /// What the figures next to it mean, in one line (e.g. what "billed" and "charged" are).
+    pub note: String,
 }
 
 /// A link to a file next to the page (or a web address).
@@ -99,6 +101,9 @@ pub struct ReportPage {
     /// Provenance tables under the notes (rate cards in force, estimated cells used), each
     /// with a heading.
     pub provenance: Vec<(String, Table)>,
+    /// Sections right under the headline, for a reader in a hurry (what to change), each a
+    /// heading, a lead paragraph and a table.
+    pub first: Vec<(String, String, Table)>,
     /// Summary tables, each with a heading.
     pub tables: Vec<(String, Table)>,
     /// Charts.
@@ -179,9 +184,39 @@ fn looks_numeric(cell: &str) -> bool {
         && t.chars().any(|c| c.is_ascii_digit())
 }
 
-fn table_html(out: &mut String, heading: &str, table: &Table) {
+/// Whether a column holds prose (a source, a note, a reason): long text with spaces, which may
+/// wrap; every other cell stays on one line (numbers and names never break), and a table too
+/// wide for the screen scrolls sideways.
+fn is_prose(table: &Table, column: usize) -> bool {
+    table
+        .rows()
+        .iter()
+        .filter_map(|r| r.get(column))
+        .any(|c| c.chars().count() > 48 && c.contains(' '))
+}
+
+/// A cell as the page shows it: figures of a money, rate or count column formatted once, as
+/// everywhere on the page ([`charts::format_money`]…); any other cell as it is.
+fn shown(table: &Table, column: usize, cell: &str, currency: &str) -> String {
+    let t = cell.trim();
+    let decimal = || t.trim_start_matches('+').parse::<Decimal>().ok();
+    let figure = match table.kind(column) {
+        Column::Money => decimal().map(|d| charts::format_money(d, currency)),
+        Column::Rate => decimal().map(charts::format_rate),
+        Column::Count => t.parse::<u64>().ok().map(charts::format_count),
+        Column::Text => None,
+    };
+    match figure {
+        // A difference keeps its sign.
+        Some(f) if t.starts_with('+') && !f.starts_with('-') => format!("+{f}"),
+        Some(f) => f,
+        None => cell.to_string(),
+    }
+}
+
+fn table_html(out: &mut String, heading: &str, table: &Table, currency: &str) {
     let cols = table.header().len();
-    let right: Vec<bool> = (0..cols)
+    let class: Vec<&str> = (0..cols)
         .map(|i| {
             let mut cells = table
                 .rows()
@@ -189,29 +224,44 @@ fn table_html(out: &mut String, heading: &str, table: &Table) {
                 .filter_map(|r| r.get(i))
                 .filter(|c| !c.trim().is_empty())
                 .peekable();
-            cells.peek().is_some() && cells.all(|c| looks_numeric(c))
+            if cells.peek().is_some() && cells.all(|c| looks_numeric(c)) {
+                " class=\"num\""
+            } else if is_prose(table, i) {
+                " class=\"prose\""
+            } else {
+                ""
+            }
         })
         .collect();
-    let class = |i: usize| if right[i] { " class=\"num\"" } else { "" };
-    let _ = writeln!(
-        out,
-        "<section class=\"table\">\n<h3>{}</h3>",
-        escape(heading)
-    );
-    out.push_str("<table>\n<thead><tr>");
+    out.push_str("<section class=\"table\">\n");
+    if !heading.is_empty() {
+        let _ = writeln!(out, "<h3>{}</h3>", escape(heading));
+    }
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for (i, h) in table.header().iter().enumerate() {
-        let _ = write!(out, "<th{}>{}</th>", class(i), escape(h));
+        let _ = write!(out, "<th{}>{}</th>", class[i], escape(h));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in table.rows() {
-        out.push_str("<tr>");
+        // A total row closes a table: set apart.
+        let total = row.first().is_some_and(|c| c == "total");
+        out.push_str(if total {
+            "<tr class=\"total\">"
+        } else {
+            "<tr>"
+        });
         for i in 0..cols {
             let c = row.get(i).map(String::as_str).unwrap_or("");
-            let _ = write!(out, "<td{}>{}</td>", class(i), escape(c));
+            let _ = write!(
+                out,
+                "<td{}>{}</td>",
+                class[i],
+                escape(&shown(table, i, c, currency))
+            );
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
 const STYLE: &str = "\
@@ -226,6 +276,7 @@ h3{font-size:1.05rem;margin:20px 0 8px}
 .headline{display:flex;flex-wrap:wrap;gap:16px 40px;align-items:flex-end;padding:16px 20px;border-left:6px solid var(--accent);background:#f5f8fb}
 .headline .figure{font-size:2.4rem;font-weight:bold;font-variant-numeric:tabular-nums}
 .headline .label{color:var(--muted);font-size:.95rem}
+.headline .exact{color:var(--muted);font-size:.85rem;font-variant-numeric:tabular-nums}
 .facts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0;padding:0}
 .facts div{display:flex;flex-direction:column}
 .facts dt{color:var(--muted);font-size:.85rem}
@@ -234,9 +285,14 @@ ul.notes li{margin:4px 0}
 table{border-collapse:collapse;font-size:.92rem;margin:4px 0 12px}
 th,td{padding:4px 12px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 th{border-bottom:2px solid var(--ink)}
+th,td{white-space:nowrap}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-section.table{overflow-x:auto}
-td,li{overflow-wrap:anywhere}
+td.prose,th.prose{white-space:normal;min-width:16rem;overflow-wrap:anywhere}
+tr.total td{font-weight:bold;border-top:2px solid var(--ink)}
+.scroll{overflow-x:auto;max-width:100%}
+li{overflow-wrap:anywhere}
+.headline .note{color:var(--muted);font-size:.85rem;margin-top:8px;flex-basis:100%}
+section.first{margin-top:8px}
 figure{margin:20px 0 32px}
 figure svg{width:100%;height:auto;display:block;border:1px solid var(--rule)}
 figcaption{color:var(--muted);font-size:.92rem;margin-top:6px}
@@ -271,8 +327,18 @@ impl ReportPage {
             "<div class=\"label\">{}</div>\n<div class=\"figure\">{} {}</div>",
             escape(&h.label),
             escape(&h.currency),
-            escape(&charts::format_exact(h.amount))
+            escape(&charts::format_money(h.amount, &h.currency))
         );
+        // The exact figure stays one glance away when rounding changed it.
+        let exact = charts::format_exact(h.amount.normalize());
+        if exact != charts::format_money(h.amount, &h.currency) {
+            let _ = writeln!(
+                o,
+                "<div class=\"exact\">exact: {} {}</div>",
+                escape(&h.currency),
+                escape(&exact)
+            );
+        }
         o.push_str("</div>\n");
         if !self.facts.is_empty() {
             o.push_str("<dl class=\"facts\">\n");
@@ -281,30 +347,18 @@ impl ReportPage {
             }
             o.push_str("</dl>\n");
         }
+        if !h.note.is_empty() {
+            let _ = writeln!(o, "<p class=\"note\">{}</p>", escape(&h.note));
+        }
         o.push_str("</section>\n");
 
-        if !self.assumptions.is_empty() || !self.notes.is_empty() || !self.provenance.is_empty() {
-            o.push_str("<h2>Assumptions and data provenance</h2>\n");
-            for (heading, list) in [("Assumptions", &self.assumptions), ("Notes", &self.notes)] {
-                if list.is_empty() {
-                    continue;
-                }
-                let _ = writeln!(o, "<h3>{heading}</h3>\n<ul class=\"notes\">");
-                for n in list {
-                    let _ = writeln!(o, "<li>{}</li>", escape(n));
-                }
-                o.push_str("</ul>\n");
+        for (heading, lead, table) in &self.first {
+            let _ = writeln!(o, "<section class=\"first\">\n<h2>{}</h2>", escape(heading));
+            if !lead.is_empty() {
+                let _ = writeln!(o, "<p>{}</p>", escape(lead));
             }
-            for (heading, table) in &self.provenance {
-                table_html(&mut o, heading, table);
-            }
-        }
-
-        if !self.tables.is_empty() {
-            o.push_str("<h2>Summary</h2>\n");
-            for (heading, table) in &self.tables {
-                table_html(&mut o, heading, table);
-            }
+            table_html(&mut o, "", table, &h.currency);
+            o.push_str("</section>\n");
         }
 
         if !self.charts.is_empty() {
@@ -323,6 +377,30 @@ impl ReportPage {
                     let _ = write!(o, " ({})", files.join(", "));
                 }
                 o.push_str("</figcaption>\n</figure>\n");
+            }
+        }
+
+        if !self.tables.is_empty() {
+            o.push_str("<h2>Spend in detail</h2>\n");
+            for (heading, table) in &self.tables {
+                table_html(&mut o, heading, table, &h.currency);
+            }
+        }
+
+        if !self.assumptions.is_empty() || !self.notes.is_empty() || !self.provenance.is_empty() {
+            o.push_str("<h2>Assumptions and data provenance</h2>\n");
+            for (heading, list) in [("Assumptions", &self.assumptions), ("Notes", &self.notes)] {
+                if list.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(o, "<h3>{heading}</h3>\n<ul class=\"notes\">");
+                for n in list {
+                    let _ = writeln!(o, "<li>{}</li>", escape(n));
+                }
+                o.push_str("</ul>\n");
+            }
+            for (heading, table) in &self.provenance {
+                table_html(&mut o, heading, table, &h.currency);
             }
         }
 
@@ -380,7 +458,7 @@ mod tests {
         t.row(["Brazil", "1,234.50"]);
         t.row(["<India>", "-0.0625"]);
         let mut out = String::new();
-        table_html(&mut out, "by market", &t);
+        table_html(&mut out, "by market", &t, "USD");
         assert!(out.contains("<td class=\"num\">1,234.50</td>"));
         assert!(out.contains("<td>&lt;India&gt;</td>"));
     }

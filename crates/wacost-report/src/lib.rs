@@ -8,7 +8,8 @@
 //! - renderers: [`page`] (HTML), [`xlsx`] (the workbook), [`bundle`] (the whole folder), and
 //!   the summary's own text, CSV and JSON ([`wacost_core::summary::Summary`]);
 //! - [`folder`]: the [`folder::RunFolder`] a run writes and `wacost report` reads back;
-//! - [`parquet`], [`frame`], [`lines`]: Parquet logs in, ledgers and charge lines out.
+//! - [`parquet`], [`frame`], [`lines`]: Parquet logs in, ledgers and charge lines out;
+//! - [`output`]: every output folder and file written whole or not at all.
 //!
 //! A program that only prices logs needs [`wacost_core`] alone; this crate is what turns a
 //! priced run into files a finance team opens.
@@ -25,6 +26,7 @@ pub mod frame;
 pub mod html;
 pub mod lines;
 pub mod model;
+pub mod output;
 pub mod page;
 pub mod parquet;
 pub mod simulation;

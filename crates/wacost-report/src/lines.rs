@@ -1,4 +1,6 @@
-//! Writing ledger lines as they are produced: CSV and Parquet, in bounded memory.
+//! Writing ledger lines as they are produced: CSV and Parquet, in bounded memory. The CSV
+//! file's text cells never start a spreadsheet formula ([`csv_text`]); Parquet keeps the
+//! values as they are (its strings are never read as formulas).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -10,6 +12,7 @@ use rust_decimal::Decimal;
 use wacost_core::charge::Charge;
 use wacost_core::pricing::market::MarketNames;
 use wacost_core::replay::LineSink;
+use wacost_core::text::{csv_number, csv_text};
 
 /// Column names of a lines file.
 pub const COLUMNS: [&str; 27] = [
@@ -85,6 +88,15 @@ pub fn fields(c: &Charge, names: &MarketNames, show_contacts: bool) -> [String; 
     ]
 }
 
+/// A line's fields as `lines.csv` writes them: amounts, rates and quantities as numbers,
+/// every other field as text that a spreadsheet does not run.
+fn csv_fields(f: &[String; 27]) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    COLUMNS.iter().zip(f).map(|(name, value)| match *name {
+        "rate" | "amount" | "quantity" => csv_number(value),
+        _ => csv_text(value),
+    })
+}
+
 /// Writes lines to `lines.csv` and `lines.parquet` in a folder.
 pub struct LineFiles<'a> {
     names: &'a MarketNames,
@@ -95,7 +107,13 @@ pub struct LineFiles<'a> {
     parquet: Option<polars::io::parquet::write::BatchedWriter<File>>,
     batch: Vec<[String; 27]>,
     amounts: Vec<(Option<Decimal>, Decimal)>,
+    /// The what-ifs the lines were priced under (`replay --what-if`), written in a last
+    /// column `what_if` of every line; none: no such column.
+    what_if: Option<String>,
 }
+
+/// The column a run priced under what-ifs adds to its lines: their ids, `+`-separated.
+pub const WHAT_IF_COLUMN: &str = "what_if";
 
 const BATCH: usize = 65_536;
 const SCALE: u32 = 10;
@@ -107,11 +125,22 @@ impl<'a> LineFiles<'a> {
         names: &'a MarketNames,
         show_contacts: bool,
     ) -> std::io::Result<LineFiles<'a>> {
+        LineFiles::create_under(dir, names, show_contacts, None)
+    }
+
+    /// As [`LineFiles::create`], for lines priced under what-ifs: every line carries
+    /// `what_if` (their ids) in a last column of that name.
+    pub fn create_under(
+        dir: &Path,
+        names: &'a MarketNames,
+        show_contacts: bool,
+        what_if: Option<String>,
+    ) -> std::io::Result<LineFiles<'a>> {
         std::fs::create_dir_all(dir)?;
         let csv_path = dir.join("lines.csv");
         let parquet_path = dir.join("lines.parquet");
-        let csv = new_csv(&csv_path)?;
-        let parquet = Some(new_parquet(&parquet_path)?);
+        let csv = new_csv(&csv_path, what_if.is_some())?;
+        let parquet = Some(new_parquet(&parquet_path, what_if.is_some())?);
         Ok(LineFiles {
             names,
             show_contacts,
@@ -121,6 +150,7 @@ impl<'a> LineFiles<'a> {
             parquet,
             batch: Vec::with_capacity(1024),
             amounts: Vec::with_capacity(1024),
+            what_if,
         })
     }
 
@@ -128,7 +158,8 @@ impl<'a> LineFiles<'a> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let df = batch_frame(&self.batch, &self.amounts).map_err(std::io::Error::other)?;
+        let df = batch_frame(&self.batch, &self.amounts, self.what_if.as_deref())
+            .map_err(std::io::Error::other)?;
         if let Some(w) = self.parquet.as_mut() {
             w.write_batch(&df).map_err(std::io::Error::other)?;
         }
@@ -148,13 +179,17 @@ impl<'a> LineFiles<'a> {
     }
 }
 
-fn new_csv(path: &Path) -> std::io::Result<csv::Writer<BufWriter<File>>> {
+fn new_csv(path: &Path, what_if: bool) -> std::io::Result<csv::Writer<BufWriter<File>>> {
     let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, File::create(path)?));
-    w.write_record(COLUMNS)?;
+    if what_if {
+        w.write_record(COLUMNS.iter().chain([&WHAT_IF_COLUMN]))?;
+    } else {
+        w.write_record(COLUMNS)?;
+    }
     Ok(w)
 }
 
-fn schema() -> Schema {
+fn schema(what_if: bool) -> Schema {
     let mut s = Schema::default();
     for name in COLUMNS {
         let dtype = match name {
@@ -164,12 +199,18 @@ fn schema() -> Schema {
         };
         s.insert(name.into(), dtype);
     }
+    if what_if {
+        s.insert(WHAT_IF_COLUMN.into(), DataType::String);
+    }
     s
 }
 
-fn new_parquet(path: &Path) -> std::io::Result<polars::io::parquet::write::BatchedWriter<File>> {
+fn new_parquet(
+    path: &Path,
+    what_if: bool,
+) -> std::io::Result<polars::io::parquet::write::BatchedWriter<File>> {
     ParquetWriter::new(File::create(path)?)
-        .batched(&schema())
+        .batched(&schema(what_if))
         .map_err(std::io::Error::other)
 }
 
@@ -193,6 +234,7 @@ fn decimal_series(
 fn batch_frame(
     batch: &[[String; 27]],
     amounts: &[(Option<Decimal>, Decimal)],
+    what_if: Option<&str>,
 ) -> PolarsResult<DataFrame> {
     let mut cols: Vec<Column> = Vec::with_capacity(COLUMNS.len());
     for (i, name) in COLUMNS.iter().enumerate() {
@@ -213,13 +255,22 @@ fn batch_frame(
         };
         cols.push(col);
     }
+    if let Some(id) = what_if {
+        cols.push(Column::new(WHAT_IF_COLUMN.into(), vec![id; batch.len()]));
+    }
     DataFrame::new_infer_height(cols)
 }
 
 impl LineSink for LineFiles<'_> {
     fn line(&mut self, c: &Charge) -> std::io::Result<()> {
         let f = fields(c, self.names, self.show_contacts);
-        self.csv.write_record(&f)?;
+        for cell in csv_fields(&f) {
+            self.csv.write_field(cell.as_bytes())?;
+        }
+        if let Some(id) = &self.what_if {
+            self.csv.write_field(csv_text(id).as_bytes())?;
+        }
+        self.csv.write_record(None::<&[u8]>)?;
         self.batch.push(f);
         self.amounts.push((c.rate, c.amount));
         if self.batch.len() >= BATCH {
@@ -231,8 +282,8 @@ impl LineSink for LineFiles<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
         self.batch.clear();
         self.amounts.clear();
-        self.csv = new_csv(&self.csv_path)?;
-        self.parquet = Some(new_parquet(&self.parquet_path)?);
+        self.csv = new_csv(&self.csv_path, self.what_if.is_some())?;
+        self.parquet = Some(new_parquet(&self.parquet_path, self.what_if.is_some())?);
         Ok(())
     }
 }

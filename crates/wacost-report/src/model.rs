@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use wacost_core::charge::{Charge, LineKind, LineSink};
 use wacost_core::ledger::Ledger;
 use wacost_core::pricing::RateBook;
-use wacost_core::pricing::phone::ContactNumber;
+use wacost_core::pricing::phone::{ContactNumber, masked_distinct};
 use wacost_core::providers::Comparison;
 use wacost_core::replay::Outcome;
 use wacost_core::summary::{RunInfo, Summary};
@@ -260,10 +260,17 @@ impl<'s> Collect<'s> {
     pub fn top_contacts(&self, n: usize, show_contacts: bool) -> Vec<ContactSpend> {
         let mut all: Vec<(&ContactNumber, &(u64, u64, Decimal))> = self.contacts.iter().collect();
         all.sort_by(|a, b| b.1.2.cmp(&a.1.2).then(b.1.0.cmp(&a.1.0)).then(a.0.cmp(b.0)));
+        all.truncate(n);
+        let numbers: Vec<ContactNumber> = all.iter().map(|(c, _)| **c).collect();
+        let shown = if show_contacts {
+            numbers.iter().map(|c| c.e164()).collect()
+        } else {
+            masked_distinct(&numbers)
+        };
         all.into_iter()
-            .take(n)
-            .map(|(c, (messages, billed, amount))| ContactSpend {
-                contact: if show_contacts { c.e164() } else { c.masked() },
+            .zip(shown)
+            .map(|((_, (messages, billed, amount)), contact)| ContactSpend {
+                contact,
                 messages: *messages,
                 billed: *billed,
                 amount: *amount,

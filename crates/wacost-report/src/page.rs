@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use wacost_core::charge::LineKind;
-use wacost_core::ledger::{Ledger, Totals};
+use wacost_core::ledger::{Ledger, RowKey};
 use wacost_core::pricing::RateBook;
 use wacost_core::pricing::category::Category;
 use wacost_core::pricing::ratecard::RateCard;
-use wacost_core::summary::{self};
+
 use wacost_core::table::Table;
 
 use crate::charts;
@@ -56,23 +56,97 @@ fn share(part: Decimal, total: Decimal) -> String {
     }
 }
 
-fn grouping_table(key: &str, currency: &str, rows: &[(String, Totals)], total: Decimal) -> Table {
+/// One group of message lines in a table: messages priced, billed, their amount at list rate.
+#[derive(Clone, Debug, Default)]
+struct GroupRow {
+    messages: u64,
+    billed: u64,
+    amount: Decimal,
+}
+
+/// The message lines of a ledger grouped by a key; adjustment lines (free allowances, tier
+/// discounts) are left out: [`adjustment_rows`] shows them apart, as an invoice does.
+fn message_groups<K: Ord>(ledger: &Ledger, key: impl Fn(&RowKey) -> K) -> BTreeMap<K, GroupRow> {
+    let mut out: BTreeMap<K, GroupRow> = BTreeMap::new();
+    for r in ledger.rows() {
+        if r.key.kind != LineKind::Message {
+            continue;
+        }
+        let g = out.entry(key(&r.key)).or_default();
+        g.messages += r.totals.lines;
+        g.billed += r.totals.billed;
+        g.amount += r.totals.amount;
+    }
+    out
+}
+
+/// The adjustment lines of a ledger in words, one row per kind and category: "1,000 free
+/// service messages" and their amount; "volume-tier discount on 12,000 utility messages".
+fn adjustment_rows(ledger: &Ledger) -> Vec<(String, Decimal)> {
+    let mut by: BTreeMap<(LineKind, Category), (i64, Decimal)> = BTreeMap::new();
+    for r in ledger.rows() {
+        if r.key.kind == LineKind::Message {
+            continue;
+        }
+        let e = by.entry((r.key.kind, r.key.category)).or_default();
+        e.0 += r.totals.quantity;
+        e.1 += r.totals.amount;
+    }
+    by.into_iter()
+        .map(|((kind, category), (quantity, amount))| {
+            let n = charts::format_count(quantity.max(0) as u64);
+            let label = match kind {
+                LineKind::Allowance => format!("free allowance: {n} {category} messages"),
+                _ => format!("volume-tier discount on {n} {category} messages"),
+            };
+            (label, amount)
+        })
+        .collect()
+}
+
+/// A table of groups of message lines: messages, billed, amount at list rate and share of the
+/// messages' amount; then the adjustment rows (amount only) and the total, so that the
+/// amounts add up to the total and the counts are messages only.
+fn grouping_table(
+    key: &str,
+    currency: &str,
+    groups: &[(String, GroupRow)],
+    adjustments: &[(String, Decimal)],
+) -> Table {
+    let gross: Decimal = groups.iter().map(|(_, g)| g.amount).sum();
     let mut t = Table::new([
         key.to_string(),
-        "lines".into(),
+        "messages".into(),
         "billed".into(),
         format!("amount ({currency})"),
         "share".into(),
     ]);
-    for (k, v) in rows {
+    for (k, g) in groups {
         t.row([
             k.clone(),
-            charts::format_count(v.lines),
-            charts::format_count(v.billed),
-            charts::format_exact(v.amount),
-            share(v.amount, total),
+            charts::format_count(g.messages),
+            charts::format_count(g.billed),
+            charts::format_money(g.amount, currency),
+            share(g.amount, gross),
         ]);
     }
+    for (label, amount) in adjustments {
+        t.row([
+            label.clone(),
+            String::new(),
+            String::new(),
+            charts::format_money(*amount, currency),
+            String::new(),
+        ]);
+    }
+    let total = gross + adjustments.iter().map(|(_, a)| *a).sum::<Decimal>();
+    t.row([
+        "total".to_string(),
+        charts::format_count(groups.iter().map(|(_, g)| g.messages).sum()),
+        charts::format_count(groups.iter().map(|(_, g)| g.billed).sum()),
+        charts::format_money(total, currency),
+        String::new(),
+    ]);
     t
 }
 
@@ -162,7 +236,7 @@ fn provenance(ledger: &Ledger, book: &RateBook) -> (Vec<String>, Vec<(String, Ta
             .or_insert_with(|| {
                 (
                     0,
-                    cell.map(|c| c.rate.to_string()),
+                    cell.map(|c| charts::format_rate(c.rate)),
                     cell.map(|c| {
                         if c.note.is_empty() {
                             card.source_text(&c.source).to_string()
@@ -211,33 +285,82 @@ fn provenance(ledger: &Ledger, book: &RateBook) -> (Vec<String>, Vec<(String, Ta
     (assumptions, tables)
 }
 
-/// The key figures next to the headline.
+/// The month before the last month of a ledger and both months' totals, when it spans two
+/// months or more: (last month, its total, the month before, its total).
+fn last_two_months(ledger: &Ledger) -> Option<(NaiveDate, Decimal, NaiveDate, Decimal)> {
+    let by_month = ledger.group_by(|k| (k.date.year(), k.date.month()));
+    let mut months = by_month.iter().rev();
+    let ((y, m), last) = months.next()?;
+    let ((py, pm), previous) = months.next()?;
+    Some((
+        NaiveDate::from_ymd_opt(*y, *m, 1)?,
+        last.amount,
+        NaiveDate::from_ymd_opt(*py, *pm, 1)?,
+        previous.amount,
+    ))
+}
+
+/// Messages a free allowance covered (the allowance lines' quantities).
+fn covered(ledger: &Ledger) -> u64 {
+    ledger
+        .group_by(|k| k.kind)
+        .get(&LineKind::Allowance)
+        .map_or(0, |t| t.quantity.max(0) as u64)
+}
+
+/// The key figures next to the headline. "Billed" and "charged" mean the same everywhere on
+/// the page: billed, messages priced at a list rate (before free allowances); charged, those
+/// Meta bills once allowances are used (billed less covered).
 fn facts(report: &Report) -> Vec<(String, String)> {
     let ledger = &report.ledger;
     let currency = ledger.currency.to_string();
     let total = ledger.total();
-    let mut facts: Vec<(String, String)> = vec![
-        (
-            "outbound messages priced".into(),
-            charts::format_count(ledger.messages()),
-        ),
-        (
-            "messages charged".into(),
-            charts::format_count(ledger.charged()),
-        ),
-        (
-            "inbound messages".into(),
-            charts::format_count(report.summary.inbound),
-        ),
-        (
-            "contacts".into(),
-            charts::format_count(report.summary.contacts),
-        ),
-    ];
+    let mut facts: Vec<(String, String)> = Vec::new();
+    if let Some((last, last_total, previous, previous_total)) = last_two_months(ledger) {
+        let change = if previous_total.is_zero() {
+            "-".to_string()
+        } else {
+            let pct =
+                ((last_total - previous_total) * Decimal::ONE_HUNDRED / previous_total).round_dp(1);
+            format!("{}{pct:.1} %", if pct > Decimal::ZERO { "+" } else { "" })
+        };
+        facts.push((
+            format!("{} vs {}", last.format("%B %Y"), previous.format("%B")),
+            format!(
+                "{currency} {} ({change})",
+                charts::format_money(last_total, &currency)
+            ),
+        ));
+    }
+    facts.push((
+        "outbound messages priced".into(),
+        charts::format_count(ledger.messages()),
+    ));
+    let covered = covered(ledger);
+    if covered > 0 {
+        let billed: u64 = ledger.rows().iter().map(|r| r.totals.billed).sum();
+        facts.push(("billed at list rate".into(), charts::format_count(billed)));
+        facts.push((
+            "covered by free allowances".into(),
+            charts::format_count(covered),
+        ));
+    }
+    facts.push((
+        "messages charged".into(),
+        charts::format_count(ledger.charged()),
+    ));
+    facts.push((
+        "inbound messages".into(),
+        charts::format_count(report.summary.inbound),
+    ));
+    facts.push((
+        "contacts".into(),
+        charts::format_count(report.summary.contacts),
+    ));
     if ledger.charged() > 0 {
         facts.push((
             format!("average per charged message ({currency})"),
-            charts::format_amount(total / Decimal::from(ledger.charged())),
+            charts::format_rate(total / Decimal::from(ledger.charged())),
         ));
     }
     facts.push((
@@ -247,13 +370,13 @@ fn facts(report: &Report) -> Vec<(String, String)> {
     if let Some(c) = &report.comparison
         && let Some(best) = c.rows.first()
     {
+        let cur = c.currency.to_string();
         facts.push((
             "cheapest provider".into(),
             format!(
-                "{} ({} {})",
+                "{} ({cur} {})",
                 best.provider,
-                c.currency,
-                charts::format_exact(best.total)
+                charts::format_money(best.total, &cur)
             ),
         ));
     }
@@ -288,53 +411,71 @@ fn assumptions(report: &Report, card_assumptions: Vec<String>) -> Vec<String> {
     out
 }
 
-/// The summary tables: by category, market, month, pricing type and business number, the
-/// top contacts, the provider comparison and the simulation's tables.
+/// The summary tables: by category, market, country, day, month, pricing type and business
+/// number (each with the adjustment rows apart and a total), the top contacts, the provider
+/// comparison and the simulation's tables. Money with the currency's decimals; exact values
+/// are in the CSV, JSON and XLSX files.
 fn tables(report: &Report, book: &RateBook) -> Vec<(String, Table)> {
     let ledger = &report.ledger;
     let currency = ledger.currency.to_string();
     let total = ledger.total();
-    let groups = summary::ledger_groupings(ledger, book);
-    let get = |name: &str| {
-        groups
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, g)| g.clone())
-            .unwrap_or_default()
+    let adjustments = adjustment_rows(ledger);
+    let by_amount = |mut v: Vec<(String, GroupRow)>| {
+        v.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then_with(|| a.0.cmp(&b.0)));
+        v
     };
-    let by_category: Vec<(String, Totals)> = {
-        let g = get("by_category");
+    let by_category: Vec<(String, GroupRow)> = {
+        let g = message_groups(ledger, |k| k.category);
         Category::ALL
             .into_iter()
-            .filter_map(|c| g.get(c.as_str()).map(|t| (c.to_string(), *t)))
+            .filter_map(|c| g.get(&c).map(|r| (c.to_string(), r.clone())))
             .collect()
     };
-    let mut by_market: Vec<(String, Totals)> = get("by_market").into_iter().collect();
-    by_market.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then_with(|| a.0.cmp(&b.0)));
-    let by_month: Vec<(String, Totals)> = get("by_month").into_iter().collect();
-    let by_type: Vec<(String, Totals)> = get("by_pricing_type").into_iter().collect();
-    let mut by_business: Vec<(String, Totals)> = get("by_business").into_iter().collect();
-    by_business.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then_with(|| a.0.cmp(&b.0)));
+    let by_market = by_amount(
+        message_groups(ledger, |k| book.names.name(k.market).to_string())
+            .into_iter()
+            .collect(),
+    );
+    let by_country = by_amount(
+        message_groups(ledger, |k| k.country.to_string())
+            .into_iter()
+            .collect(),
+    );
+    let by_day: Vec<(String, GroupRow)> = message_groups(ledger, |k| k.date)
+        .into_iter()
+        .map(|(d, g)| (d.to_string(), g))
+        .collect();
+    let by_month: Vec<(String, GroupRow)> =
+        message_groups(ledger, |k| (k.date.year(), k.date.month()))
+            .into_iter()
+            .map(|((y, m), g)| (format!("{y:04}-{m:02}"), g))
+            .collect();
+    let by_type: Vec<(String, GroupRow)> = message_groups(ledger, |k| k.pricing_type.to_string())
+        .into_iter()
+        .collect();
+    let by_business = by_amount(
+        message_groups(ledger, |k| k.business.name())
+            .into_iter()
+            .collect(),
+    );
+    let table =
+        |key: &str, rows: &[(String, GroupRow)]| grouping_table(key, &currency, rows, &adjustments);
     let mut out = vec![
         (
             "By pricing category".to_string(),
-            grouping_table("category", &currency, &by_category, total),
+            table("category", &by_category),
         ),
-        (
-            "By market".to_string(),
-            grouping_table("market", &currency, &by_market, total),
-        ),
-        (
-            "By month".to_string(),
-            grouping_table("month", &currency, &by_month, total),
-        ),
+        ("By market".to_string(), table("market", &by_market)),
+        ("By country".to_string(), table("country", &by_country)),
+        ("By day".to_string(), table("day", &by_day)),
+        ("By month".to_string(), table("month", &by_month)),
         (
             "By pricing type".to_string(),
-            grouping_table("pricing type", &currency, &by_type, total),
+            table("pricing type", &by_type),
         ),
         (
             "By business number".to_string(),
-            grouping_table("business", &currency, &by_business, total),
+            table("business", &by_business),
         ),
     ];
     if !report.contacts.is_empty() {
@@ -350,7 +491,7 @@ fn tables(report: &Report, book: &RateBook) -> Vec<(String, Table)> {
                 c.contact.clone(),
                 charts::format_count(c.messages),
                 charts::format_count(c.billed),
-                charts::format_exact(c.amount),
+                charts::format_money(c.amount, &currency),
                 share(c.amount, total),
             ]);
         }
@@ -368,6 +509,7 @@ fn tables(report: &Report, book: &RateBook) -> Vec<(String, Table)> {
         ));
     }
     if let Some(c) = &report.comparison {
+        let cur = c.currency.to_string();
         let mut t = Table::new(
             crate::comparison::table(c)
                 .header()
@@ -379,18 +521,18 @@ fn tables(report: &Report, book: &RateBook) -> Vec<(String, Table)> {
             t.row([
                 r.rank.to_string(),
                 r.provider.clone(),
-                charts::format_exact(r.meta_fees),
-                charts::format_exact(r.provider_fees),
-                charts::format_exact(r.total),
+                charts::format_money(r.meta_fees, &cur),
+                charts::format_money(r.provider_fees, &cur),
+                charts::format_money(r.total, &cur),
                 r.per_message
-                    .map(charts::format_exact)
+                    .map(charts::format_rate)
                     .unwrap_or_else(|| "-".to_string()),
                 r.confidence.to_string(),
             ]);
         }
         out.push((
             format!(
-                "Provider comparison ({}, cheapest first; sources above)",
+                "Provider comparison ({}, cheapest first; sources under provenance)",
                 c.currency
             ),
             t,
@@ -445,7 +587,12 @@ pub fn page(
             label: "Total spend on Meta's fees".into(),
             amount: report.ledger.total(),
             currency: report.ledger.currency.to_string(),
+            note: "Amounts are rounded to the currency's decimals here; the CSV, JSON and XLSX \
+                   files keep every digit. Billed: messages priced at a list rate; charged: \
+                   billed less those a free allowance covers."
+                .into(),
         },
+        first: Vec::new(),
         facts: facts(report),
         assumptions: assumptions(report, card_assumptions),
         notes,

@@ -15,7 +15,7 @@ use crate::charts::{self, Distribution, Strategies, StrategyStats};
 use crate::model::SimulationSection;
 use wacost_core::pricing::category::Category;
 use wacost_core::simulate::{MonteCarlo, ProviderRuns, RunTotals, Scenario, Spread, VariantRuns};
-use wacost_core::table::Table;
+use wacost_core::table::{Column, Table};
 
 /// A spread as JSON: `{"mean", "p5", "p50", "p95"}`, exact decimals as strings.
 pub fn spread_json(s: &Spread) -> Value {
@@ -134,7 +134,7 @@ pub fn spend_table(r: &MonteCarlo) -> Table {
         "P95".into(),
     ]);
     for k in 1..=4 {
-        t = t.right_align(k);
+        t = t.column(k, Column::Money);
     }
     let mut row = |name: String, x: &Spread| {
         t.row([
@@ -147,7 +147,7 @@ pub fn spend_table(r: &MonteCarlo) -> Table {
     };
     row("total".into(), &r.base.total);
     for (c, x) in &r.base.by_category {
-        row(format!("  {c}"), x);
+        row(c.to_string(), x);
     }
     // Our own bot's AI cost per reply (the scenario's `bot_cost_per_reply`), in the total.
     let fees: Vec<Decimal> = r.base.runs.iter().map(|t| t.automation_fees).collect();
@@ -180,7 +180,7 @@ pub fn strategies_table(r: &MonteCarlo, descriptions: bool) -> Table {
     }
     let mut t = Table::new(header);
     for k in 1..=8 {
-        t = t.right_align(k);
+        t = t.column(k, Column::Money);
     }
     let cells = |v: &VariantRuns| {
         vec![
@@ -191,8 +191,9 @@ pub fn strategies_table(r: &MonteCarlo, descriptions: bool) -> Table {
             v.total.mean.to_string(),
         ]
     };
+    // The base has no difference from itself: no value, not text in a column of figures.
     let mut base = cells(&r.base);
-    base.extend(["-", "-", "-", "-"].map(String::from));
+    base.extend(["", "", "", ""].map(String::from));
     if descriptions {
         base.push("the scenario as written".into());
     }
@@ -396,14 +397,14 @@ pub fn section(r: &MonteCarlo, scenario: &Scenario, origin: &str) -> SimulationS
     let facts = vec![
         (
             format!("simulated spend of {name}, base scenario, P50 ({cur})"),
-            charts::format_exact(b.p50),
+            charts::format_money(b.p50, &cur),
         ),
         (
             format!("simulated spend of {name}, base scenario, P5–P95 ({cur})"),
             format!(
                 "{} to {}",
-                charts::format_exact(b.p5),
-                charts::format_exact(b.p95)
+                charts::format_money(b.p5, &cur),
+                charts::format_money(b.p95, &cur)
             ),
         ),
         (
@@ -438,9 +439,9 @@ pub fn providers_table(p: &ProviderRuns) -> Table {
         "provider_fees_p50",
         "confidence",
     ])
-    .right_align(0);
+    .column(0, Column::Count);
     for k in 2..=7 {
-        t = t.right_align(k);
+        t = t.column(k, Column::Money);
     }
     for r in &p.rows {
         t.row([
@@ -533,7 +534,11 @@ pub fn providers_section(p: &ProviderRuns, scenario: &Scenario, origin: &str) ->
         .map(|r| {
             vec![(
                 format!("cheapest provider over the runs, P50 ({cur})"),
-                format!("{} ({})", r.provider, charts::format_exact(r.total.p50)),
+                format!(
+                    "{} ({})",
+                    r.provider,
+                    charts::format_money(r.total.p50, &cur)
+                ),
             )]
         })
         .unwrap_or_default();
@@ -639,10 +644,10 @@ mod tests {
                     "11",
                     "13",
                     "12",
-                    "-",
-                    "-",
-                    "-",
-                    "-",
+                    "",
+                    "",
+                    "",
+                    "",
                     "the scenario as written"
                 ],
                 [
@@ -660,14 +665,17 @@ mod tests {
             ]
         );
         assert_eq!(strategies_table(&mc, false).header().len(), 9);
+        // Figures are said to be money, so a page rounds them and a workbook formats them.
+        assert_eq!(t.kind(1), Column::Money);
+        assert_eq!(t.kind(9), Column::Text);
         let spend = spend_table(&mc);
         assert_eq!(spend.header()[1], "mean (USD)");
         assert_eq!(
             spend.rows(),
             [
                 ["total", "12", "11", "11", "13"],
-                ["  marketing", "11", "10", "10", "12"],
-                ["  utility", "1", "1", "1", "1"],
+                ["marketing", "11", "10", "10", "12"],
+                ["utility", "1", "1", "1", "1"],
             ]
         );
         let runs = runs_table(&mc).to_csv().unwrap();
@@ -724,7 +732,7 @@ mod tests {
             s.facts[1],
             (
                 "simulated spend of tiny, base scenario, P5–P95 (USD)".to_string(),
-                "11 to 13".to_string()
+                "11.00 to 13.00".to_string()
             )
         );
         let doc = s.summary.expect("summary");

@@ -26,7 +26,9 @@ use wacost_core::charge::Charge;
 use wacost_core::ledger::{Ledger, Totals};
 use wacost_core::pricing::category::Category;
 use wacost_core::pricing::market::MarketNames;
+use wacost_core::providers::Comparison;
 use wacost_core::replay::LineSink;
+use wacost_core::table::Column;
 
 /// Name of the summary sheet.
 pub const SUMMARY: &str = "summary";
@@ -34,6 +36,8 @@ pub const SUMMARY: &str = "summary";
 pub const LEDGER: &str = "ledger";
 /// Name of the lines sheet.
 pub const LINES: &str = "lines";
+/// Name of the provider comparison's sheet.
+pub const PROVIDERS: &str = "providers";
 /// The workbook-level name of the grand total cell.
 pub const GRAND_TOTAL: &str = "GrandTotal";
 /// Data rows a sheet can hold (Excel's limit less the header).
@@ -90,6 +94,12 @@ fn header(ws: &mut Worksheet, f: &Formats, row: RowNum, names: &[&str]) -> Resul
         ws.write_string_with_format(row, i as u16, *n, &f.header)?;
     }
     Ok(())
+}
+
+/// An instant (Unix milliseconds) as an Excel date-time in UTC.
+fn time_cell(time_ms: i64) -> Option<ExcelDateTime> {
+    let t = chrono::DateTime::from_timestamp_millis(time_ms)?.naive_utc();
+    ExcelDateTime::parse_from_str(&t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()).ok()
 }
 
 fn date_cell(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
@@ -263,6 +273,9 @@ fn lines_sheet(
     header(ws, f, 0, &lines::COLUMNS)?;
     let col = |name: &str| lines::COLUMNS.iter().position(|c| *c == name);
     let (date, rate, amount, quantity) = (col("date"), col("rate"), col("amount"), col("quantity"));
+    let time = col("time");
+    let flags = [col("billable"), col("meta_billable")];
+    let time_format = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000");
     for (i, c) in charges.iter().enumerate().take(MAX_ROWS) {
         let r = 1 + i as RowNum;
         // Contacts masked unless asked for: finance does not need phone numbers.
@@ -271,6 +284,14 @@ fn lines_sheet(
             let jc = j as u16;
             if Some(j) == date {
                 ws.write_date_with_format(r, jc, date_cell(c.date)?, &f.date)?;
+            } else if Some(j) == time {
+                // A date-time (UTC), to the millisecond, that Excel can sort and compute with.
+                match time_cell(c.time_ms) {
+                    Some(t) => ws.write_datetime_with_format(r, jc, t, &time_format)?,
+                    None => ws.write_string(r, jc, text)?,
+                };
+            } else if flags.contains(&Some(j)) && (text == "true" || text == "false") {
+                ws.write_boolean(r, jc, text == "true")?;
             } else if Some(j) == rate {
                 if let Some(v) = c.rate {
                     ws.write_number_with_format(r, jc, cell_number(v), &f.money)?;
@@ -321,9 +342,19 @@ pub fn report_workbook(report: &Report, names: &MarketNames) -> Result<Workbook,
         &notes,
         report.show_contacts,
     )?;
+    if let Some(c) = &report.comparison {
+        providers_sheet(&mut wb, c)?;
+    }
     if let Some(s) = &report.simulation {
         for (heading, stem, table) in &s.tables {
-            table_sheet(&mut wb, &format!("simulation {stem}"), heading, table)?;
+            let currency = report.ledger.currency.to_string();
+            table_sheet(
+                &mut wb,
+                &format!("simulation_{stem}"),
+                heading,
+                table,
+                &currency,
+            )?;
         }
     }
     Ok(wb)
@@ -501,36 +532,96 @@ pub fn workbook_with_contacts(
     Ok(wb)
 }
 
-/// Adds a sheet `name` holding a table (e.g. a simulation's percentiles): `heading` in bold
-/// on the first row, the table's header on the third, its rows below. Cells that read as a
-/// decimal (`12.5`, `-0.3`, `+1.25`) are written as numbers; the rest as text.
+/// A sheet of a table (a simulation's, a provider comparison's): its heading, the header
+/// frozen under it, figures as numbers with a number format by column ([`Column`]: money with
+/// the currency, counts whole, rates with four decimals), empty cells left empty and text as
+/// text. `name` is the sheet's name (snake_case, as every sheet of the workbook).
 pub fn table_sheet(
     wb: &mut Workbook,
     name: &str,
     heading: &str,
     table: &wacost_core::table::Table,
+    currency: &str,
 ) -> Result<(), XlsxError> {
-    let bold = Format::new().set_bold();
+    let f = Formats::new(currency);
+    let rate = Format::new().set_num_format("0.0000");
     let ws = wb.add_worksheet();
     ws.set_name(name)?;
-    ws.write_string_with_format(0, 0, heading, &bold)?;
+    ws.write_string_with_format(0, 0, heading, &f.title)?;
     for (c, h) in table.header().iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, h, &bold)?;
+        ws.write_string_with_format(2, c as u16, h, &f.header)?;
     }
     for (r, row) in table.rows().iter().enumerate() {
         let r = 3 + r as RowNum;
         for (c, cell) in row.iter().enumerate() {
-            let number = cell
-                .trim()
-                .trim_start_matches('+')
-                .parse::<Decimal>()
-                .ok()
-                .filter(|_| !cell.trim().is_empty());
-            match number {
-                Some(d) => ws.write_number(r, c as u16, cell_number(d))?,
-                None => ws.write_string(r, c as u16, cell)?,
+            let c16 = c as u16;
+            let text = cell.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let number = text.trim_start_matches('+').parse::<Decimal>().ok();
+            match (table.kind(c), number) {
+                (Column::Money, Some(d)) => {
+                    ws.write_number_with_format(r, c16, cell_number(d), &f.money)?
+                }
+                (Column::Rate, Some(d)) => {
+                    ws.write_number_with_format(r, c16, cell_number(d), &rate)?
+                }
+                (Column::Count, Some(d)) => {
+                    ws.write_number_with_format(r, c16, cell_number(d), &f.count)?
+                }
+                (Column::Text, Some(d)) => ws.write_number(r, c16, cell_number(d))?,
+                (_, None) => ws.write_string(r, c16, cell)?,
             };
         }
+    }
+    ws.set_freeze_panes(3, 0)?;
+    ws.set_column_width(0, 24)?;
+    Ok(())
+}
+
+/// The `providers` sheet: each provider's fees on the same traffic, cheapest first, with its
+/// source.
+fn providers_sheet(wb: &mut Workbook, c: &Comparison) -> Result<(), XlsxError> {
+    let cur = c.currency.to_string();
+    let f = Formats::new(&cur);
+    let rate = Format::new().set_num_format("0.0000");
+    let ws = wb.add_worksheet();
+    ws.set_name(PROVIDERS)?;
+    header(
+        ws,
+        &f,
+        0,
+        &[
+            "rank",
+            "provider",
+            "meta_fees",
+            "provider_fees",
+            "total",
+            "per_message",
+            "confidence",
+            "as_of",
+            "source",
+        ],
+    )?;
+    for (i, p) in c.rows.iter().enumerate() {
+        let r = 1 + i as RowNum;
+        ws.write_number_with_format(r, 0, p.rank as f64, &f.count)?;
+        ws.write_string(r, 1, &p.provider)?;
+        ws.write_number_with_format(r, 2, cell_number(p.meta_fees), &f.money)?;
+        ws.write_number_with_format(r, 3, cell_number(p.provider_fees), &f.money)?;
+        ws.write_number_with_format(r, 4, cell_number(p.total), &f.money)?;
+        if let Some(m) = p.per_message {
+            ws.write_number_with_format(r, 5, cell_number(m), &rate)?;
+        }
+        ws.write_string(r, 6, p.confidence.as_str())?;
+        ws.write_string(r, 7, &p.as_of)?;
+        ws.write_string(r, 8, &p.source)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_column_width(1, 18)?;
+    for col in 2..=4 {
+        ws.set_column_width(col, 14)?;
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ pub struct MarketId(pub u16);
 pub struct MarketNames {
     names: Vec<String>,
     index: HashMap<String, MarketId>,
+    closed: bool,
 }
 
 /// The market every unlisted country falls into.
@@ -48,6 +49,35 @@ impl MarketNames {
         self.names.push(name.trim().to_string());
         self.index.insert(key, id);
         id
+    }
+
+    /// Closes the registry: from now on a rate card may name only the markets already known
+    /// ([`MarketNames::card_market`]).
+    pub fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// The id of a market named on a rate card. Once the registry is closed (a rate book
+    /// closes it when its embedded data is read) an unknown name is an error; a registry holds
+    /// at most 65,535 markets.
+    pub fn card_market(&mut self, name: &str) -> Result<MarketId, String> {
+        if let Some(id) = self.get(name) {
+            return Ok(id);
+        }
+        if self.closed {
+            return Err(format!(
+                "unknown market {:?}: not a market of the market map (data/markets.csv) or of \
+                 the embedded cards",
+                name.trim()
+            ));
+        }
+        if self.names.len() >= usize::from(u16::MAX) {
+            return Err(format!(
+                "too many markets: {:?} is one more than 65,535",
+                name.trim()
+            ));
+        }
+        Ok(self.intern(name))
     }
 
     /// The id of a known market name.

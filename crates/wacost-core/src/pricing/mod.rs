@@ -6,6 +6,7 @@
 
 pub mod category;
 pub(crate) mod data_file;
+pub mod limits;
 pub mod market;
 pub mod max_price;
 pub mod meta_csv;
@@ -20,7 +21,7 @@ pub mod tiers;
 
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::money::Currency;
 use category::Category;
@@ -102,6 +103,24 @@ pub enum PricingError {
         date: NaiveDate,
         /// First regime date.
         first: NaiveDate,
+    },
+    /// A charged message in a market and category the card in force has no rate for: pricing
+    /// it at 0 would understate the total.
+    #[error(
+        "no {category} rate for {market} on the {currency} card of {card} (message of {date}): \
+         the card in force has none"
+    )]
+    NoRate {
+        /// The market, by name.
+        market: String,
+        /// The category charged.
+        category: Category,
+        /// The card's currency.
+        currency: Currency,
+        /// The message's date (WABA time zone).
+        date: NaiveDate,
+        /// The effective date of the card in force.
+        card: NaiveDate,
     },
     /// One run holds the state of at most this many (business number, contact) pairs.
     #[error("more than {limit} contacts in one run: split the log by business number")]
@@ -235,6 +254,10 @@ impl RateBook {
             let card = RateCard::parse(text, &origin, &mut book.names)?;
             book.add_card(card);
         }
+        // A user's card may name only markets of the map or the embedded cards: an unknown
+        // name (a typo, a country for a market) would never be charged, its messages would
+        // fall into Other.
+        book.names.close();
         Ok(book)
     }
 
@@ -347,6 +370,24 @@ impl RateBook {
     /// The cards of one currency, by date.
     pub fn cards_of(&self, currency: Currency) -> impl Iterator<Item = &RateCard> + '_ {
         self.cards.iter().filter(move |c| c.currency == currency)
+    }
+
+    /// The first date the book knows nothing about for a currency: the first quarter start
+    /// after its newest card or rule change. Meta changes rates only on quarter starts (Jan 1,
+    /// Apr 1, Jul 1, Oct 1) and announces them a month or more ahead, so until then the newest
+    /// card holds; from then on a change we have not loaded may apply. `None` without a card.
+    pub fn known_until(&self, currency: Currency) -> Option<NaiveDate> {
+        let newest = self
+            .cards_of(currency)
+            .map(|c| c.effective)
+            .chain(self.regimes.all().iter().map(|r| r.from))
+            .max()?;
+        let quarter_month = (newest.month0() / 3 + 1) * 3 + 1;
+        if quarter_month > 12 {
+            NaiveDate::from_ymd_opt(newest.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(newest.year(), quarter_month, 1)
+        }
     }
 
     /// The card of a currency in force on a date of the WABA's time zone (an instant's date

@@ -122,6 +122,60 @@ impl ContactNumber {
         }
         out
     }
+
+    /// A short tag that tells two numbers apart without showing them: six hex digits of a
+    /// stable hash (FNV-1a) of the digits, the same in every run and on every machine.
+    pub fn tag(self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.0.to_string().bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{:06x}", h >> 40)
+    }
+}
+
+/// The masked form of each number ([`ContactNumber::masked`]), kept distinct: where two
+/// different numbers share a mask (`+1********01`), each of them gets its
+/// [`ContactNumber::tag`] after it (`+1********01 #3fa2c1`), so a reader never takes two
+/// contacts for one. Numbers whose mask is unique are shown as the plain mask.
+///
+/// ```
+/// use wacost_core::pricing::phone::{masked_distinct, ContactNumber};
+/// let a: ContactNumber = "+14155550101".parse().unwrap();
+/// let b: ContactNumber = "+14155559901".parse().unwrap();
+/// let c: ContactNumber = "+5511988887777".parse().unwrap();
+/// let shown = masked_distinct(&[a, b, c]);
+/// assert_ne!(shown[0], shown[1]);
+/// assert!(shown[0].starts_with("+1********01 #"));
+/// assert_eq!(shown[2], "+55*********77");
+/// ```
+pub fn masked_distinct(numbers: &[ContactNumber]) -> Vec<String> {
+    let masks: Vec<String> = numbers.iter().map(|n| n.masked()).collect();
+    let mut owners: std::collections::HashMap<&str, ContactNumber> = Default::default();
+    let mut shared: std::collections::HashSet<&str> = Default::default();
+    for (mask, n) in masks.iter().zip(numbers) {
+        match owners.get(mask.as_str()) {
+            Some(first) if first != n => {
+                shared.insert(mask.as_str());
+            }
+            Some(_) => {}
+            None => {
+                owners.insert(mask.as_str(), *n);
+            }
+        }
+    }
+    masks
+        .iter()
+        .zip(numbers)
+        .map(|(mask, n)| {
+            if shared.contains(mask.as_str()) {
+                format!("{mask} #{}", n.tag())
+            } else {
+                mask.clone()
+            }
+        })
+        .collect()
 }
 
 impl std::str::FromStr for ContactNumber {
@@ -531,6 +585,27 @@ mod tests {
         fn n(s: &str) -> ContactNumber {
             ContactNumber::parse(s).unwrap()
         }
+    }
+
+    #[test]
+    fn masks_that_collide_get_a_stable_tag() {
+        let a = ContactNumber::parse("+14155550101").unwrap();
+        let b = ContactNumber::parse("+14155559901").unwrap();
+        let c = ContactNumber::parse("+5511987654321").unwrap();
+        // FNV-1a of the digits, top 24 bits.
+        assert_eq!(a.tag(), "6975ae");
+        assert_eq!(b.tag(), "c022de");
+        assert_eq!(
+            masked_distinct(&[a, c, b, a]),
+            [
+                "+1********01 #6975ae",
+                "+55*********21",
+                "+1********01 #c022de",
+                "+1********01 #6975ae",
+            ]
+        );
+        // One number twice is one contact: no tag.
+        assert_eq!(masked_distinct(&[a, a]), ["+1********01", "+1********01"]);
     }
 
     #[test]

@@ -201,6 +201,15 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
     if regime.model == PricingModel::Cbp && decision.opens_conversation.is_some() {
         notes.push("assumes no conversation of this category is open".to_string());
     }
+    if let Some(until) = book.known_until(req.currency)
+        && date >= until
+    {
+        notes.push(format!(
+            "{date} is after the data wacost knows: priced with the {} card of {}, the newest; \
+             Meta may change rates on any quarter start from {until}",
+            card.currency, card.effective
+        ));
+    }
     Ok(Quote {
         to: req.to.e164(),
         country,

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::category::{Category, PricingModel, Provenance};
 use super::market::MarketId;
+use super::phone::Country;
 use super::ratecard::RateCard;
 use super::regime::Regime;
 use super::{PricingError, RateBook};
@@ -22,8 +23,10 @@ pub struct RateSheet<'a> {
     pub card: &'a RateCard,
     /// The rules in force on it.
     pub regime: &'a Regime,
-    /// The markets shown, in the card's order.
+    /// The markets shown, by name (`Other` last, as Meta's files list it).
     pub markets: Vec<MarketId>,
+    /// What a reader must know: the date is past what the data knows.
+    pub notes: Vec<String>,
 }
 
 /// Why a rate sheet cannot be shown.
@@ -33,7 +36,11 @@ pub enum SheetError {
     #[error(transparent)]
     Pricing(#[from] PricingError),
     /// The card has no such market.
-    #[error("no market {name:?} on the {currency} card of {effective}; markets: {}", known.join(", "))]
+    #[error(
+        "no market {name:?} on the {currency} card of {effective}{}; markets: {}",
+        suggestion(nearest),
+        known.join(", ")
+    )]
     UnknownMarket {
         /// The name asked for.
         name: String,
@@ -41,13 +48,72 @@ pub enum SheetError {
         currency: Currency,
         /// The card's date.
         effective: NaiveDate,
+        /// The names closest to it, best first.
+        nearest: Vec<String>,
         /// The card's markets.
         known: Vec<String>,
     },
 }
 
+fn suggestion(nearest: &[String]) -> String {
+    match nearest {
+        [] => String::new(),
+        [one] => format!(" (did you mean {one}?)"),
+        [one, two, ..] => format!(" (did you mean {one} or {two}?)"),
+    }
+}
+
+/// The card's market names closest to `name` (case-insensitive Jaro-Winkler similarity of at
+/// least 0.8, best first, at most two).
+fn nearest_markets(name: &str, known: &[String]) -> Vec<String> {
+    let wanted = name.trim().to_lowercase();
+    let mut scored: Vec<(f64, &String)> = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&wanted, &k.to_lowercase()), k))
+        .filter(|(score, _)| *score >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(2).map(|(_, k)| k.clone()).collect()
+}
+
+/// The market asked for: a name on the card, or the ISO code of a country whose market (on
+/// `date`) is on the card.
+fn find_market(
+    book: &RateBook,
+    card: &RateCard,
+    on_card: &[MarketId],
+    date: NaiveDate,
+    asked: &str,
+) -> Result<MarketId, SheetError> {
+    if let Some(m) = book.names.get(asked).filter(|m| on_card.contains(m)) {
+        return Ok(m);
+    }
+    let t = asked.trim();
+    if t.len() == 2
+        && let Some(country) = Country::parse(t)
+    {
+        let m = book.markets.market_of(country, date, &book.names);
+        if on_card.contains(&m) {
+            return Ok(m);
+        }
+    }
+    let known: Vec<String> = on_card
+        .iter()
+        .map(|m| book.names.name(*m).to_string())
+        .collect();
+    Err(SheetError::UnknownMarket {
+        name: asked.to_string(),
+        currency: card.currency,
+        effective: card.effective,
+        nearest: nearest_markets(asked, &known),
+        known,
+    })
+}
+
 impl<'a> RateSheet<'a> {
-    /// The sheet of `currency`'s card in force on `date`, for one market or all.
+    /// The sheet of `currency`'s card in force on `date`, for one market or all. A market is
+    /// asked for by its name (any case) or by the ISO code of a country in it (`BR`, `IN`,
+    /// `DO` for Rest of Latin America).
     pub fn new(
         book: &'a RateBook,
         currency: Currency,
@@ -56,32 +122,33 @@ impl<'a> RateSheet<'a> {
     ) -> Result<RateSheet<'a>, SheetError> {
         let card = book.card_at(currency, date)?;
         let regime = book.regime_at(date)?;
+        let mut all: Vec<MarketId> = card.markets().collect();
+        all.sort_by_key(|m| {
+            let name = book.names.name(*m);
+            (*m == book.names.other(), name.to_lowercase())
+        });
         let markets = match market {
-            Some(name) => {
-                let id = book
-                    .names
-                    .get(name)
-                    .filter(|m| card.markets().any(|x| x == *m));
-                vec![id.ok_or_else(|| {
-                    SheetError::UnknownMarket {
-                        name: name.to_string(),
-                        currency: card.currency,
-                        effective: card.effective,
-                        known: card
-                            .markets()
-                            .map(|m| book.names.name(m).to_string())
-                            .collect(),
-                    }
-                })?]
-            }
-            None => card.markets().collect(),
+            Some(asked) => vec![find_market(book, card, &all, date, asked)?],
+            None => all,
         };
+        let mut notes = Vec::new();
+        if let Some(until) = book.known_until(currency)
+            && date >= until
+        {
+            notes.push(format!(
+                "{date} is after the data wacost knows: the {} card of {} is the newest, and \
+                 Meta may change rates on any quarter start from {until}; load a newer card \
+                 when Meta publishes one",
+                card.currency, card.effective
+            ));
+        }
         Ok(RateSheet {
             book,
             date,
             card,
             regime,
             markets,
+            notes,
         })
     }
 
@@ -142,6 +209,9 @@ impl<'a> RateSheet<'a> {
         for line in self.rule_lines() {
             s.push_str(&line);
             s.push('\n');
+        }
+        for n in &self.notes {
+            s.push_str(&format!("note: {n}\n"));
         }
         s
     }
@@ -299,6 +369,7 @@ impl<'a> RateSheet<'a> {
             })),
             "rules": self.rule_lines(),
             "markets": rows,
+            "notes": self.notes,
         });
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     }
@@ -315,6 +386,13 @@ fn mark(p: Provenance) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sheet(date: (i32, u32, u32), market: Option<&str>) -> Result<String, SheetError> {
+        let book = RateBook::embedded().expect("embedded data");
+        let date = NaiveDate::from_ymd_opt(date.0, date.1, date.2).expect("date");
+        let sheet = RateSheet::new(&book, Currency::USD, date, market)?;
+        Ok(sheet.to_csv().expect("csv"))
+    }
 
     #[test]
     fn the_business_agent_rate_from_august_2026() {
@@ -347,10 +425,84 @@ mod tests {
         assert!(sheet.to_text().contains("rates per delivered message"));
         let doc: serde_json::Value = serde_json::from_str(&sheet.to_json()).expect("json");
         assert_eq!(doc["markets"][0]["rates"]["marketing"]["rate"], "0.0625");
-        let err = RateSheet::new(&book, Currency::USD, date, Some("Atlantis")).unwrap_err();
+        assert_eq!(doc["notes"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn a_market_by_its_countrys_iso_code() {
+        // Brazil is its own market; the Dominican Republic is in Rest of Latin America.
         assert!(
-            err.to_string()
-                .starts_with("no market \"Atlantis\" on the USD card of 2026-01-01; markets: ")
+            sheet((2026, 2, 2), Some("br"))
+                .unwrap()
+                .contains("\nBrazil,marketing,")
+        );
+        assert!(
+            sheet((2026, 2, 2), Some("DO"))
+                .unwrap()
+                .contains("\nRest of Latin America,marketing,")
+        );
+    }
+
+    #[test]
+    fn an_unknown_market_suggests_the_nearest_names() {
+        let err = sheet((2026, 2, 2), Some("Brazl")).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "no market \"Brazl\" on the USD card of 2026-01-01 (did you mean Brazil?); markets: "
+            ),
+            "{err}"
+        );
+        let err = sheet((2026, 2, 2), Some("Atlantis"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("no market \"Atlantis\" on the USD card of 2026-01-01; markets: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn markets_are_listed_by_name_other_last() {
+        let csv = sheet((2026, 2, 2), None).unwrap();
+        let mut markets: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .collect();
+        markets.dedup();
+        assert_eq!(markets.last(), Some(&"Other"));
+        let named = &markets[..markets.len() - 1];
+        let mut sorted = named.to_vec();
+        sorted.sort_by_key(|m| m.to_lowercase());
+        assert_eq!(named, sorted.as_slice());
+        assert_eq!(markets.first(), Some(&"Argentina"));
+    }
+
+    #[test]
+    fn a_date_past_the_newest_card_warns() {
+        let book = RateBook::embedded().expect("embedded data");
+        let until = book.known_until(Currency::USD).expect("a USD card");
+        assert_eq!(until, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        let day_before = until.pred_opt().unwrap();
+        let quiet = RateSheet::new(&book, Currency::USD, day_before, None).unwrap();
+        assert!(quiet.notes.is_empty());
+        let later = RateSheet::new(&book, Currency::USD, until, None).unwrap();
+        assert_eq!(
+            later.card.effective,
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()
+        );
+        assert_eq!(
+            later.notes,
+            [
+                "2027-01-01 is after the data wacost knows: the USD card of 2026-10-01 is the \
+              newest, and Meta may change rates on any quarter start from 2027-01-01; load a \
+              newer card when Meta publishes one"
+            ]
+        );
+        assert!(
+            later
+                .to_text()
+                .contains("\nnote: 2027-01-01 is after the data wacost knows")
         );
     }
 }

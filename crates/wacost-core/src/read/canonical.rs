@@ -21,7 +21,7 @@
 
 use std::io::Read;
 
-use super::records::{Fields, Records};
+use super::records::{DEFAULT_MAX_LINE_BYTES, Fields, Records};
 use super::time::TimestampParser;
 use super::{ReadError, ReadErrorKind};
 use crate::event::{
@@ -71,6 +71,8 @@ pub struct CanonicalReader<R: Read> {
     width: usize,
     done: bool,
     header_error: Option<ReadError>,
+    /// The line of the last row returned.
+    line: u64,
 }
 
 /// Turns one row of canonical columns into an [`Event`]. Shared by the CSV and Parquet
@@ -83,15 +85,22 @@ pub struct RowParser {
 }
 
 impl<R: Read> CanonicalReader<R> {
-    /// Starts reading; the header is read (and checked) on the first call to `next`.
+    /// Starts reading; the header is read (and checked) on the first call to `next`. Lines
+    /// are at most [`DEFAULT_MAX_LINE_BYTES`] long.
     pub fn new(input: R, file: &str) -> CanonicalReader<R> {
+        CanonicalReader::with_max_line(input, file, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// [`CanonicalReader::new`], with lines (the header too) of at most `max_line_bytes`.
+    pub fn with_max_line(input: R, file: &str, max_line_bytes: usize) -> CanonicalReader<R> {
         let mut r = CanonicalReader {
             file: file.to_string(),
-            records: Records::new(input),
+            records: Records::new(input).max_line_bytes(max_line_bytes),
             parser: None,
             width: 0,
             done: false,
             header_error: None,
+            line: 0,
         };
         if let Err(e) = r.read_header() {
             r.header_error = Some(e);
@@ -99,14 +108,30 @@ impl<R: Read> CanonicalReader<R> {
         r
     }
 
+    /// The line of the last row returned (0 before any).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     fn read_header(&mut self) -> Result<(), ReadError> {
+        let head = self
+            .records
+            .head()
+            .map_err(|e| e.into_read_error(&self.file))?;
+        if let Some(big_endian) = super::detect::utf16(head) {
+            return Err(ReadError::at_line(
+                &self.file,
+                1,
+                ReadErrorKind::Utf16 { big_endian },
+            ));
+        }
         let header = match self.records.next_record() {
             Ok(Some(h)) => h,
             Ok(None) => {
                 self.done = true;
                 return Ok(());
             }
-            Err(e) => return Err(ReadError::at_line(&self.file, 1, ReadErrorKind::io(e))),
+            Err(e) => return Err(e.into_read_error(&self.file)),
         };
         let names: Vec<String> = (0..header.len())
             .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).into_owned())
@@ -385,20 +410,16 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                     self.done = true;
                     return None;
                 }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(ReadError::at_line(
-                        &self.file,
-                        self.records.lines_read() + 1,
-                        ReadErrorKind::io(e),
-                    )));
-                }
+                // The reader goes on after a bad quote (the line is the bad row), and ends
+                // the input after any other error.
+                Err(e) => return Some(Err(e.into_read_error(&self.file))),
             };
             // A line of spaces is no row.
             if record.len() == 1 && record.get(0).unwrap_or_default().trim_ascii().is_empty() {
                 continue;
             }
             let line = record.line();
+            self.line = line;
             let parsed = if record.len() != self.width {
                 Err(ReadError::at_line(
                     &self.file,

@@ -163,7 +163,10 @@ pub struct CloudApiReader {
     file: String,
     buf: Vec<u8>,
     docs: JsonDocs,
-    queue: VecDeque<Result<Event, ReadError>>,
+    /// What the next calls return, each with the byte offset of the document it came from.
+    queue: VecDeque<(u64, Result<Event, ReadError>)>,
+    /// The offset of the document the last event returned came from.
+    last_offset: u64,
     kinds: KindMemory,
     pending: Pending,
     tier_facts: Vec<TierFact>,
@@ -179,6 +182,7 @@ impl CloudApiReader {
             buf: bytes.into(),
             docs: JsonDocs::default(),
             queue: VecDeque::new(),
+            last_offset: 0,
             kinds: KindMemory::default(),
             pending: Pending::default(),
             tier_facts: Vec::new(),
@@ -187,18 +191,23 @@ impl CloudApiReader {
         }
     }
 
-    /// Reads all of `input` (a JSON document is read whole); a failing read is one fatal
-    /// error.
-    pub fn new<R: Read>(mut input: R, file: &str) -> CloudApiReader {
-        let mut buf = Vec::new();
-        let result = input.read_to_end(&mut buf);
-        let mut r = CloudApiReader::from_bytes(buf, file);
-        if let Err(e) = result {
-            r.queue
-                .push_back(Err(ReadError::at_byte(file, 0, ReadErrorKind::io(e))));
-            r.docs.done = true;
+    /// Reads all of `input` (a JSON document is read whole); a failing read, UTF-16 text or
+    /// a file that does not start like JSON is one error (and nothing more is read).
+    pub fn new<R: Read>(input: R, file: &str) -> CloudApiReader {
+        match super::json::read_whole(input, file) {
+            Ok(buf) => CloudApiReader::from_bytes(buf, file),
+            Err(e) => {
+                let mut r = CloudApiReader::from_bytes(Vec::new(), file);
+                r.queue.push_back((0, Err(e)));
+                r.docs.done = true;
+                r
+            }
         }
-        r
+    }
+
+    /// The byte offset of the document the last event returned was read from.
+    pub fn last_offset(&self) -> u64 {
+        self.last_offset
     }
 
     /// The volume tier facts seen so far (all of them once the iterator is exhausted).
@@ -331,7 +340,7 @@ impl CloudApiReader {
         for (k, m) in messages.into_iter().flatten().enumerate() {
             let p = join(path, &format!("messages[{k}]"));
             match self.message(value, m, business, waba) {
-                Ok(Some(e)) => self.queue.push_back(Ok(e)),
+                Ok(Some(e)) => self.queue.push_back((offset, Ok(e))),
                 Ok(None) => {}
                 Err(kind) => self.fail(offset, &p, kind, m),
             }
@@ -437,16 +446,17 @@ impl CloudApiReader {
                 if let Some(id) = id {
                     self.kinds.insert(&id, kind);
                     for held in self.pending.take(&id) {
-                        self.queue.push_back(Ok(Event { kind, ..held.event }));
+                        let event = Event { kind, ..held.event };
+                        self.queue.push_back((held.offset, Ok(event)));
                     }
                 }
-                self.queue.push_back(Ok(Event { kind, ..event }));
+                self.queue.push_back((offset, Ok(Event { kind, ..event })));
             }
             (None, Some(id)) => {
                 if let Some(kind) = self.kinds.get(&id) {
-                    self.queue.push_back(Ok(Event { kind, ..event }));
+                    self.queue.push_back((offset, Ok(Event { kind, ..event })));
                 } else if event.status == Status::Failed {
-                    self.queue.push_back(Ok(event));
+                    self.queue.push_back((offset, Ok(event)));
                 } else {
                     let raw = s.to_string();
                     let evicted = self.pending.hold(
@@ -464,7 +474,7 @@ impl CloudApiReader {
                 }
             }
             (None, None) if event.status == Status::Failed => {
-                self.queue.push_back(Ok(event));
+                self.queue.push_back((offset, Ok(event)));
             }
             (None, None) => self.fail(
                 offset,
@@ -478,7 +488,7 @@ impl CloudApiReader {
     /// A held-back status whose message never showed a category.
     fn resolve_unknown(&mut self, h: Held) {
         if h.event.status == Status::Failed {
-            self.queue.push_back(Ok(h.event));
+            self.queue.push_back((h.offset, Ok(h.event)));
         } else {
             let kind = ReadErrorKind::NoCategory {
                 message_id: Some(
@@ -491,7 +501,7 @@ impl CloudApiReader {
             let e = ReadError::at_byte(&self.file, h.offset, kind)
                 .within(&h.path)
                 .with_raw(h.raw);
-            self.queue.push_back(Err(e));
+            self.queue.push_back((h.offset, Err(e)));
         }
     }
 
@@ -589,7 +599,7 @@ impl CloudApiReader {
         if !raw.is_null() {
             e = e.with_raw(raw.to_string());
         }
-        self.queue.push_back(Err(e));
+        self.queue.push_back((offset, Err(e)));
     }
 }
 
@@ -598,7 +608,8 @@ impl Iterator for CloudApiReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.queue.pop_front() {
+            if let Some((offset, item)) = self.queue.pop_front() {
+                self.last_offset = offset;
                 return Some(item);
             }
             if self.finished {
@@ -606,7 +617,7 @@ impl Iterator for CloudApiReader {
             }
             match self.docs.next(&self.buf) {
                 Some(Ok((offset, doc))) => self.envelope(offset as u64, &doc),
-                Some(Err(e)) => self.queue.push_back(Err(e.at(&self.file))),
+                Some(Err(e)) => self.queue.push_back((0, Err(e.at(&self.file)))),
                 None => {
                     self.finished = true;
                     for h in self.pending.drain() {

@@ -22,16 +22,7 @@ fn time(t: i64) -> String {
 
 /// Text from a log, safe for a terminal: control characters escaped.
 fn clean(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    crate::text::printable(s).into_owned()
 }
 
 fn contact(d: &Disagreement, show: bool) -> Option<String> {

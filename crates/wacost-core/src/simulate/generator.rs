@@ -16,6 +16,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
 
+use super::budget::expected_per_contact_month;
 use super::numbers::NumberPlan;
 use super::random::{
     SplitMix, exponential, fnv32, group_tag, inverse_normal, month_seeds, poisson, rounded,
@@ -163,8 +164,17 @@ impl Generator {
             .iter()
             .map(|n| BusinessId::intern(n))
             .collect();
-        let mut contacts = Vec::with_capacity(scenario.contacts() as usize);
-        let mut streams = Vec::with_capacity(scenario.contacts() as usize);
+        // Reserved up front, so that an audience too large for memory is an error and not
+        // an abort.
+        let n = scenario.contacts() as usize;
+        let mut contacts: Vec<ContactNumber> = Vec::new();
+        let mut streams: Vec<u64> = Vec::new();
+        if contacts.try_reserve_exact(n).is_err() || streams.try_reserve_exact(n).is_err() {
+            return Err(err(format!(
+                "{} contacts do not fit in memory",
+                scenario.contacts()
+            )));
+        }
         let mut tags: Vec<u32> = Vec::new();
         let mut plans: Vec<(&str, NumberPlan)> = Vec::new();
         for (key, group) in &scenario.audience {
@@ -729,21 +739,6 @@ impl Iterator for Events<'_> {
             self.sort_bucket();
         }
     }
-}
-
-/// Messages a contact is expected to get or send in a month.
-fn expected_per_contact_month(s: &Scenario) -> f64 {
-    let conversation = s.inbound.messages_per_conversation
-        + s.service.replies_per_conversation
-        + s.service.follow_up_share;
-    s.inbound.conversations_per_contact_month * conversation
-        + s.templates
-            .marketing
-            .values()
-            .map(|c| c.audience_share * f64::from(c.sends_per_month))
-            .sum::<f64>()
-        + s.templates.utility.per_contact_month
-        + s.templates.authentication.per_contact_month
 }
 
 /// `wamid.sim` and a decimal counter: unique within a run.

@@ -29,6 +29,7 @@
 //! assert_eq!(priced.ledger.total(), dec!(6.2500));
 //! ```
 
+pub mod budget;
 pub mod generator;
 pub mod montecarlo;
 mod numbers;
@@ -39,6 +40,7 @@ pub mod scenario;
 use std::io::Write;
 use std::sync::mpsc;
 
+pub use budget::{Limits, TooLarge, Workload};
 pub use generator::{Events, Generator};
 pub use montecarlo::{
     MonteCarlo, MonteCarloOptions, RunTotals, Spread, StrategyRuns, VariantRuns, monte_carlo,
@@ -58,6 +60,9 @@ pub enum SimulateError {
     /// The scenario (or a strategy) is not usable.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The simulation would need more memory or time than allowed.
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
     /// Pricing failed (e.g. a period before 2023-06-01, or no card for the currency).
     #[error(transparent)]
     Price(#[from] ReplayError),

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_decimal::Decimal;
 
+use super::budget::{Limits, Workload};
 use super::generator::Generator;
 use super::scenario::Scenario;
 use super::{SimulateError, price_run};
@@ -32,6 +33,9 @@ pub struct MonteCarloOptions {
     pub workers: usize,
     /// Currency and business profile (the time zone is the scenario's).
     pub classify: ClassifyConfig,
+    /// The memory and time the runs may take: beyond them the simulation is refused before
+    /// it starts (see [`super::budget`]).
+    pub limits: Limits,
 }
 
 impl Default for MonteCarloOptions {
@@ -42,6 +46,7 @@ impl Default for MonteCarloOptions {
             strategies: Vec::new(),
             workers: 2,
             classify: ClassifyConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -252,13 +257,21 @@ impl Variant {
 }
 
 /// Runs the base scenario and each strategy `options.runs` times. `progress` is called
-/// after every run (of all variants) from a worker thread.
+/// after every run (of all variants) from a worker thread. A simulation whose estimate
+/// passes `options.limits` is refused before it starts ([`SimulateError::TooLarge`]).
 pub fn monte_carlo(
     book: &RateBook,
     scenario: &Scenario,
     options: &MonteCarloOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<MonteCarlo, SimulateError> {
+    Workload::new(
+        scenario,
+        &options.strategies,
+        u64::from(options.runs),
+        options.workers as u32,
+    )?
+    .check(&options.limits)?;
     let mut variants = vec![Variant::new(
         "base".into(),
         None,

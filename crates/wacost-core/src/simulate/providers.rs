@@ -6,6 +6,7 @@
 
 use rust_decimal::Decimal;
 
+use super::budget::{Limits, Workload};
 use super::generator::Generator;
 use super::scenario::Scenario;
 use super::{SimulateError, Spread, price_run};
@@ -28,6 +29,9 @@ pub struct ProviderRunsOptions {
     pub currency: Currency,
     /// Threads each run generates and prices on (the result does not depend on it).
     pub threads: usize,
+    /// The memory and time the runs may take: beyond them the comparison is refused before
+    /// it starts (see [`super::budget`]).
+    pub limits: Limits,
 }
 
 /// One provider over the runs, in the comparison's currency.
@@ -84,7 +88,8 @@ struct Column {
 }
 
 /// Prices `options.runs` runs of the base scenario (its `[rules]` what-ifs applied) and bills
-/// each under every provider. `progress` is called after each run.
+/// each under every provider. `progress` is called after each run. A comparison whose
+/// estimate passes `options.limits` is refused before it starts.
 pub fn compare_providers(
     book: &RateBook,
     scenario: &Scenario,
@@ -93,6 +98,8 @@ pub fn compare_providers(
     options: &ProviderRunsOptions,
     progress: &dyn Fn(),
 ) -> Result<ProviderRuns, SimulateError> {
+    // Runs one after the other, each on `threads` threads.
+    Workload::new(scenario, &[], u64::from(options.runs), 1)?.check(&options.limits)?;
     let generator = Generator::new(scenario, options.seed)?;
     let book = scenario.rules.apply(book);
     let config = ClassifyConfig {

@@ -42,7 +42,9 @@
 //! scenario's fields, with the same names, and is laid over the base (tables merge key by key,
 //! every other value replaces the base's). A strategy may also change the rules
 //! (`[strategies.NAME.rules]`), e.g. to ask what the same traffic costs if service messages
-//! are charged.
+//! are charged. `leaves_out = "…"` says what a strategy's totals do not include (the SMS a
+//! strategy sends instead of WhatsApp templates: wacost prices WhatsApp only); it is shown
+//! with the description wherever the strategy is, as "NOT INCLUDED: …".
 //!
 //! Rates "per contact per month" are expectations: with `counts = "poisson"` (the default)
 //! the number a contact gets in a month is Poisson-distributed around them; with
@@ -548,13 +550,19 @@ impl Scenario {
         self.strategies.keys().cloned().collect()
     }
 
-    /// A strategy's description, if it has one.
+    /// A strategy's description, if it has one, followed by what its totals leave out
+    /// (`leaves_out`), said plainly: a strategy that moves traffic off WhatsApp (one-time
+    /// passwords by SMS) saves Meta's fees but costs the other channel's, which wacost does
+    /// not price.
     pub fn strategy_description(&self, name: &str) -> Option<String> {
-        self.strategies
-            .get(name)
-            .and_then(|t| t.get("description"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
+        let table = self.strategies.get(name)?;
+        let text = |key: &str| table.get(key).and_then(|v| v.as_str()).map(str::trim);
+        match (text("description"), text("leaves_out")) {
+            (Some(d), Some(l)) => Some(format!("{d}; NOT INCLUDED: {l}")),
+            (Some(d), None) => Some(d.to_string()),
+            (None, Some(l)) => Some(format!("NOT INCLUDED: {l}")),
+            (None, None) => None,
+        }
     }
 
     /// The scenario a strategy describes: the base with the strategy's fields laid over it
@@ -573,6 +581,7 @@ impl Scenario {
         };
         let mut overrides = overrides.clone();
         overrides.remove("description");
+        overrides.remove("leaves_out");
         if overrides.contains_key("strategies") {
             return Err(ScenarioError::new(
                 &origin,
@@ -868,6 +877,20 @@ allowance_scope = \"waba\"
         assert_eq!(
             s.strategy_description("bots").as_deref(),
             Some("bots answer")
+        );
+        // What a strategy's totals leave out is said with its description.
+        let sms = format!(
+            "{text}\n[strategies.sms]\ndescription = \"codes by SMS\"\nleaves_out = \"the SMS\"\n\
+             templates.marketing.news.sends_per_month = 0\n"
+        );
+        let s2 = Scenario::parse(&sms, "t.toml").unwrap();
+        assert_eq!(
+            s2.strategy_description("sms").as_deref(),
+            Some("codes by SMS; NOT INCLUDED: the SMS")
+        );
+        assert_eq!(
+            s2.strategy("sms").unwrap().templates.marketing["news"].sends_per_month,
+            0
         );
         let four = s.strategy("four").unwrap();
         assert_eq!(four.templates.marketing["news"].sends_per_month, 4);

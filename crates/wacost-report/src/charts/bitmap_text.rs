@@ -30,12 +30,12 @@ use plotters_backend::{
 use crate::font;
 
 /// The embedded faces, parsed once.
-struct Faces {
-    regular: FontRef<'static>,
-    bold: FontRef<'static>,
+pub(crate) struct Faces {
+    pub(crate) regular: FontRef<'static>,
+    pub(crate) bold: FontRef<'static>,
 }
 
-fn faces() -> Result<&'static Faces, ab_glyph::InvalidFont> {
+pub(crate) fn faces() -> Result<&'static Faces, ab_glyph::InvalidFont> {
     static FACES: OnceLock<Result<Faces, ab_glyph::InvalidFont>> = OnceLock::new();
     FACES
         .get_or_init(|| {
@@ -67,10 +67,10 @@ fn face_for<S: BackendTextStyle>(
 
 /// One line of text laid out at a pixel size: each glyph with its pen position (pixels from
 /// the start of the line, fractional), and the line's advance width.
-struct Line<'f> {
-    face: &'f FontRef<'static>,
-    scale: PxScale,
-    glyphs: Vec<(GlyphId, f32)>,
+pub(crate) struct Line<'f> {
+    pub(crate) face: &'f FontRef<'static>,
+    pub(crate) scale: PxScale,
+    pub(crate) glyphs: Vec<(GlyphId, f32)>,
     width: f32,
 }
 
@@ -78,7 +78,7 @@ impl<'f> Line<'f> {
     /// Lays `text` out at `size` pixels (the size of a plotters `TextStyle`; ab_glyph scales
     /// it as ascent − descent, as plotters does): the pen moves by each glyph's advance and by
     /// the kerning between neighbours, never rounded.
-    fn new(face: &'f FontRef<'static>, size: f64, text: &str) -> Line<'f> {
+    pub(crate) fn new(face: &'f FontRef<'static>, size: f64, text: &str) -> Line<'f> {
         let scale = PxScale::from(size as f32);
         let scaled = face.as_scaled(scale);
         let mut glyphs = Vec::with_capacity(text.len());
@@ -102,14 +102,14 @@ impl<'f> Line<'f> {
     }
 
     /// The advance width in pixels (fractional).
-    fn width(&self) -> f32 {
+    pub(crate) fn width(&self) -> f32 {
         self.width
     }
 }
 
 /// The height of plotters' layout box for a size (`estimate_layout` in plotters'
 /// `ab_glyph.rs`): the anchors are taken against it, so text sits where it sat before.
-fn box_height(size: f64) -> i32 {
+pub(crate) fn box_height(size: f64) -> i32 {
     (size / 1.24) as i32
 }
 

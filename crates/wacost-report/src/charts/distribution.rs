@@ -8,7 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::axes::{AxisMarks, Plot, ValueAxis, X_TICKS, Y_TICKS, draw_mesh, plot_builder};
 use super::bars::white_rule;
-use super::format::{count_of, format_amount, money_desc, to_f64};
+use super::format::{count_of, format_money, money_desc, to_f64};
 use super::layout::{Drawn, INK, Mark, err, item, start};
 use super::palette;
 
@@ -90,11 +90,15 @@ impl Distribution {
         let legend = [
             item("runs per bin", palette::SKY_BLUE, Mark::Box),
             item(
-                format!("P5 {} / P95 {}", format_amount(p5), format_amount(p95)),
+                format!(
+                    "P5 {} / P95 {}",
+                    format_money(p5, cur),
+                    format_money(p95, cur)
+                ),
                 palette::VERMILLION,
                 Mark::Dashed,
             ),
-            item(format!("P50 {}", format_amount(p50)), INK, Mark::Line),
+            item(format!("P50 {}", format_money(p50, cur)), INK, Mark::Line),
         ];
         let (min, max) = (sorted[0], sorted[n - 1]);
         let Histogram { width, counts } = Histogram::new(&sorted, self.bins);
@@ -103,11 +107,11 @@ impl Distribution {
             format!(
                 "{}, mean {} {cur}{}",
                 count_of(n as u64, "run", "runs"),
-                format_amount(mean),
+                format_money(mean, cur),
                 if bins > 1 {
-                    format!(", bins of {} {cur}", format_amount(width))
+                    format!(", bins of {} {cur}", format_money(width, cur))
                 } else {
-                    format!(", every run at {} {cur}", format_amount(min))
+                    format!(", every run at {} {cur}", format_money(min, cur))
                 }
             )
             .trim_end()

@@ -6,6 +6,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use wacost_core::money::Currency;
 
 /// Digits with a comma between each group of three (`1234567` → `1,234,567`).
 fn group_digits(int: &str) -> String {
@@ -38,22 +39,34 @@ fn group_number(text: &str) -> String {
     s
 }
 
-/// An amount as written on charts: thousands separated, two decimals, or up to four below
-/// one (`1,234.50`, `0.0625`). Rounded half away from zero from the exact decimal.
-pub fn format_amount(d: Decimal) -> String {
-    let away = RoundingStrategy::MidpointAwayFromZero;
-    let mut r = if d.abs() >= Decimal::ONE {
-        d.round_dp_with_strategy(2, away)
-    } else {
-        d.round_dp_with_strategy(4, away).normalize()
-    };
-    if r.scale() < 2 {
-        r.rescale(2);
-    }
+/// An amount rounded half away from zero to `decimals` and written with them all,
+/// thousands separated; zero is `0.00`, never `-0.00`.
+fn rounded(d: Decimal, decimals: u32) -> String {
+    let mut r = d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
     if r.is_zero() {
-        r = Decimal::new(0, 2);
+        r = Decimal::ZERO;
     }
+    r.rescale(decimals);
     group_number(&r.to_string())
+}
+
+/// Money as reports show it, in charts, tables and headlines alike: the currency's decimals
+/// (two for USD, none for JPY: [`Currency::minor_units`]), thousands separated, rounded half
+/// away from zero from the exact decimal (`5,475.47`, `0.00`). Exact values stay in the CSV,
+/// JSON and XLSX files. `currency` is a code; an unknown one has two decimals.
+pub fn format_money(d: Decimal, currency: &str) -> String {
+    let decimals = currency.parse::<Currency>().map_or(2, |c| c.minor_units());
+    rounded(d, decimals)
+}
+
+/// A unit rate (a price per message, a card's rate): four decimals (`0.0625`, `0.0068`).
+pub fn format_rate(d: Decimal) -> String {
+    rounded(d, 4)
+}
+
+/// Money with two decimals: [`format_money`] for a currency with two (most).
+pub fn format_amount(d: Decimal) -> String {
+    rounded(d, 2)
 }
 
 /// An exact amount, every decimal kept, thousands separated (`12,345.0625`).
@@ -95,7 +108,7 @@ pub(super) fn money_desc(what: &str, currency: &str) -> String {
 
 /// `Total 1,234.50 USD`.
 pub(super) fn total_line(total: Decimal, currency: &str) -> String {
-    format!("Total {} {currency}", format_amount(total))
+    format!("Total {} {currency}", format_money(total, currency))
         .trim_end()
         .to_string()
 }
@@ -107,13 +120,20 @@ mod tests {
 
     #[test]
     fn amounts_are_written_from_the_exact_decimal() {
-        assert_eq!(format_amount(dec!(1234.5)), "1,234.50");
-        assert_eq!(format_amount(dec!(0.0625)), "0.0625");
-        assert_eq!(format_amount(dec!(0.1)), "0.10");
-        assert_eq!(format_amount(dec!(-1234567.005)), "-1,234,567.01");
-        assert_eq!(format_amount(Decimal::ZERO), "0.00");
-        assert_eq!(format_amount(dec!(1388.125)), "1,388.13");
-        assert_eq!(format_amount(dec!(0.00005)), "0.0001");
+        assert_eq!(format_money(dec!(5475.4712), "USD"), "5,475.47");
+        assert_eq!(format_money(dec!(1234.5), "USD"), "1,234.50");
+        assert_eq!(format_money(dec!(0.0625), "USD"), "0.06");
+        assert_eq!(format_money(dec!(0.1), "EUR"), "0.10");
+        assert_eq!(format_money(dec!(-1234567.005), "USD"), "-1,234,567.01");
+        assert_eq!(format_money(Decimal::ZERO, "USD"), "0.00");
+        assert_eq!(format_money(dec!(-0.001), "USD"), "0.00", "never -0.00");
+        assert_eq!(format_money(dec!(1388.125), "USD"), "1,388.13");
+        assert_eq!(format_money(dec!(1388.5), "JPY"), "1,389");
+        assert_eq!(format_money(dec!(12.3456), "KWD"), "12.346");
+        assert_eq!(format_rate(dec!(0.0625)), "0.0625");
+        assert_eq!(format_rate(dec!(0.068)), "0.0680");
+        assert_eq!(format_rate(dec!(0.00005)), "0.0001");
+        assert_eq!(format_amount(dec!(2)), "2.00");
         assert_eq!(format_exact(dec!(-12345.06250)), "-12,345.06250");
         assert_eq!(format_count(1234567), "1,234,567");
         assert_eq!(format_tick(-0.0, 2), "0.00");

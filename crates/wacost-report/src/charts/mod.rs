@@ -42,10 +42,11 @@ mod providers;
 mod ranked;
 mod stacked;
 mod strategies;
+mod svg_text;
 
 pub use daily::Daily;
 pub use distribution::Distribution;
-pub use format::{format_amount, format_count, format_exact};
+pub use format::{format_amount, format_count, format_exact, format_money, format_rate};
 pub use messages::{MessageCount, Messages};
 pub use palette::series_colour;
 pub use providers::{ProviderCost, Providers};
@@ -193,7 +194,8 @@ pub fn to_svg(chart: &Chart) -> Result<String, ChartError> {
             message,
         })?;
     }
-    Ok(out)
+    // Text as the embedded font's outlines: the SVG looks as the PNG does anywhere.
+    Ok(svg_text::outline_text(&out))
 }
 
 /// Draws a chart on a drawing area of [`SIZE`].

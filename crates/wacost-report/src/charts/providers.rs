@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use rust_decimal::Decimal;
 
 use super::bars::{Bars, hbars};
-use super::format::{format_amount, money_desc, to_f64};
+use super::format::{format_money, money_desc, to_f64};
 use super::layout::{Drawn, Mark, item, start};
 use super::palette::series_colour;
 
@@ -54,7 +54,7 @@ impl Providers {
                     format!(
                         "Cheapest: {} at {} {}",
                         r.name,
-                        format_amount(r.total()),
+                        format_money(r.total(), &self.currency),
                         self.currency
                     )
                 })
@@ -78,7 +78,11 @@ impl Providers {
                     self.rows.iter().map(|r| to_f64(r.provider_fees)).collect(),
                 ),
             ],
-            ends: self.rows.iter().map(|r| format_amount(r.total())).collect(),
+            ends: self
+                .rows
+                .iter()
+                .map(|r| format_money(r.total(), &self.currency))
+                .collect(),
             value_desc: money_desc("Cost", &self.currency),
             category_desc: String::new(),
             money: true,

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use rust_decimal::Decimal;
 
 use super::bars::{Bars, hbars};
-use super::format::{format_amount, money_desc, to_f64, total_line};
+use super::format::{format_money, money_desc, to_f64, total_line};
 use super::layout::{Drawn, start};
 use super::palette;
 use wacost_core::ledger::Ledger;
@@ -101,7 +101,10 @@ impl Ranked {
                 (palette::BLUE, amounts(false)),
                 (palette::GREY, amounts(true)),
             ],
-            ends: shown.iter().map(|s| format_amount(s.1)).collect(),
+            ends: shown
+                .iter()
+                .map(|s| format_money(s.1, &self.currency))
+                .collect(),
             value_desc: money_desc("Spend", &self.currency),
             category_desc: String::new(),
             money: true,

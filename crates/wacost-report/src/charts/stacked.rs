@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use rust_decimal::Decimal;
 
 use super::bars::{Bars, vbars};
-use super::format::{format_amount, money_desc, to_f64, total_line};
+use super::format::{format_money, money_desc, to_f64, total_line};
 use super::layout::{Drawn, Mark, item, start};
 use super::palette::series_colour;
 use wacost_core::ledger::Ledger;
@@ -109,7 +109,10 @@ impl Stacked {
                     )
                 })
                 .collect(),
-            ends: totals.iter().map(|t| format_amount(*t)).collect(),
+            ends: totals
+                .iter()
+                .map(|t| format_money(*t, &self.currency))
+                .collect(),
             value_desc: money_desc("Spend", &self.currency),
             category_desc: self.x_title.clone(),
             money: true,

@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use rust_decimal::Decimal;
 
 use super::axes::{ValueAxis, X_TICKS, hchart, hy, name_width};
-use super::format::{format_amount, money_desc, to_f64};
+use super::format::{format_money, money_desc, to_f64};
 use super::layout::{Drawn, INK, Mark, VALUE, err, item, label, regular, start, text_width};
 use super::palette;
 
@@ -60,9 +60,9 @@ impl Strategies {
                 // than the whisker caps, which then merge with the median's mark.
                 format!(
                     "P50 {} · P5–P95 {} to {}",
-                    format_amount(r.p50),
-                    format_amount(r.p5),
-                    format_amount(r.p95)
+                    format_money(r.p50, &self.currency),
+                    format_money(r.p5, &self.currency),
+                    format_money(r.p95, &self.currency)
                 )
             })
             .collect();
