@@ -30,6 +30,8 @@
 //!     in_free_entry_point: false,
 //!     currency: Currency::USD,
 //!     profile: Default::default(),
+//!     tokens: None,
+//!     template: None,
 //! }).unwrap();
 //! assert_eq!(q.amount, dec!(0.0625));
 //! ```

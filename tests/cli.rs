@@ -205,8 +205,8 @@ fn messages_name_the_options_that_fix_them() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o).trim(),
-        "wacost: message at 2026-02-02T10:00:00+00:00: no EUR rate card in force on \
-         2026-02-02: the first EUR card starts 2026-07-01; load one with --rate-card FILE \
+        "wacost: tests/data/bad_rows.csv:2: message at 2026-02-02T10:00:00+00:00: no EUR rate \
+         card in force on 2026-02-02: the first EUR card starts 2026-07-01; load one with --rate-card FILE \
          --effective DATE"
     );
     let tiers = dir.path().join("Tier Pricing.csv");

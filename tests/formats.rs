@@ -267,7 +267,12 @@ fn truncated_files_name_their_line_or_byte() {
     let (p, err) = replay_truncated(
         f,
         find(f, "15/01/2026, 08:0") + 16,
-        &["--business-name", "Acme Store"],
+        &[
+            "--business-name",
+            "Acme Store",
+            "--chat-contact",
+            "+447700900123",
+        ],
     );
     assert_eq!(
         err,
@@ -298,7 +303,7 @@ fn chat_options() -> ChatOptions {
         business_name: "Acme Store".into(),
         timezone: chrono_tz::UTC,
         business_number: "15550100000".into(),
-        contact: "+447700900123".parse().unwrap(),
+        contact: Some("+447700900123".parse().unwrap()),
         template_category: wacost::pricing::category::Category::Utility,
     }
 }
@@ -310,6 +315,7 @@ fn any_error(format: InputFormat, bytes: &[u8]) -> bool {
         twilio: TwilioOptions::default(),
         chat: Some(chat_options()),
         parquet: Some(wacost::report::parquet::open),
+        max_line_bytes: None,
     };
     match AnyReader::open(Box::new(Cursor::new(bytes.to_vec())), "x", &options) {
         Err(_) => true,

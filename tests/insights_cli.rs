@@ -193,6 +193,38 @@ fn advise_lists_savings_largest_first_and_replay_agrees() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("advice.json")).unwrap()).unwrap();
     assert_eq!(written["total"], "0.2011");
     assert_eq!(written["findings"][0]["id"], "utility-in-window");
+    // The page opens with what to change, and its chart closes the section.
+    let section = |page: &str| {
+        let start = page.find("<section class=\"first\">\n<h2>What to change</h2>");
+        let start = start.expect("the section");
+        let end = start
+            + page[start..]
+                .find("</figure>\n</section>")
+                .expect("its end");
+        page[start..end].to_string()
+    };
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let written_section = section(&page);
+    assert!(
+        page.find("<section class=\"headline\">").unwrap() < page.find(&written_section).unwrap()
+    );
+    assert!(
+        written_section.contains(
+            "<p>The log&#39;s total over 2026-02-01 to 2026-02-12 is USD 0.20. Each row is"
+        )
+    );
+    assert!(written_section.contains("<td>utility-in-window</td>"));
+    assert!(written_section.contains("<td class=\"num\">0.01</td><td class=\"num\">1</td>"));
+    assert!(written_section.contains("href=\"charts/what_if_totals.png\""));
+    for file in ["what_if_totals.png", "what_if_totals.svg"] {
+        assert!(dir.join("charts").join(file).is_file(), "{file}");
+    }
+    // wacost report DIR rebuilds the same section from the folder.
+    std::fs::remove_file(dir.join("index.html")).unwrap();
+    let o = wacost(&["report", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rebuilt = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert_eq!(section(&rebuilt), written_section);
     std::fs::remove_dir_all(&dir).unwrap();
     let o = wacost(&["advise", LOG]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -233,5 +265,36 @@ fn forecast_writes_a_scenario_that_simulates() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = wacost(&["forecast", LOG, "--months", "0"]);
     assert_eq!(o.status.code(), Some(2));
+    // --report: the forecast section and its chart, rebuilt the same by wacost report DIR.
+    let report = dir.join("report");
+    let o = wacost(&[
+        "forecast",
+        LOG,
+        "--months",
+        "2",
+        "--runs",
+        "3",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for file in ["forecast.png", "forecast.svg"] {
+        assert!(report.join("charts").join(file).is_file(), "{file}");
+    }
+    let section = |page: &str| {
+        let start = page.find("<h2>Forecast</h2>").expect("the section");
+        let end = start + page[start..].find("<h2>Charts</h2>").expect("its end");
+        page[start..end].to_string()
+    };
+    let page = std::fs::read_to_string(report.join("index.html")).unwrap();
+    let written = section(&page);
+    assert!(written.contains("<td class=\"num\">2026-03</td>"));
+    assert!(written.contains("<td class=\"num\">2026-04</td>"));
+    assert!(written.contains("href=\"charts/forecast.png\""));
+    assert!(written.contains("<h2>Forecast by pricing category</h2>"));
+    let o = wacost(&["report", report.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rebuilt = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert_eq!(section(&rebuilt), written);
     std::fs::remove_dir_all(&dir).unwrap();
 }

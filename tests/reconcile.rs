@@ -277,6 +277,7 @@ fn the_repaired_day_fixture_agrees() {
         profile: wacost::pricing::BusinessProfile {
             country: wacost::pricing::phone::Country::parse("US"),
             auth_international_eligible: true,
+            ..Default::default()
         },
         ..ClassifyConfig::default()
     };

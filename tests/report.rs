@@ -803,6 +803,7 @@ mod html {
                     t
                 },
             )],
+            first_charts: Vec::new(),
             tables,
             charts: inline,
             links: vec![

@@ -312,11 +312,11 @@ pub const LINE_COLUMNS: [(&str, Kind); 27] = [
 /// unless `show_contacts`.
 pub fn push_line(cols: &mut Columns, c: &Charge, names: &MarketNames, show_contacts: bool) {
     let market = names.name(c.market);
-    let (message_type, template_category) = match c.offer {
-        Some(MessageKind::Template(cat)) => (Some("template"), Some(cat.as_str())),
-        Some(MessageKind::FreeForm) => (Some("free_form"), None),
-        None => (None, None),
-    };
+    let message_type = c.offer.map(MessageKind::as_str);
+    let template_category = c
+        .offer
+        .and_then(|k| k.template_category())
+        .map(|t| t.as_str());
     let contact = c
         .contact
         .map(|n| if show_contacts { n.e164() } else { n.masked() });

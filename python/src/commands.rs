@@ -105,6 +105,8 @@ pub fn quote(
                 in_free_entry_point,
                 currency: o.currency()?,
                 profile: o.profile()?,
+                tokens: None,
+                template: None,
             },
         )
         .map_err(Failure::input)?;

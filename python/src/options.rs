@@ -118,6 +118,7 @@ impl Options {
         Ok(BusinessProfile {
             country,
             auth_international_eligible: self.auth_international_eligible,
+            ..BusinessProfile::default()
         })
     }
 
@@ -230,13 +231,15 @@ impl Options {
         }
         let chat = match &self.business_name {
             Some(name) => {
+                // As the command line: without it, authors that are numbers are the
+                // contacts, and an author known only by name is an error (no number is made
+                // up).
                 let contact = match &self.chat_contact {
-                    Some(c) => ContactNumber::parse(c)
-                        .map_err(|e| Failure::Usage(format!("chat_contact: {e}")))?,
-                    // As the command line: a stand-in contact (the +1 555 test range) for a
-                    // user known only by name.
-                    None => ContactNumber::parse("+15550000000")
-                        .map_err(|e| Failure::Usage(e.to_string()))?,
+                    Some(c) => Some(
+                        ContactNumber::parse(c)
+                            .map_err(|e| Failure::Usage(format!("chat_contact: {e}")))?,
+                    ),
+                    None => None,
                 };
                 let timezone = match &self.chat_timezone {
                     Some(tz) => parse_tz(tz, "chat_timezone")?,
@@ -260,6 +263,7 @@ impl Options {
             },
             chat,
             parquet: Some(crate::arrow_in::open),
+            max_line_bytes: None,
         })
     }
 }

@@ -352,6 +352,13 @@ fn push_event(out: &mut Columns, ev: &Event, file: i64, row: i64, business: &str
         (Direction::Inbound, _) => (0, 0),
         (Direction::Outbound, MessageKind::FreeForm) => (0, 1),
         (Direction::Outbound, MessageKind::Template(c)) => (category_code(c), 1),
+        // The rules of 2026 (their tokens, templates and recipients do not travel: a Business
+        // Agent reply is priced at the regime's default tokens, counted as estimated).
+        (Direction::Outbound, MessageKind::Reaction) => (4, 1),
+        (Direction::Outbound, MessageKind::BusinessAgent) => (5, 1),
+        (Direction::Outbound, MessageKind::GroupTemplate(Category::Utility)) => (7, 1),
+        (Direction::Outbound, MessageKind::GroupTemplate(_)) => (6, 1),
+        (Direction::Outbound, MessageKind::GroupFreeForm) => (8, 1),
     };
     out.text(Some(record::EVENT))
         .int(Some(ev.time_ms))
@@ -474,6 +481,10 @@ struct CandidateDoc {
     model: String,
     card: NaiveDate,
     provenance: Option<String>,
+    /// The message's own category (a group category under a shared allowance); the
+    /// allowance's category when absent.
+    #[serde(default)]
+    own_category: Option<String>,
 }
 
 /// A volume counter's key as it travels (the counter itself is `_count`).
@@ -524,6 +535,7 @@ impl CountsDoc {
             rejected_free_form: self.rejected_free_form,
             missing_rate: self.missing_rate,
             estimated_rates_used: self.estimated_rates_used,
+            ..ClassifyStats::default()
         }
     }
 }
@@ -592,6 +604,11 @@ impl PartitionClassifier {
                 Some(1) => MessageKind::Template(Category::Marketing),
                 Some(2) => MessageKind::Template(Category::Utility),
                 Some(3) => MessageKind::Template(Category::Authentication),
+                Some(4) => MessageKind::Reaction,
+                Some(5) => MessageKind::BusinessAgent,
+                Some(6) => MessageKind::GroupTemplate(Category::Marketing),
+                Some(7) => MessageKind::GroupTemplate(Category::Utility),
+                Some(8) => MessageKind::GroupFreeForm,
                 _ => MessageKind::FreeForm,
             };
             let status = match status.int(i) {
@@ -619,6 +636,8 @@ impl PartitionClassifier {
                     _ => None,
                 },
                 verdict: None,
+                // The canonical columns Spark reads carry no tokens, template or recipients.
+                details: Default::default(),
             });
         }
         Ok((events, passing))
@@ -856,6 +875,7 @@ fn state_rows(state: &SettlementState, book: &RateBook) -> Result<StructArray, F
             model: k.basis.model.as_str().to_string(),
             card: k.basis.card,
             provenance: k.basis.provenance.map(|p| p.as_str().to_string()),
+            own_category: Some(k.basis.category.as_str().to_string()),
         };
         let json = serde_json::to_string(&doc).map_err(Failure::input)?;
         out.text(Some(record::CANDIDATE))
@@ -923,6 +943,10 @@ impl CandidateDoc {
                     Some(p) => Some(parse_or(Provenance::parse(p), "provenance")?),
                     None => None,
                 },
+                category: parse_or(
+                    Category::parse(self.own_category.as_deref().unwrap_or(&self.category)),
+                    "category",
+                )?,
             },
         })
     }
@@ -1103,12 +1127,16 @@ pub fn summarize(
                 allowance_items: run.notes.allowance_items,
                 tiered_messages: run.notes.tiered_messages,
                 list_rate_messages: run.notes.list_rate_messages,
+                // Tier exposure is not gathered across partitions (a known gap).
+                tier_exposure: Vec::new(),
             },
             skipped: run.skipped,
             sorted: run.sorted,
             events: counts.events,
+            rows: counts.events,
             contacts: counts.contacts as usize,
             usage: Usage::new(),
+            facts: Default::default(),
             reader_notes: Vec::new(),
         };
         Ok((

@@ -7,7 +7,7 @@ use wacost::advise::{Advice, AdviseOptions, advise};
 use wacost::period::Period;
 use wacost::pricing::RateBook;
 use wacost::replay::{NoLines, ReadLog, read_events};
-use wacost::report::Report;
+use wacost::report::{Report, ReportBuilder};
 use wacost::whatif;
 
 use super::input::InputArgs;
@@ -74,7 +74,9 @@ pub fn run(global: &Global, args: &AdviseArgs) -> Result<(), Failure> {
     let log = read_events(&sources, options, &formats, None)?;
     let advice = advise(&book, options.classify, &log, &period, &advise_options)?;
     if let Some(dir) = &args.report {
-        write_report(global, &args.logs, dir, &book, &log, &period)?;
+        write_report(global, &args.logs, dir, &book, &log, &period, |b| {
+            b.advice(advice.clone())
+        })?;
         write_json(dir, "advice.json", &advice.to_json())?;
     }
     print(&advice, args.format);
@@ -88,7 +90,8 @@ fn print(advice: &Advice, format: TextOrJson) {
     }
 }
 
-/// Writes the report of the log (over `period`) to a folder, as `replay --report` does.
+/// Writes the report of the log (over `period`) to a folder, as `replay --report` does, with
+/// what `add` puts in it (the advice, the forecast).
 pub fn write_report(
     global: &Global,
     logs: &[String],
@@ -96,13 +99,14 @@ pub fn write_report(
     book: &RateBook,
     log: &ReadLog,
     period: &Period,
+    add: impl FnOnce(ReportBuilder) -> ReportBuilder,
 ) -> Result<(), Failure> {
     let config = global.classify_config()?;
     let run = whatif::run(book, config, log, &[], period, &mut NoLines)?;
-    let report = Report::builder(&run.outcome, book)
+    let report = add(Report::builder(&run.outcome, book)
         .source(logs.join(", "))
-        .run(super::report::run_info(logs, global, false))
-        .build();
+        .run(super::report::run_info(logs, global, false)))
+    .build();
     let written = super::report::write(dir, &report, book)?;
     eprintln!("wacost: report written to {}", written.index.display());
     Ok(())

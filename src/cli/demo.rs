@@ -133,6 +133,7 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
     let german_business = BusinessProfile {
         country: Country::parse("DE"),
         auth_international_eligible: true,
+        ..BusinessProfile::default()
     };
     let plain = BusinessProfile::default();
     let ex = |title, to, category, at, csw, fep, profile| Example {
@@ -277,6 +278,8 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
                 in_free_entry_point: e.in_free_entry_point,
                 currency: global.currency,
                 profile: e.profile,
+                tokens: None,
+                template: None,
             },
         )?;
         outln!("{}:", e.title)?;

@@ -88,7 +88,9 @@ pub fn run(global: &Global, args: &ForecastArgs) -> Result<(), Failure> {
         eprintln!("wacost: scenario written to {}", path.display());
     }
     if let Some(dir) = &args.report {
-        write_report(global, &args.logs, dir, &book, &log, &Period::all())?;
+        write_report(global, &args.logs, dir, &book, &log, &Period::all(), |b| {
+            b.forecast(f.clone())
+        })?;
         write_json(dir, "forecast.json", &f.to_json())?;
         write_json(dir, "scenario.toml", f.scenario.trim_end())?;
     }

@@ -24,6 +24,10 @@ fn read(e: &ReadError) -> String {
              business) to tell inbound from outbound",
             e.location()
         ),
+        ReadErrorKind::NoChatContact { .. } => format!("{e}: give it with --chat-contact NUMBER"),
+        ReadErrorKind::LineTooLong { .. } => {
+            format!("{e} (a longer limit: --max-line-bytes BYTES)")
+        }
         _ => e.to_string(),
     }
 }
@@ -34,13 +38,19 @@ fn pricing(e: &PricingError) -> String {
         PricingError::NoCard { .. } => {
             format!("{e}; load one with --rate-card FILE --effective DATE")
         }
+        PricingError::NoRate { .. } => format!(
+            "{e}; load a card that has it with --rate-card FILE, price such messages at 0 with \
+             --missing-rate zero, or skip them with --skip-invalid"
+        ),
         _ => e.to_string(),
     }
 }
 
-/// A message that cannot be priced: its time, then the pricing error with its hint.
+/// A message that cannot be priced: where it was read, its time, then the pricing error
+/// with its hint.
 fn classify(e: &ClassifyError) -> String {
-    format!("message at {}: {}", e.time, pricing(&e.source))
+    let at = e.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+    format!("{at}message at {}: {}", e.time, pricing(&e.source))
 }
 
 /// A missing exchange rate, with the option that loads a table.
@@ -157,6 +167,8 @@ mod tests {
         let in_replay = ReplayError::Classify(ClassifyError {
             time: "2020-01-01T00:00:00+00:00".into(),
             source: no_card,
+            row: None,
+            at: None,
         });
         assert_eq!(
             Failure::from(SimulateError::Price(in_replay)).message,

@@ -115,6 +115,10 @@ pub struct InputArgs {
     /// Chat export: the phone's time zone (default: --timezone).
     #[arg(long, value_name = "TZ")]
     chat_timezone: Option<Tz>,
+    /// The longest line (or CSV row) a log may have, in bytes (default 1 MiB): a longer one
+    /// stops the run with an error at its line.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_line_bytes: Option<u64>,
 }
 
 impl InputArgs {
@@ -160,12 +164,14 @@ impl InputArgs {
         }
         let chat = match &self.business_name {
             Some(name) => {
+                // Without it, authors that are numbers are the contacts; an author known only
+                // by name stops the run (no number is made up).
                 let contact = match &self.chat_contact {
-                    Some(c) => ContactNumber::parse(c)
-                        .map_err(|e| Failure::usage(format!("--chat-contact: {e}")))?,
-                    // Authors that are numbers are used as they are; a stand-in contact
-                    // (the +1 555 test range) stands for a user known only by name.
-                    None => ContactNumber::parse("+15550000000").map_err(Failure::input)?,
+                    Some(c) => Some(
+                        ContactNumber::parse(c)
+                            .map_err(|e| Failure::usage(format!("--chat-contact: {e}")))?,
+                    ),
+                    None => None,
                 };
                 Some(ChatOptions {
                     business_name: name.clone(),
@@ -186,6 +192,9 @@ impl InputArgs {
                 mapping,
             },
             chat,
+            max_line_bytes: self
+                .max_line_bytes
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             ..default_formats()
         })
     }

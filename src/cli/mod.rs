@@ -163,6 +163,38 @@ pub struct Global {
     /// Who shares that allowance: each business number (default) or the whole WABA.
     #[arg(long, value_enum, value_name = "SCOPE", global = true)]
     pub allowance_scope: Option<ScopeArg>,
+    /// The business is an eligible government or non-profit: service messages free beyond
+    /// the monthly free tier while Meta's exemption lasts (2026-10-01 to 2027-12-31).
+    #[arg(long, global = true)]
+    pub service_exempt: bool,
+    /// Marketing Messages API max prices of your templates (TOML: currency, then
+    /// `[templates.NAME] max_price_per_1000 = "…"`, optional `country_multipliers`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub max_prices: Option<PathBuf>,
+    /// A market map of your own (CSV like data/markets.csv): its rows replace the embedded
+    /// rows of the countries it names (e.g. price Jersey numbers as United Kingdom).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub market_map: Option<PathBuf>,
+    /// A charged message whose card has no rate for its market and category: an error naming
+    /// them (default), or priced at 0 and counted in the summary.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        default_value = "error",
+        global = true
+    )]
+    pub missing_rate: MissingRateArg,
+}
+
+/// What a charged message without a rate on its card becomes.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum MissingRateArg {
+    /// Stop with an error naming market, category and date.
+    #[default]
+    Error,
+    /// Price it at 0, flag its line and count it in the summary.
+    Zero,
 }
 
 /// Who shares a free allowance.
@@ -301,6 +333,14 @@ impl Global {
                 &wacost::pricing::DataSource::file(path),
             )?;
         }
+        if let Some(path) = &self.market_map {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            book.overlay_markets(&text, &wacost::pricing::DataSource::file(path))?;
+        }
+        if let Some(path) = &self.max_prices {
+            book.load_max_prices(path)?;
+        }
         if self.effective.len() > self.rate_cards.len() {
             return Err(Failure::usage(
                 "--effective given more often than --rate-card: each date belongs to one card, in order",
@@ -341,6 +381,10 @@ impl Global {
             currency: self.currency,
             timezone: self.timezone,
             profile: self.profile()?,
+            missing_rate: match self.missing_rate {
+                MissingRateArg::Error => wacost::classify::MissingRate::Error,
+                MissingRateArg::Zero => wacost::classify::MissingRate::Zero,
+            },
             ..wacost::classify::ClassifyConfig::default()
         })
     }
@@ -374,6 +418,7 @@ impl Global {
         Ok(BusinessProfile {
             country,
             auth_international_eligible: self.auth_international_eligible,
+            service_exempt: self.service_exempt,
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use clap::{Args, ValueEnum};
+use wacost::event::TemplateId;
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::ContactNumber;
 use wacost::pricing::quote::{QuoteRequest, quote};
@@ -22,6 +23,14 @@ pub enum QuoteCategory {
     AuthenticationInternational,
     /// A free-form (non-template) message.
     Service,
+    /// A reply written by Meta's Business Agent (per token; --tokens N).
+    BusinessAgent,
+    /// A marketing template to a group (per delivered recipient).
+    GroupMarketing,
+    /// A utility template to a group (per delivered recipient).
+    GroupUtility,
+    /// A free-form message to a group (per delivered recipient).
+    GroupService,
 }
 
 impl From<QuoteCategory> for Category {
@@ -32,6 +41,10 @@ impl From<QuoteCategory> for Category {
             QuoteCategory::Authentication => Category::Authentication,
             QuoteCategory::AuthenticationInternational => Category::AuthenticationInternational,
             QuoteCategory::Service => Category::Service,
+            QuoteCategory::BusinessAgent => Category::BusinessAgent,
+            QuoteCategory::GroupMarketing => Category::GroupMarketing,
+            QuoteCategory::GroupUtility => Category::GroupUtility,
+            QuoteCategory::GroupService => Category::GroupService,
         }
     }
 }
@@ -55,6 +68,13 @@ pub struct QuoteArgs {
     /// within 24 h, less than 72 h ago).
     #[arg(long)]
     in_free_entry_point: bool,
+    /// A Business Agent reply's tokens, prompt and response together (default: the rules'
+    /// default for a reply of unknown size).
+    #[arg(long, value_name = "N")]
+    tokens: Option<u32>,
+    /// The template's name, to price a marketing template at its max price (--max-prices).
+    #[arg(long, value_name = "NAME")]
+    template: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -79,6 +99,8 @@ pub fn run(global: &Global, args: &QuoteArgs) -> Result<(), Failure> {
             in_free_entry_point: args.in_free_entry_point,
             currency: global.currency,
             profile: global.profile()?,
+            tokens: args.tokens,
+            template: args.template.as_deref().map(TemplateId::intern),
         },
     )?;
     match args.format {

@@ -314,8 +314,10 @@ pub fn write_first_run_report(
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, KEPT_LINES);
     let priced = price_run(&generator, sim.seed, &book, sim.classify, &mut collect, 2)?;
+    let events = priced.stats.inbound + priced.stats.outbound;
     let outcome = Outcome {
-        events: priced.stats.inbound + priced.stats.outbound,
+        events,
+        rows: events,
         ledger: priced.ledger,
         stats: priced.stats,
         settlement: priced.settlement,
@@ -324,6 +326,7 @@ pub fn write_first_run_report(
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes: Vec::new(),
+        facts: priced.facts,
     };
     let name = scenario
         .name

@@ -21,16 +21,27 @@ pub enum LineKind {
     Allowance,
     /// A volume-tier discount on a month's messages in a market and category.
     TierDiscount,
+    /// A message priced as not delivered (no final status within the status horizon) whose
+    /// delivery report came afterwards: what it costs delivered, added once. Dated and placed
+    /// as the message itself.
+    LateDelivery,
 }
 
 impl LineKind {
-    /// `message`, `allowance` or `tier_discount`.
+    /// `message`, `allowance`, `tier_discount` or `late_delivery`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineKind::Message => "message",
             LineKind::Allowance => "allowance",
             LineKind::TierDiscount => "tier_discount",
+            LineKind::LateDelivery => "late_delivery",
         }
+    }
+
+    /// Whether the line charges one message (a message line, or the late delivery of one):
+    /// the lines billed, offered to free allowances and counted in volume tiers.
+    pub fn charges_a_message(self) -> bool {
+        matches!(self, LineKind::Message | LineKind::LateDelivery)
     }
 
     /// Parses [`LineKind::as_str`]'s names.
@@ -39,6 +50,7 @@ impl LineKind {
             LineKind::Message,
             LineKind::Allowance,
             LineKind::TierDiscount,
+            LineKind::LateDelivery,
         ]
         .into_iter()
         .find(|k| k.as_str() == s.trim())
@@ -50,11 +62,20 @@ impl LineKind {
 pub struct Flags {
     /// A free-form message outside any window: Meta would have rejected it.
     pub rejected_free_form: bool,
-    /// The card has no rate for this market and category: priced at 0.
+    /// The card has no rate for this market and category: priced at 0 (only when the user
+    /// asked for that; else such a message is an error).
     pub missing_rate: bool,
     /// Authentication-international applied but the card has no such rate: the
     /// authentication rate was used (estimated).
     pub auth_international_fallback: bool,
+    /// An exempt government's or non-profit's service message: free, though `regular`
+    /// (Meta's `paid_exempt`).
+    pub exempt: bool,
+    /// A Business Agent reply the log gave no tokens for: priced at the regime's default
+    /// (estimated).
+    pub default_tokens: bool,
+    /// A marketing template priced at its Marketing Messages API max price: an upper bound.
+    pub max_price: bool,
 }
 
 /// One ledger line.
@@ -114,12 +135,14 @@ pub struct Charge {
     pub flags: Flags,
     /// Meta's own verdict, when the log carried it.
     pub verdict: Option<Verdict>,
+    /// A Business Agent reply's tokens (the log's, or the regime's default).
+    pub tokens: Option<u32>,
 }
 
 impl Charge {
-    /// Whether Meta bills this message line (before allowances).
+    /// Whether Meta bills this message line, or this late delivery (before allowances).
     pub fn billable(&self) -> bool {
-        self.kind == LineKind::Message && self.amount > Decimal::ZERO
+        self.kind.charges_a_message() && self.amount > Decimal::ZERO
     }
 
     /// The reason a person reads on the line.
@@ -136,6 +159,31 @@ impl Charge {
                 if self.flags.auth_international_fallback {
                     s.push_str("; no authentication-international rate on the card: authentication rate used");
                 }
+                if let (Some(n), Some(rate)) = (self.tokens, self.rate) {
+                    s.push_str(&format!(
+                        "; {n} tokens{}: {rate} {}",
+                        if self.flags.default_tokens {
+                            " (the log gave none: the regime's default, estimated)"
+                        } else {
+                            ""
+                        },
+                        self.currency
+                    ));
+                }
+                if self.flags.max_price {
+                    s.push_str(
+                        "; priced at the template's Marketing Messages API max price: an upper \
+                         bound, Meta charges it or less",
+                    );
+                }
+                if self.offer == Some(MessageKind::BusinessAgent)
+                    && self.category == Category::Service
+                {
+                    s.push_str(
+                        "; a Business Agent reply before Meta billed the agent (2026-08-01): \
+                         priced as a free-form message",
+                    );
+                }
                 s
             }
             LineKind::Allowance => format!(
@@ -147,6 +195,10 @@ impl Charge {
             LineKind::TierDiscount => format!(
                 "volume tier discount on {} {} messages in {market_name} this month",
                 self.quantity, self.category
+            ),
+            LineKind::LateDelivery => format!(
+                "delivered after it was priced as not delivered: {}",
+                self.rule.map(|r| r.to_string()).unwrap_or_default()
             ),
         }
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, OnceLock};
 
-use crate::pricing::category::{Category, PricingModel, PricingType};
+use crate::pricing::category::{Category, PricingModel, PricingSubtype, PricingType};
 use crate::pricing::phone::ContactNumber;
 
 /// Who wrote: the user (inbound) or the business (outbound).
@@ -116,19 +116,37 @@ impl Status {
     }
 }
 
-/// What the business sent: a template of a category, or a free-form message. The pricing
-/// rules decide on it ([`crate::pricing::rules::decide`]) and each charge line keeps it.
+/// What the business sent: a template of a category, a free-form message, a reaction, a
+/// reply of Meta's Business Agent, or a template or free-form message to a group. The
+/// pricing rules decide on it ([`crate::pricing::rules::decide`]) and each charge line keeps
+/// it.
+///
+/// A free-form reply and a Business Agent reply differ only in their kind (and the agent's
+/// tokens, [`Details::tokens`]): "what if this reply had been the Business Agent's" is
+/// [`Event::as_business_agent`], and the reverse [`Event::as_free_form`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// A template of a category (marketing, utility, authentication).
     Template(Category),
     /// A free-form (non-template) message.
     FreeForm,
+    /// A reaction (an emoji on a user's message). Meta: always free, and not counted
+    /// against the monthly free tier.
+    Reaction,
+    /// A reply written by Meta's Business Agent: billed per token from 2026-08-01, never
+    /// free in a window, deliverable only inside an open customer service window.
+    BusinessAgent,
+    /// A template of a category (marketing or utility) sent to a group: one row per
+    /// delivered recipient.
+    GroupTemplate(Category),
+    /// A free-form message sent to a group: one row per delivered recipient.
+    GroupFreeForm,
 }
 
 impl MessageKind {
     /// What is sent to be priced in `category`: a template of it, or a free-form message for
-    /// service. Authentication-international is not a kind of template: it is an
+    /// service, the group forms for the group categories, a Business Agent reply for
+    /// `business_agent`. Authentication-international is not a kind of template: it is an
     /// authentication template that Meta charges at another rate.
     pub fn for_category(category: Category) -> MessageKind {
         match category {
@@ -136,34 +154,137 @@ impl MessageKind {
             Category::AuthenticationInternational => {
                 MessageKind::Template(Category::Authentication)
             }
+            Category::GroupMarketing => MessageKind::GroupTemplate(Category::Marketing),
+            Category::GroupUtility => MessageKind::GroupTemplate(Category::Utility),
+            Category::GroupService => MessageKind::GroupFreeForm,
+            Category::BusinessAgent => MessageKind::BusinessAgent,
             c => MessageKind::Template(c),
         }
     }
 
     /// The category the message is priced in before any window makes it free: the
-    /// template's, or service for a free-form message.
+    /// template's, service for a free-form message or a reaction, the group category for a
+    /// message to a group, `business_agent` for the agent's replies.
     pub fn category(self) -> Category {
         match self {
             MessageKind::Template(c) => c,
-            MessageKind::FreeForm => Category::Service,
+            MessageKind::FreeForm | MessageKind::Reaction => Category::Service,
+            MessageKind::BusinessAgent => Category::BusinessAgent,
+            MessageKind::GroupTemplate(c) => c.group().unwrap_or(c),
+            MessageKind::GroupFreeForm => Category::GroupService,
         }
     }
 
-    /// The template's category; none for a free-form message.
+    /// The template's category (for a group template, the category of the template itself:
+    /// marketing or utility); none for a message that is not a template.
     pub fn template_category(self) -> Option<Category> {
         match self {
-            MessageKind::Template(c) => Some(c),
-            MessageKind::FreeForm => None,
+            MessageKind::Template(c) | MessageKind::GroupTemplate(c) => Some(c),
+            _ => None,
         }
     }
 
-    /// `template` or `free_form`, as the canonical CSV's `message_type` writes it.
-    pub fn as_str(self) -> &'static str {
+    /// The canonical CSV's `category` for this kind: the template's, or `group_service` for
+    /// a free-form message to a group; none otherwise.
+    pub fn log_category(self) -> Option<Category> {
         match self {
-            MessageKind::Template(_) => "template",
-            MessageKind::FreeForm => "free_form",
+            MessageKind::Template(c) => Some(c),
+            MessageKind::GroupTemplate(_) | MessageKind::GroupFreeForm => Some(self.category()),
+            _ => None,
         }
     }
+
+    /// Whether it is not a template (free-form, a reaction, a Business Agent reply, a
+    /// free-form message to a group): Meta delivers those only inside an open window.
+    pub fn is_non_template(self) -> bool {
+        self.template_category().is_none()
+    }
+
+    /// Whether it went to a group.
+    pub fn is_group(self) -> bool {
+        matches!(
+            self,
+            MessageKind::GroupTemplate(_) | MessageKind::GroupFreeForm
+        )
+    }
+
+    /// `template`, `free_form`, `reaction` or `business_agent`, as the canonical CSV's
+    /// `message_type` writes it (group messages are `template` or `free_form` with a group
+    /// category).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Template(_) | MessageKind::GroupTemplate(_) => "template",
+            MessageKind::FreeForm | MessageKind::GroupFreeForm => "free_form",
+            MessageKind::Reaction => "reaction",
+            MessageKind::BusinessAgent => "business_agent",
+        }
+    }
+}
+
+/// A template's name, interned process-wide like [`BusinessId`] so that an event stays a
+/// small `Copy` value: what a Marketing Messages API max price is looked up by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TemplateId(pub u32);
+
+fn template_names() -> &'static Mutex<(HashMap<String, u32>, Vec<String>)> {
+    static I: OnceLock<Mutex<(HashMap<String, u32>, Vec<String>)>> = OnceLock::new();
+    I.get_or_init(|| Mutex::new((HashMap::new(), Vec::new())))
+}
+
+impl TemplateId {
+    /// The id of a template name (surrounding spaces trimmed; names are case-sensitive, as
+    /// Meta's are).
+    pub fn intern(name: &str) -> TemplateId {
+        let key = name.trim();
+        let mut guard = template_names().lock().unwrap_or_else(|p| p.into_inner());
+        let (map, names) = &mut *guard;
+        if let Some(id) = map.get(key) {
+            return TemplateId(*id);
+        }
+        let id = names.len() as u32;
+        names.push(key.to_string());
+        map.insert(key.to_string(), id);
+        TemplateId(id)
+    }
+
+    /// The id of a name already interned, without adding it.
+    pub fn get(name: &str) -> Option<TemplateId> {
+        let guard = template_names().lock().unwrap_or_else(|p| p.into_inner());
+        guard.0.get(name.trim()).map(|id| TemplateId(*id))
+    }
+
+    /// The template's name.
+    pub fn name(self) -> String {
+        let guard = template_names().lock().unwrap_or_else(|p| p.into_inner());
+        guard.1.get(self.0 as usize).cloned().unwrap_or_default()
+    }
+}
+
+/// What some logs say about a message beyond its kind, each compact (the event is on the
+/// hot path): the tokens of a Business Agent reply, the template's name (for a max price),
+/// the end of a free entry point window Meta reported, and whether automation sent it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Details {
+    /// A Business Agent reply's tokens, prompt and response together, when the log says.
+    pub tokens: Option<u32>,
+    /// The template's name, when the log says.
+    pub template: Option<TemplateId>,
+    /// The end of the free entry point window the message is in, as Meta reported it
+    /// (`conversation.expiration_timestamp` of a status webhook), in Unix seconds.
+    pub free_entry_point_end: Option<u32>,
+    /// Sent by the business's own automation (a simulated bot's reply): what a user's own
+    /// cost per automated reply is counted on.
+    pub automated: bool,
+}
+
+impl Details {
+    /// Nothing more known.
+    pub const NONE: Details = Details {
+        tokens: None,
+        template: None,
+        free_entry_point_end: None,
+        automated: false,
+    };
 }
 
 /// How a user reached the business, where it opens a free entry point.
@@ -208,6 +329,8 @@ pub struct Verdict {
     pub pricing_model: Option<PricingModel>,
     /// Meta's pricing type.
     pub pricing_type: Option<PricingType>,
+    /// Meta's pricing subtype (`paid_exempt`), from about 2026-10-12.
+    pub subtype: Option<PricingSubtype>,
     /// Meta's category.
     pub category: Option<Category>,
     /// Meta's `billable` flag (being deprecated; derived from type and category when
@@ -379,6 +502,8 @@ pub struct Event {
     pub entry_point: Option<EntryPoint>,
     /// Meta's own pricing verdict, when the log carries it.
     pub verdict: Option<Verdict>,
+    /// Tokens, template, Meta's window end, automation: what some logs say beyond the kind.
+    pub details: Details,
 }
 
 impl Event {
@@ -426,6 +551,7 @@ impl Event {
             message_id: None,
             entry_point: None,
             verdict: None,
+            details: Details::NONE,
         }
     }
 
@@ -471,6 +597,54 @@ impl Event {
         contact: ContactNumber,
     ) -> Event {
         Event::outbound(at, business, contact, MessageKind::FreeForm)
+    }
+
+    /// A reply written by Meta's Business Agent, with its tokens when known (without them it
+    /// is priced at the regime's default tokens per reply and counted as estimated).
+    pub fn business_agent(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+        tokens: Option<u32>,
+    ) -> Event {
+        Event::outbound(at, business, contact, MessageKind::BusinessAgent).with_tokens(tokens)
+    }
+
+    /// A reaction sent by the business (always free).
+    pub fn reaction(
+        at: chrono::DateTime<chrono::Utc>,
+        business: &str,
+        contact: ContactNumber,
+    ) -> Event {
+        Event::outbound(at, business, contact, MessageKind::Reaction)
+    }
+
+    /// The same message as a reply of Meta's Business Agent with `tokens` (a what-if on a
+    /// free-form reply).
+    pub fn as_business_agent(mut self, tokens: Option<u32>) -> Event {
+        self.kind = MessageKind::BusinessAgent;
+        self.details.tokens = tokens;
+        self
+    }
+
+    /// The same message as a free-form reply of the business's own (a Business Agent reply
+    /// without the agent: what it would cost as a service message).
+    pub fn as_free_form(mut self) -> Event {
+        self.kind = MessageKind::FreeForm;
+        self.details.tokens = None;
+        self
+    }
+
+    /// The same event with a Business Agent reply's tokens.
+    pub fn with_tokens(mut self, tokens: Option<u32>) -> Event {
+        self.details.tokens = tokens;
+        self
+    }
+
+    /// The same event naming its template (for a Marketing Messages API max price).
+    pub fn with_template(mut self, name: &str) -> Event {
+        self.details.template = Some(TemplateId::intern(name));
+        self
     }
 
     /// The same event with another delivery status.

@@ -193,6 +193,17 @@ impl FxTable {
             if rate <= Decimal::ZERO {
                 return Err(origin.error(line, format!("rate {rate} must be positive")));
             }
+            // Bounded both ways so that a conversion (a product or a quotient of amounts up
+            // to MAX_INPUT_AMOUNT-sized sums) cannot overflow.
+            let (low, high) = (Decimal::new(1, 9), Decimal::from(1_000_000_000));
+            if rate < low || rate > high {
+                return Err(origin.error(
+                    line,
+                    format!(
+                        "rate {rate} is outside 0.000000001 to 1000000000: not an exchange rate"
+                    ),
+                ));
+            }
             let rows = table.pairs.entry((from, to)).or_default();
             if rows.iter().any(|r| r.date == date) {
                 return Err(

@@ -45,7 +45,7 @@ pub struct Totals {
     pub amount: Decimal,
     /// Message lines priced with an estimated rate.
     pub estimated: u64,
-    /// Message lines billed (amount > 0).
+    /// Message lines billed (amount > 0), late deliveries included.
     pub billed: u64,
 }
 
@@ -143,7 +143,7 @@ impl Ledger {
         t.lines += 1;
         t.quantity += c.quantity;
         t.amount += c.amount;
-        if c.kind == LineKind::Message {
+        if c.kind.charges_a_message() {
             if c.provenance == Some(Provenance::Estimated) && is_positive(c.amount) {
                 t.estimated += 1;
             }
@@ -230,6 +230,11 @@ impl Ledger {
                 LineKind::Allowance => {
                     *out.entry(PricingType::FreeTier).or_default() += t.quantity;
                     *out.entry(PricingType::Regular).or_default() -= t.quantity;
+                }
+                // The message's line counted it as not delivered.
+                LineKind::LateDelivery => {
+                    *out.entry(k.pricing_type).or_default() += t.lines as i64;
+                    *out.entry(PricingType::NotDelivered).or_default() -= t.lines as i64;
                 }
                 LineKind::TierDiscount => {}
             }

@@ -61,6 +61,8 @@
 //!     in_free_entry_point: false,
 //!     currency: Currency::USD,
 //!     profile: Default::default(),
+//!     tokens: None,
+//!     template: None,
 //! }).unwrap();
 //! assert_eq!(q.amount, dec!(0.0625));
 //! assert_eq!(q.market, "Brazil");
@@ -80,6 +82,7 @@ pub use replay::{Outcome, Replay, ReplayError, Source};
 pub use summary::Summary;
 
 pub mod advise;
+pub mod assumptions;
 pub mod calendar;
 pub mod charge;
 pub mod classify;

@@ -9,6 +9,12 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The largest amount wacost reads from an input (a provider's fee, a cost in Meta's
+/// analytics): 10^15, far above any WhatsApp bill. Bounding what is read keeps every sum
+/// exact: a `Decimal` holds up to about 7.9 × 10^28, room for 10^13 such amounts, so a sum
+/// cannot overflow (an overflow would otherwise panic).
+pub const MAX_INPUT_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
 /// An ISO 4217 currency code such as `USD`, `EUR` or `INR`.
 ///
 /// Meta's own files write some currencies as symbols (`$US`, `£`, `₹`);
@@ -178,6 +184,11 @@ pub enum MoneyError {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_input_bound_is_ten_to_the_fifteenth() {
+        assert_eq!(MAX_INPUT_AMOUNT, dec!(1_000_000_000_000_000));
+    }
 
     #[test]
     fn meta_tokens() {

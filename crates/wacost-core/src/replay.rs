@@ -3,6 +3,29 @@
 //!
 //! Time-ordered logs stream: memory grows with contacts, not messages. A log found out of
 //! order is read again, sorted by timestamp (stable), and priced from the start.
+//!
+//! # Every row is accounted for
+//!
+//! A **row read** is what a reader gives: an event, or a row it cannot read. (What a format
+//! says to leave out is no row: the SMS of a Twilio export, the system lines of a chat
+//! export, webhook changes of other fields; the notes count them.) Every run ends with a
+//! check that
+//!
+//! ```text
+//! rows read = outbound messages priced (one line each)
+//!           + inbound messages
+//!           + duplicate and status rows (rows of a message already seen, counted once)
+//!           + rows skipped (unreadable, or unpriceable, with skip_invalid)
+//! ```
+//!
+//! on the counts of two sides that never share a counter: what the readers gave, and what
+//! classification did with each event. Should they ever differ, the run fails with
+//! [`ReplayError::Accounting`] (an internal error) rather than report a total that lost or
+//! doubled a row.
+//!
+//! A message that cannot be priced is an error naming the row it was read from (file and
+//! line, or byte offset of its JSON document); with
+//! [`ReplayOptions::skip_invalid`] it is skipped and counted like an unreadable row.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -11,12 +34,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::charge::Charge;
-use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats};
+use crate::classify::{Classifier, ClassifyConfig, ClassifyError, ClassifyStats, RuleFacts};
 use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
 use crate::read::detect::{AnyReader, FormatOptions};
+use crate::read::{Position, ReadErrorKind};
 use crate::settle::{Settlement, SettlementNotes};
 use crate::usage::Usage;
 
@@ -72,12 +96,17 @@ pub struct Outcome {
     pub sorted: bool,
     /// Events read.
     pub events: u64,
+    /// Rows read: the events, and the rows that could not be read (see the
+    /// [module docs](self)).
+    pub rows: u64,
     /// Contacts seen.
     pub contacts: usize,
     /// Message counts by month, for providers' fees.
     pub usage: Usage,
     /// What the readers assumed (formats that lack a field) or skipped.
     pub reader_notes: Vec<String>,
+    /// What the rules of 2026 did, and what the total rests on.
+    pub facts: RuleFacts,
 }
 
 impl Outcome {
@@ -111,6 +140,26 @@ pub enum ReplayError {
         /// The folder.
         path: String,
     },
+    /// The row counts do not add up (see the [module docs](self)): a bug, reported instead of
+    /// a total that lost or doubled a row.
+    #[error(
+        "internal error: {events} events read, but {outbound} outbound priced + {inbound} \
+         inbound + {duplicates} duplicate or status rows + {set_aside} set aside make {}: a row \
+         was lost or counted twice (please report this)",
+        .outbound + .inbound + .duplicates + .set_aside
+    )]
+    Accounting {
+        /// Events the readers gave (or the caller pushed).
+        events: u64,
+        /// Outbound messages priced.
+        outbound: u64,
+        /// Inbound messages.
+        inbound: u64,
+        /// Duplicate and status rows.
+        duplicates: u64,
+        /// Events set aside because they could not be priced.
+        set_aside: u64,
+    },
     /// Writing the lines or the rejected rows failed.
     #[error("writing {what}: {source}")]
     Write {
@@ -135,6 +184,11 @@ pub struct Priced {
     pub contacts: usize,
     /// Message counts by month.
     pub usage: Usage,
+    /// What the rules of 2026 did, and what the total rests on.
+    pub facts: RuleFacts,
+    /// Events set aside because they cannot be priced (with
+    /// [`ClassifyConfig::skip_unpriceable`]) that [`price_batches`]'s caller has not seen.
+    pub set_aside: Vec<ClassifyError>,
 }
 
 /// Prices a stream of events already in time order (a simulation, or events a caller read
@@ -172,7 +226,7 @@ pub fn price_batches(
     };
     let mut run = new_run(book, options, sink);
     for batch in batches {
-        run.push_batch(batch.as_ref())?;
+        run.push_batch(batch.as_ref(), &[])?;
     }
     run.finish()
 }
@@ -185,6 +239,8 @@ struct Run<'a, 'b> {
     classifier: Classifier<'a>,
     settlement: Settlement<'a>,
     out: Out<'b>,
+    /// Events pushed.
+    pushed: u64,
 }
 
 /// Where every line of a run goes: the ledger and the caller's sink. The first error writing
@@ -207,13 +263,21 @@ impl Out<'_> {
 }
 
 impl Run<'_, '_> {
-    /// Prices events in time order.
-    fn push_batch(&mut self, events: &[Event]) -> Result<(), ClassifyError> {
+    /// Prices events in time order; `rows[i]` tags where `events[i]` was read (see
+    /// [`row_tag`]), or `rows` is empty.
+    fn push_batch(&mut self, events: &[Event], rows: &[u64]) -> Result<(), ClassifyError> {
+        self.pushed += events.len() as u64;
         let (settlement, out) = (&mut self.settlement, &mut self.out);
-        self.classifier.push_all(events, &mut |c: &Charge| {
-            settlement.observe(c);
-            out.write(c);
-        })
+        self.classifier
+            .push_all_at(events, rows, &mut |c: &Charge| {
+                settlement.observe(c);
+                out.write(c);
+            })
+    }
+
+    /// The events set aside so far because they cannot be priced.
+    fn take_set_aside(&mut self) -> Vec<ClassifyError> {
+        self.classifier.take_set_aside()
     }
 
     fn finish(mut self) -> Result<Priced, ReplayError> {
@@ -223,8 +287,19 @@ impl Run<'_, '_> {
             out.write(c);
         })?;
         let stats = self.classifier.stats();
+        let counted = stats.outbound + stats.inbound + stats.duplicates + stats.set_aside;
+        if counted != self.pushed {
+            return Err(ReplayError::Accounting {
+                events: self.pushed,
+                outbound: stats.outbound,
+                inbound: stats.inbound,
+                duplicates: stats.duplicates,
+                set_aside: stats.set_aside,
+            });
+        }
         let contacts = self.classifier.contacts();
         let usage = self.classifier.usage();
+        let facts = self.classifier.facts();
         // Settlement's adjustment lines come after every message line.
         let (adjustments, notes) = self.settlement.finish();
         let mut out = self.out;
@@ -243,6 +318,8 @@ impl Run<'_, '_> {
             settlement: notes,
             contacts,
             usage,
+            facts,
+            set_aside: self.classifier.take_set_aside(),
         })
     }
 }
@@ -420,23 +497,13 @@ fn replay_counting(
     progress: Option<&BytesRead>,
 ) -> Result<Outcome, ReplayError> {
     let sources = expand(sources)?;
+    let names: Vec<String> = sources.iter().map(Source::name).collect();
     let mut stdin_cache = None;
     // First pass: stream, as long as the events arrive in time order.
-    let mut skipped = BTreeMap::new();
-    let mut events = 0u64;
+    let mut tally = Tally::new(options.skip_invalid, &names);
     let readers = open_all(&sources, formats, &mut stdin_cache, progress)?;
-    let mut rejected = Vec::new();
     let mut reader_notes = Vec::new();
-    let streamed = stream(
-        book,
-        options,
-        sink,
-        readers,
-        &mut skipped,
-        &mut rejected,
-        &mut events,
-        &mut reader_notes,
-    )?;
+    let streamed = stream(book, options, sink, readers, &mut tally, &mut reader_notes)?;
     let (priced, sorted) = match streamed {
         Some(p) => (p, false),
         None => {
@@ -444,40 +511,179 @@ fn replay_counting(
                 what: "lines",
                 source,
             })?;
-            skipped.clear();
-            rejected.clear();
-            events = 0;
+            tally = Tally::new(options.skip_invalid, &names);
             reader_notes.clear();
             if let Some(p) = progress {
                 p.reset();
             }
-            let (all, _) = read_all(
-                open_all(&sources, formats, &mut stdin_cache, progress)?,
-                options.skip_invalid,
-                &mut skipped,
-                &mut rejected,
-                &mut reader_notes,
-            )?;
+            let mut all: Vec<(Event, u64)> = Vec::new();
+            let readers = open_all(&sources, formats, &mut stdin_cache, progress)?;
+            for (input, (name, mut reader)) in readers.into_iter().enumerate() {
+                while let Some(item) = reader.next() {
+                    match item {
+                        Ok(ev) => all.push((ev, row_tag(input, reader.position()))),
+                        Err(e) => tally.reject(e)?,
+                    }
+                }
+                reader_notes.extend(reader.notes(&name));
+            }
+            // Stable: rows with one timestamp keep their order in the log.
+            all.sort_by_key(|(e, _)| e.time_ms);
             let mut run = new_run(book, options, sink);
-            events += all.len() as u64;
-            run.push_batch(&all)?;
-            (run.finish()?, true)
+            let (mut events, mut rows) = (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH));
+            for chunk in all.chunks(BATCH) {
+                events.clear();
+                rows.clear();
+                events.extend(chunk.iter().map(|(e, _)| *e));
+                rows.extend(chunk.iter().map(|(_, r)| *r));
+                tally.events += events.len() as u64;
+                run.push_batch(&events, &rows)
+                    .map_err(|e| tally.locate(e))?;
+                tally.set_aside(run.take_set_aside())?;
+            }
+            let priced = run.finish().map_err(|e| tally.locate_replay(e))?;
+            (priced, true)
         }
     };
+    let mut priced = priced;
+    tally.set_aside(std::mem::take(&mut priced.set_aside))?;
     if let Some(w) = rejects.as_mut() {
-        write_rejects(*w, &rejected, options.show_contacts)?;
+        write_rejects(*w, &tally.rejected, options.show_contacts)?;
     }
     Ok(Outcome {
         ledger: priced.ledger,
         stats: priced.stats,
         settlement: priced.settlement,
-        skipped,
+        skipped: tally.skipped,
         sorted,
-        events,
+        events: tally.events,
+        rows: tally.events + tally.unreadable,
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes,
+        facts: priced.facts,
     })
+}
+
+/// What a replay counts besides classification: events read, rows skipped (and why), the
+/// rejected rows; and the names of its inputs, to say where a row was read.
+struct Tally<'n> {
+    skip: bool,
+    names: &'n [String],
+    events: u64,
+    /// Rows that could not be read, skipped.
+    unreadable: u64,
+    skipped: BTreeMap<String, u64>,
+    rejected: Vec<ReadError>,
+}
+
+impl<'n> Tally<'n> {
+    fn new(skip: bool, names: &'n [String]) -> Tally<'n> {
+        Tally {
+            skip,
+            names,
+            events: 0,
+            unreadable: 0,
+            skipped: BTreeMap::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// A row that cannot be read: skipped and counted, or the end of the run.
+    fn reject(&mut self, e: ReadError) -> Result<(), ReplayError> {
+        self.unreadable += 1;
+        self.skip_or_stop(e)
+    }
+
+    fn skip_or_stop(&mut self, e: ReadError) -> Result<(), ReplayError> {
+        if !self.skip || e.is_fatal() {
+            return Err(ReplayError::Read(e));
+        }
+        *self.skipped.entry(e.kind.label().to_string()).or_default() += 1;
+        self.rejected.push(e);
+        Ok(())
+    }
+
+    /// Events that could not be priced, set aside: skipped and counted like unreadable
+    /// rows, at the row they were read from.
+    fn set_aside(&mut self, errors: Vec<ClassifyError>) -> Result<(), ReplayError> {
+        for e in errors {
+            let (file, position) = self.row(e.row);
+            let kind = ReadErrorKind::Unpriceable {
+                time: e.time,
+                source: e.source,
+            };
+            let e = match position {
+                Position::Line(l) => ReadError::at_line(&file, l, kind),
+                Position::Byte(b) => ReadError::at_byte(&file, b, kind),
+            };
+            self.skip_or_stop(e)?;
+        }
+        Ok(())
+    }
+
+    /// The file and position of a row tag ([`row_tag`]).
+    fn row(&self, tag: Option<u64>) -> (String, Position) {
+        tag.and_then(|t| row_of(t, self.names))
+            .map(|(f, p)| (f.to_string(), p))
+            .unwrap_or_else(|| ("(unknown input)".to_string(), Position::Line(0)))
+    }
+
+    /// A classification error, saying the row it was read from.
+    fn locate(&self, e: ClassifyError) -> ClassifyError {
+        match e.row.and_then(|t| row_of(t, self.names)) {
+            Some((file, position)) => {
+                let at = match position {
+                    Position::Line(l) => format!("{file}:{l}"),
+                    Position::Byte(b) => format!("{file}: byte {b}"),
+                };
+                e.read_at(at)
+            }
+            None => e,
+        }
+    }
+
+    fn locate_replay(&self, e: ReplayError) -> ReplayError {
+        match e {
+            ReplayError::Classify(c) => ReplayError::Classify(self.locate(c)),
+            other => other,
+        }
+    }
+}
+
+/// Bits of a row tag ([`row_tag`]) that hold the input's index, and the line or offset.
+const TAG_INPUT_BITS: u32 = 20;
+const TAG_POSITION_BITS: u32 = 43;
+
+/// Where an event was read, packed for the classifier to carry with it: 1 + the input's
+/// index among the run's inputs, whether the position is a byte offset, and the line or
+/// offset. 0 (no tag) when unknown or beyond what the bits hold (a millionth input, an
+/// offset past 8 TiB).
+fn row_tag(input: usize, position: Option<Position>) -> u64 {
+    let Some(position) = position else {
+        return 0;
+    };
+    let (byte, n) = match position {
+        Position::Line(l) => (0, l),
+        Position::Byte(b) => (1, b),
+    };
+    let input = input as u64 + 1;
+    if input >= 1 << TAG_INPUT_BITS || n >= 1 << TAG_POSITION_BITS {
+        return 0;
+    }
+    (input << (TAG_POSITION_BITS + 1)) | (byte << TAG_POSITION_BITS) | n
+}
+
+/// The input name and position of a row tag.
+fn row_of(tag: u64, names: &[String]) -> Option<(&str, Position)> {
+    let input = (tag >> (TAG_POSITION_BITS + 1)).checked_sub(1)? as usize;
+    let n = tag & ((1 << TAG_POSITION_BITS) - 1);
+    let position = if tag >> TAG_POSITION_BITS & 1 == 1 {
+        Position::Byte(n)
+    } else {
+        Position::Line(n)
+    };
+    Some((names.get(input)?.as_str(), position))
 }
 
 /// Reads every event of the readers into memory, sorted by time (stable: rows with one
@@ -549,40 +755,47 @@ pub fn read_events(
 /// A batch of rows handed from the reading thread to the pricing thread.
 struct Batch {
     events: Vec<Event>,
+    /// Where each event was read ([`row_tag`]).
+    rows: Vec<u64>,
     errors: Vec<ReadError>,
     out_of_order: bool,
     notes: Vec<String>,
+}
+
+impl Batch {
+    fn new((events, rows): (Vec<Event>, Vec<u64>)) -> Batch {
+        Batch {
+            events,
+            rows,
+            errors: Vec::new(),
+            out_of_order: false,
+            notes: Vec::new(),
+        }
+    }
 }
 
 const BATCH: usize = 4096;
 
 /// The streaming pass: one thread reads and parses, the calling thread prices. Returns
 /// `None` when the input turns out not to be in time order.
-#[allow(clippy::type_complexity)]
 fn stream(
     book: &RateBook,
     options: ReplayOptions,
     sink: &mut dyn LineSink,
     readers: Vec<(String, AnyReader)>,
-    skipped: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<ReadError>,
-    events: &mut u64,
+    tally: &mut Tally<'_>,
     notes: &mut Vec<String>,
 ) -> Result<Option<Priced>, ReplayError> {
     use std::sync::mpsc;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Batch>(8);
-        let (back_tx, back_rx) = mpsc::channel::<Vec<Event>>();
+        let (back_tx, back_rx) = mpsc::channel::<(Vec<Event>, Vec<u64>)>();
         scope.spawn(move || {
             let mut last = i64::MIN;
-            let mut batch = Batch {
-                events: Vec::with_capacity(BATCH),
-                errors: Vec::new(),
-                out_of_order: false,
-                notes: Vec::new(),
-            };
-            for (name, mut reader) in readers {
-                for item in reader.by_ref() {
+            let fresh = || (Vec::with_capacity(BATCH), Vec::with_capacity(BATCH));
+            let mut batch = Batch::new(fresh());
+            for (input, (name, mut reader)) in readers.into_iter().enumerate() {
+                while let Some(item) = reader.next() {
                     match item {
                         Ok(ev) => {
                             if ev.time_ms < last {
@@ -592,22 +805,13 @@ fn stream(
                             }
                             last = ev.time_ms;
                             batch.events.push(ev);
+                            batch.rows.push(row_tag(input, reader.position()));
                         }
                         Err(e) => batch.errors.push(e),
                     }
                     if batch.events.len() >= BATCH || !batch.errors.is_empty() {
-                        let recycled = back_rx
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                        let full = std::mem::replace(
-                            &mut batch,
-                            Batch {
-                                events: recycled,
-                                errors: Vec::new(),
-                                out_of_order: false,
-                                notes: Vec::new(),
-                            },
-                        );
+                        let recycled = back_rx.try_recv().unwrap_or_else(|_| fresh());
+                        let full = std::mem::replace(&mut batch, Batch::new(recycled));
                         if tx.send(full).is_err() {
                             return;
                         }
@@ -621,19 +825,22 @@ fn stream(
         for mut batch in rx {
             // Rows keep their order: errors are reported before the events that follow them
             // only within a batch, and a batch with an error holds the events read before it.
-            *events += batch.events.len() as u64;
-            run.push_batch(&batch.events)?;
+            tally.events += batch.events.len() as u64;
+            run.push_batch(&batch.events, &batch.rows)
+                .map_err(|e| tally.locate(e))?;
+            tally.set_aside(run.take_set_aside())?;
             for e in batch.errors.drain(..) {
-                reject(e, options.skip_invalid, skipped, rejected)?;
+                tally.reject(e)?;
             }
             if batch.out_of_order {
                 return Ok(None);
             }
             notes.append(&mut batch.notes);
             batch.events.clear();
-            let _ = back_tx.send(batch.events);
+            batch.rows.clear();
+            let _ = back_tx.send((batch.events, batch.rows));
         }
-        run.finish().map(Some)
+        run.finish().map(Some).map_err(|e| tally.locate_replay(e))
     })
 }
 
@@ -642,14 +849,19 @@ fn new_run<'a, 'b>(
     options: ReplayOptions,
     sink: &'b mut dyn LineSink,
 ) -> Run<'a, 'b> {
+    let classify = ClassifyConfig {
+        skip_unpriceable: options.skip_invalid,
+        ..options.classify
+    };
     Run {
-        classifier: Classifier::new(book, options.classify),
+        classifier: Classifier::new(book, classify),
         settlement: Settlement::new(book, options.classify.currency, options.classify.timezone),
         out: Out {
             ledger: Ledger::new(options.classify.currency),
             sink,
             io_error: None,
         },
+        pushed: 0,
     }
 }
 
@@ -803,7 +1015,7 @@ mod tests {
                 business_name: "Acme Ltd".into(),
                 timezone: chrono_tz::UTC,
                 business_number: "15550100000".into(),
-                contact: "+5511987654321".parse().unwrap(),
+                contact: Some("+5511987654321".parse().unwrap()),
                 template_category: crate::pricing::category::Category::Utility,
             }),
             ..FormatOptions::default()
@@ -953,9 +1165,11 @@ impl<'a> Replay<'a> {
             skipped: BTreeMap::new(),
             sorted,
             events: events.len() as u64,
+            rows: events.len() as u64,
             contacts: priced.contacts,
             usage: priced.usage,
             reader_notes: Vec::new(),
+            facts: priced.facts,
         })
     }
 

@@ -131,14 +131,18 @@ impl<T: Ord> Allowances<T> {
     /// category, `item` is kept if the line is among the allowance's earliest of its month
     /// so far.
     pub fn offer(&mut self, book: &RateBook, c: &Charge, item: T) {
+        self.offer_any(book, c, item);
+    }
+
+    /// [`Allowances::offer`] for any line the allowance would cover if it were charged (an
+    /// exempt service message, say): what `reconcile` needs to tell which messages Meta
+    /// counts in its free tier.
+    pub fn offer_any(&mut self, book: &RateBook, c: &Charge, item: T) {
         let Ok(regime) = book.regime_at(c.date) else {
             return;
         };
-        let Some(a) = regime
-            .allowance
-            .as_ref()
-            .filter(|a| a.category == c.category)
-        else {
+        // Meta (from 2026-10-01): one free tier shared by one-to-one and group messages.
+        let Some(a) = regime.allowance.as_ref().filter(|a| a.covers(c.category)) else {
             return;
         };
         let scope = match a.scope {
@@ -148,7 +152,7 @@ impl<T: Ord> Allowances<T> {
         let key = AllowanceKey {
             scope,
             month: Month::of(c.date),
-            category: c.category,
+            category: a.category,
         };
         let candidate = Candidate {
             precedence: Precedence::of(c),
@@ -239,12 +243,16 @@ pub struct Basis {
     pub card: NaiveDate,
     /// How sure the rate is.
     pub provenance: Option<Provenance>,
+    /// The message's own category (a group message's group category, under an allowance
+    /// shared with one-to-one messages).
+    pub category: Category,
 }
 
 impl Basis {
     /// The basis of a message line.
     pub fn of(c: &Charge) -> Basis {
         Basis {
+            category: c.category,
             business: c.business,
             waba: c.waba,
             market: c.market,
@@ -299,6 +307,7 @@ impl Adjustment {
             rule: None,
             flags: Flags::default(),
             verdict: None,
+            tokens: None,
         }
     }
 }
@@ -368,6 +377,28 @@ pub struct SettlementNotes {
     /// Utility and authentication messages priced at list rate because no tier card was
     /// loaded for their month.
     pub list_rate_messages: u64,
+    /// Months, markets and categories priced at list rate whose volume reached the first
+    /// volume-tier discount reported (a discount may apply: load Meta's Tier Pricing file).
+    pub tier_exposure: Vec<TierExposure>,
+}
+
+/// A month's utility or authentication volume in one market that reached the first
+/// volume-tier discount reported, priced at list rate because no Tier Pricing file was
+/// loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TierExposure {
+    /// The WABA (Meta counts volume per business portfolio).
+    pub waba: BusinessId,
+    /// The month.
+    pub month: Month,
+    /// The market.
+    pub market: MarketId,
+    /// Utility, authentication or authentication-international.
+    pub category: Category,
+    /// Messages charged that month.
+    pub messages: u64,
+    /// Where the first discount is reported to start.
+    pub first_discount_from: u64,
 }
 
 impl<'a> Settlement<'a> {
@@ -469,11 +500,17 @@ impl<'a> Settlement<'a> {
         for (key, items) in self.allowances.into_covered() {
             // One line per business number, market, country and rate; the earliest item
             // says which WABA, model and card it was.
-            let mut groups: BTreeMap<(BusinessId, MarketId, Country, Decimal), (i64, Basis)> =
-                BTreeMap::new();
+            type Group = (BusinessId, Category, MarketId, Country, Decimal);
+            let mut groups: BTreeMap<Group, (i64, Basis)> = BTreeMap::new();
             for basis in items {
                 let g = groups
-                    .entry((basis.business, basis.market, basis.country, basis.rate))
+                    .entry((
+                        basis.business,
+                        basis.category,
+                        basis.market,
+                        basis.country,
+                        basis.rate,
+                    ))
                     .or_insert((0, basis));
                 g.0 += 1;
             }
@@ -482,7 +519,7 @@ impl<'a> Settlement<'a> {
                 let line = Adjustment {
                     kind: LineKind::Allowance,
                     month: key.month,
-                    category: key.category,
+                    category: basis.category,
                     pricing_type: PricingType::FreeTier,
                     basis,
                     amount: -(basis.rate * Decimal::from(count)),
@@ -493,9 +530,15 @@ impl<'a> Settlement<'a> {
         }
         let mut volumes: Vec<_> = self.volumes.into_iter().collect();
         volumes.sort_by_key(|(k, _)| *k);
+        // Volumes at list rate, by WABA, month, market and category (over the rates).
+        let mut at_list: BTreeMap<(BusinessId, Month, MarketId, Category), u64> = BTreeMap::new();
         for (key, count) in volumes {
             let Some(tiers) = self.book.tiers_at(currency, key.month.first_day()) else {
                 notes.list_rate_messages += count;
+                let n = at_list
+                    .entry((key.waba, key.month, key.market, key.category))
+                    .or_default();
+                *n = n.saturating_add(count);
                 continue;
             };
             let mut delta = Decimal::ZERO;
@@ -516,6 +559,7 @@ impl<'a> Settlement<'a> {
                 category: key.category,
                 pricing_type: PricingType::Regular,
                 basis: Basis {
+                    category: key.category,
                     business: key.waba,
                     waba: key.waba,
                     market: key.market,
@@ -529,6 +573,25 @@ impl<'a> Settlement<'a> {
                 quantity: discounted,
             };
             lines.push(line.line(currency, timezone));
+        }
+        for ((waba, month, market, category), messages) in at_list {
+            let rule = self
+                .book
+                .regime_at(month.first_day())
+                .ok()
+                .and_then(|r| r.volume_tiers.as_ref());
+            if let Some(rule) = rule
+                && messages >= rule.first_discount_from
+            {
+                notes.tier_exposure.push(TierExposure {
+                    waba,
+                    month,
+                    market,
+                    category,
+                    messages,
+                    first_discount_from: rule.first_discount_from,
+                });
+            }
         }
         (lines, notes)
     }
@@ -583,6 +646,7 @@ mod tests {
             rule: None,
             flags: Flags::default(),
             verdict: None,
+            tokens: None,
         }
     }
 
@@ -703,6 +767,7 @@ mod tests {
             message_id: None,
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         };
         let events = [
             message("2023-10-01T03:59:00Z", 595_981_000_001, Direction::Inbound),

@@ -88,6 +88,23 @@ pub struct Summary {
     pub contacts: u64,
     /// Whether the log had to be sorted by time.
     pub sorted: bool,
+    /// Rows read: every event and every row that could not be read. A replay checks that
+    /// `rows_read = messages + inbound + duplicates + skipped` (see
+    /// [`crate::replay`]); 0 in a summary made from a ledger alone.
+    #[serde(default)]
+    pub rows_read: u64,
+    /// Charged messages priced at 0 because their card has no rate for their market and
+    /// category, as the user asked (otherwise such a message is an error).
+    #[serde(default)]
+    pub missing_rate: u64,
+    /// Messages priced as not delivered whose delivery report came later: each is charged by
+    /// a `late_delivery` line.
+    #[serde(default)]
+    pub late_deliveries: u64,
+    /// Status rows that came after their message left its contact's recent ids (a week):
+    /// counted once among the duplicates, never charged again.
+    #[serde(default)]
+    pub late_status: u64,
     /// Outbound messages by Meta's pricing type (allowance-covered items as `free_tier`).
     pub messages_by_pricing_type: BTreeMap<String, i64>,
     /// Rows skipped, by kind of error.
@@ -111,6 +128,57 @@ pub struct Summary {
     /// The run behind the figures, when they were written to a folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunInfo>,
+    /// Meta Business Agent replies charged per token.
+    #[serde(default)]
+    pub meta_business_agent_replies: u64,
+    /// Their tokens, prompt and response together.
+    #[serde(default)]
+    pub meta_business_agent_tokens: u64,
+    /// Of those replies, the ones priced at the regime's default tokens (estimated).
+    #[serde(default)]
+    pub meta_business_agent_default_tokens: u64,
+    /// Reactions (always free).
+    #[serde(default)]
+    pub reactions: u64,
+    /// Service messages free under the exemption of eligible governments and non-profits.
+    #[serde(default)]
+    pub exempt_service_messages: u64,
+    /// Deliveries to group participants (one charge each where charged).
+    #[serde(default)]
+    pub group_deliveries: u64,
+    /// Messages whose free entry point window's end Meta reported.
+    #[serde(default)]
+    pub meta_window_ends: u64,
+    /// Charged messages that would be free if free entry point windows lasted the longest
+    /// Meta says they may, and what they cost.
+    #[serde(default)]
+    pub free_entry_point_at_stake: u64,
+    /// What those messages cost.
+    #[serde(default)]
+    pub free_entry_point_at_stake_amount: Decimal,
+    /// Marketing templates priced at their max price (an upper bound).
+    #[serde(default)]
+    pub max_price_messages: u64,
+    /// What they cost at that bound.
+    #[serde(default)]
+    pub max_price_amount: Decimal,
+    /// Messages to countries that share a calling code, priced by the number's own region,
+    /// by country (ISO).
+    #[serde(default)]
+    pub shared_calling_code: BTreeMap<String, u64>,
+    /// Spend priced at estimated rates (message lines, before allowances and tiers).
+    #[serde(default)]
+    pub estimated_spend: Decimal,
+    /// The same, by market.
+    #[serde(default)]
+    pub estimated_spend_by_market: BTreeMap<String, Decimal>,
+    /// Months, markets and categories at list rate whose volume reached the first
+    /// volume-tier discount reported.
+    #[serde(default)]
+    pub volume_tier_exposure: Vec<TierExposureRow>,
+    /// The rule regimes the figures rest on, with their confidence.
+    #[serde(default)]
+    pub rules: Vec<RuleInForce>,
     /// Active contacts and customer conversations by month and market (see
     /// [`crate::units`]); empty when the figures come from a ledger alone.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -122,6 +190,71 @@ pub struct Summary {
     /// and how many messages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub what_if: Vec<crate::whatif::Applied>,
+}
+
+/// A month, market and category priced at list rate whose volume reached the first
+/// volume-tier discount reported: a discount may apply.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierExposureRow {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// The WABA.
+    pub waba: String,
+    /// The market.
+    pub market: String,
+    /// The category.
+    pub category: String,
+    /// Messages charged at list rate.
+    pub messages: u64,
+    /// Where the first discount is reported to start.
+    pub first_discount_from: u64,
+}
+
+/// A rule regime in force during a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInForce {
+    /// Its name (`PMP 2026-10`).
+    pub regime: String,
+    /// Its first day.
+    pub from: String,
+    /// How sure we are of it.
+    pub confidence: String,
+    /// Where it comes from.
+    pub source: String,
+}
+
+/// The regimes in force in the months of a run, in date order.
+fn rules_in_force(by_month: &Grouping, book: &RateBook) -> Vec<RuleInForce> {
+    let mut out: Vec<RuleInForce> = Vec::new();
+    for month in by_month.keys() {
+        let Some(first) =
+            chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
+        else {
+            continue;
+        };
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(first);
+        for r in book.regimes.all() {
+            let next = book
+                .regimes
+                .all()
+                .iter()
+                .find(|n| n.from > r.from)
+                .map(|n| n.from);
+            let overlaps = r.from <= last && next.is_none_or(|n| n > first);
+            if overlaps && !out.iter().any(|o| o.regime == r.name) {
+                out.push(RuleInForce {
+                    regime: r.name.clone(),
+                    from: r.from.to_string(),
+                    confidence: r.confidence.clone(),
+                    source: r.source.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A note when some messages fall on or after the first date the rate book knows nothing
@@ -180,8 +313,37 @@ pub fn notes(outcome: &Outcome, book: &RateBook) -> Vec<String> {
     if s.missing_rate > 0 {
         n.push(format!(
             "{} charged messages had no rate on the card for their market and category: priced \
-             at 0",
+             at 0 as asked, so the total is understated by their cost",
             s.missing_rate
+        ));
+    }
+    if s.late_deliveries > 0 {
+        n.push(format!(
+            "{} messages were priced as not delivered, then their delivery report came: each is \
+             charged by a late_delivery line (what it would have changed for later messages of \
+             the contact is not redone)",
+            s.late_deliveries
+        ));
+    }
+    if s.late_status > 0 {
+        n.push(format!(
+            "{} status rows came more than a week after their message: counted once, not charged \
+             again",
+            s.late_status
+        ));
+    }
+    if s.forgotten_ids > 0 {
+        n.push(format!(
+            "{} message ids were forgotten (the memory of ids older than a week was full): a \
+             status for one of them coming later would have been priced as a new message",
+            s.forgotten_ids
+        ));
+    }
+    if s.awaiting_given_up > 0 {
+        n.push(format!(
+            "{} messages priced as not delivered stopped waiting for a late delivery report (too \
+             many waited at once): a report for one of them coming later was not charged",
+            s.awaiting_given_up
         ));
     }
     if s.estimated_rates_used > 0 {
@@ -256,11 +418,60 @@ impl Summary {
         s.rejected_free_form = outcome.stats.rejected_free_form;
         s.contacts = outcome.contacts as u64;
         s.sorted = outcome.sorted;
+        s.rows_read = outcome.rows;
+        s.missing_rate = outcome.stats.missing_rate;
+        s.late_deliveries = outcome.stats.late_deliveries;
+        s.late_status = outcome.stats.late_status;
         s.skipped_by_reason = outcome.skipped.clone();
         s.notes = notes(outcome, book);
+        s.add_rule_facts(outcome, book);
         s.monthly_activity = crate::units::activity(&outcome.usage, book);
         s.unit_costs = crate::units::unit_costs(l, &s.monthly_activity, book);
         s
+    }
+
+    /// The counts of the rules of 2026 and the assumptions behind them: fields and notes.
+    fn add_rule_facts(&mut self, outcome: &Outcome, book: &RateBook) {
+        let f = &outcome.facts;
+        self.meta_business_agent_replies = f.business_agent_replies;
+        self.meta_business_agent_tokens = f.business_agent_tokens;
+        self.meta_business_agent_default_tokens = f.business_agent_default_tokens;
+        self.reactions = f.reactions;
+        self.exempt_service_messages = f.exempt_service;
+        self.group_deliveries = f.group_deliveries;
+        self.meta_window_ends = f.meta_window_ends;
+        self.free_entry_point_at_stake = f.free_entry_point_at_stake;
+        self.free_entry_point_at_stake_amount = f.free_entry_point_at_stake_amount;
+        self.max_price_messages = f.max_price_messages;
+        self.max_price_amount = f.max_price_amount;
+        self.shared_calling_code = f
+            .shared_code
+            .iter()
+            .map(|(c, n)| (c.to_string(), *n))
+            .collect();
+        self.estimated_spend = f.estimated_by_market.values().copied().sum();
+        self.estimated_spend_by_market = f
+            .estimated_by_market
+            .iter()
+            .filter(|(_, a)| !a.is_zero())
+            .map(|(m, a)| (book.names.name(*m).to_string(), *a))
+            .collect();
+        self.volume_tier_exposure = outcome
+            .settlement
+            .tier_exposure
+            .iter()
+            .map(|t| TierExposureRow {
+                month: t.month.to_string(),
+                waba: t.waba.name(),
+                market: book.names.name(t.market).to_string(),
+                category: t.category.to_string(),
+                messages: t.messages,
+                first_discount_from: t.first_discount_from,
+            })
+            .collect();
+        self.rules = rules_in_force(&self.by_month, book);
+        let notes = crate::assumptions::notes(self, outcome, book);
+        self.notes.extend(notes);
     }
 
     /// The figures a ledger alone gives (no counts of inbound messages, contacts or skipped
@@ -335,6 +546,26 @@ impl Summary {
             "total: {} {}\nmessages: {} outbound priced, {} charged, {} inbound, {} skipped rows\n",
             self.currency, self.total, self.messages, self.charged, self.inbound, self.skipped
         );
+        if self.rows_read > 0 {
+            s.push_str(&format!(
+                "rows: {} read = {} outbound priced + {} inbound + {} duplicate or status rows + \
+                 {} skipped\n",
+                self.rows_read, self.messages, self.inbound, self.duplicates, self.skipped
+            ));
+        }
+        if self.missing_rate > 0 {
+            s.push_str(&format!(
+                "priced at 0: {} charged messages whose card has no rate for them (as asked)\n",
+                self.missing_rate
+            ));
+        }
+        if self.late_deliveries > 0 {
+            s.push_str(&format!(
+                "late deliveries: {} messages charged when their delivery report came after \
+                 they were priced as not delivered\n",
+                self.late_deliveries
+            ));
+        }
         for (name, g) in self.groupings() {
             if name == "by_day" || name == "by_country" {
                 continue;

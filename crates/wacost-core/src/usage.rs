@@ -19,8 +19,12 @@ pub struct MonthUsage {
     pub outbound_by_status: [u64; 4],
     /// Templates sent: marketing, utility, authentication.
     pub templates: [u64; 3],
-    /// Free-form messages sent.
+    /// Free-form messages sent (reactions, Business Agent replies and messages to groups
+    /// included).
     pub free_form: u64,
+    /// Replies sent by the business's own automation (a simulated bot), for a cost per
+    /// automated reply.
+    pub automated_replies: u64,
     /// Contacts with at least one message (either way) in the month.
     pub active_contacts: u64,
     /// Distinct (contact, day) pairs with a free-form message from the business: Callbell's
@@ -72,6 +76,7 @@ impl MonthUsage {
             self.templates[i] += other.templates[i];
         }
         self.free_form += other.free_form;
+        self.automated_replies += other.automated_replies;
         self.active_contacts += other.active_contacts;
         self.service_days += other.service_days;
         self.businesses.extend(other.businesses.iter().copied());

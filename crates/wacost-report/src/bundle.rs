@@ -88,7 +88,18 @@ pub fn write(dir: &Path, report: &Report, book: &RateBook) -> Result<Written, Re
         written: Vec::new(),
         links: vec![Link::new("Workbook for Excel (XLSX)", WORKBOOK)],
     };
-    let inline = write_charts(&mut files, report, book)?;
+    let mut inline = write_charts(&mut files, report, book)?;
+    // The charts of the sections under the headline come first: shown with them.
+    let headings: Vec<String> =
+        crate::insights::first_charts(report.advice.as_ref(), report.forecast.as_ref())
+            .into_iter()
+            .map(|(heading, ..)| heading)
+            .collect();
+    let rest = inline.split_off(headings.len().min(inline.len()));
+    let first: Vec<(String, InlineChart)> = headings
+        .into_iter()
+        .zip(std::mem::replace(&mut inline, rest))
+        .collect();
     write_run_folder(&mut files, report, book)?;
     write_summary_csv(&mut files, report)?;
     write_ledger_csv(&mut files, &report.ledger, book)?;
@@ -98,9 +109,9 @@ pub fn write(dir: &Path, report: &Report, book: &RateBook) -> Result<Written, Re
     write_simulation(&mut files, report, &mut notes)?;
     link_lines(&mut files);
     let index = dir.join(INDEX);
-    crate::page::page(report, book, inline, files.links, notes)
-        .write(&index)
-        .map_err(ReportError::io(&index))?;
+    let mut page = crate::page::page(report, book, inline, files.links, notes);
+    page.first_charts = first;
+    page.write(&index).map_err(ReportError::io(&index))?;
     files.written.insert(0, index.clone());
     Ok(Written {
         index,
@@ -110,10 +121,16 @@ pub fn write(dir: &Path, report: &Report, book: &RateBook) -> Result<Written, Re
 
 /// The charts of a report: file stem, chart, caption.
 fn report_charts(report: &Report, book: &RateBook) -> Vec<(String, Chart, String)> {
-    let mut out: Vec<(String, Chart, String)> = charts::ledger_charts(&report.ledger, &book.names)
-        .into_iter()
-        .map(|(stem, chart)| {
-            let caption = match stem {
+    let mut out: Vec<(String, Chart, String)> =
+        crate::insights::first_charts(report.advice.as_ref(), report.forecast.as_ref())
+            .into_iter()
+            .map(|(_, stem, chart, caption)| (stem, chart, caption))
+            .collect();
+    out.extend(
+        charts::ledger_charts(&report.ledger, &book.names)
+            .into_iter()
+            .map(|(stem, chart)| {
+                let caption = match stem {
                 "spend_by_month" => {
                     "Spend by month, stacked by pricing category (allowances and tier \
                      discounts below zero)"
@@ -126,9 +143,9 @@ fn report_charts(report: &Report, book: &RateBook) -> Vec<(String, Chart, String
                 _ => chart.title(),
             }
             .to_string();
-            (stem.to_string(), chart, caption)
-        })
-        .collect();
+                (stem.to_string(), chart, caption)
+            }),
+    );
     if let Some(c) = &report.comparison {
         out.push((
             "providers".into(),

@@ -224,7 +224,7 @@ pub fn write_parquet(
 /// Reads a ledger back from Parquet written by [`write_parquet`]. Market names unknown to
 /// `names` are added to it.
 pub fn read_parquet(input: std::fs::File, names: &mut MarketNames) -> PolarsResult<Ledger> {
-    let df = ParquetReader::new(input).finish()?;
+    let df = crate::parquet::read_frame(input)?;
     Ledger::from_dataframe(&df, names)
 }
 

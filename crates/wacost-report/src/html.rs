@@ -104,6 +104,9 @@ pub struct ReportPage {
     /// Sections right under the headline, for a reader in a hurry (what to change), each a
     /// heading, a lead paragraph and a table.
     pub first: Vec<(String, String, Table)>,
+    /// Charts of those sections, each with the heading of the section it closes (the log's
+    /// total under each what-if, the forecast).
+    pub first_charts: Vec<(String, InlineChart)>,
     /// Summary tables, each with a heading.
     pub tables: Vec<(String, Table)>,
     /// Charts.
@@ -300,11 +303,34 @@ footer{color:var(--muted);font-size:.85rem;margin-top:40px;border-top:1px solid 
 @media print{main{max-width:none}figure{break-inside:avoid}}
 ";
 
+/// A chart inline, with its caption and links to its files.
+fn figure(o: &mut String, c: &InlineChart) {
+    o.push_str("<figure>\n");
+    if trusted_svg(&c.svg) {
+        o.push_str(c.svg.trim());
+        o.push('\n');
+    } else {
+        o.push_str("<p>(chart omitted: not an SVG written by wacost)</p>\n");
+    }
+    let _ = write!(o, "<figcaption>{}", escape(&c.caption));
+    if !c.files.is_empty() {
+        let files: Vec<String> = c.files.iter().map(link).collect();
+        let _ = write!(o, " ({})", files.join(", "));
+    }
+    o.push_str("</figcaption>\n</figure>\n");
+}
+
 impl ReportPage {
     /// The page as HTML.
     pub fn render(&self) -> String {
         let mut o = String::with_capacity(
-            64 * 1024 + self.charts.iter().map(|c| c.svg.len()).sum::<usize>(),
+            64 * 1024
+                + self
+                    .charts
+                    .iter()
+                    .chain(self.first_charts.iter().map(|(_, c)| c))
+                    .map(|c| c.svg.len())
+                    .sum::<usize>(),
         );
         o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         o.push_str(
@@ -358,25 +384,16 @@ impl ReportPage {
                 let _ = writeln!(o, "<p>{}</p>", escape(lead));
             }
             table_html(&mut o, "", table, &h.currency);
+            for (_, c) in self.first_charts.iter().filter(|(to, _)| to == heading) {
+                figure(&mut o, c);
+            }
             o.push_str("</section>\n");
         }
 
         if !self.charts.is_empty() {
             o.push_str("<h2>Charts</h2>\n");
             for c in &self.charts {
-                o.push_str("<figure>\n");
-                if trusted_svg(&c.svg) {
-                    o.push_str(c.svg.trim());
-                    o.push('\n');
-                } else {
-                    o.push_str("<p>(chart omitted: not an SVG written by wacost)</p>\n");
-                }
-                let _ = write!(o, "<figcaption>{}", escape(&c.caption));
-                if !c.files.is_empty() {
-                    let files: Vec<String> = c.files.iter().map(link).collect();
-                    let _ = write!(o, " ({})", files.join(", "));
-                }
-                o.push_str("</figcaption>\n</figure>\n");
+                figure(&mut o, c);
             }
         }
 

@@ -24,6 +24,7 @@ pub mod folder;
 pub mod font;
 pub mod frame;
 pub mod html;
+pub mod insights;
 pub mod lines;
 pub mod model;
 pub mod output;

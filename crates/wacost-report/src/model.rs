@@ -11,7 +11,9 @@
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use wacost_core::advise::Advice;
 use wacost_core::charge::{Charge, LineKind, LineSink};
+use wacost_core::forecast::Forecast;
 use wacost_core::ledger::Ledger;
 use wacost_core::pricing::RateBook;
 use wacost_core::pricing::phone::{ContactNumber, masked_distinct};
@@ -97,6 +99,12 @@ pub struct Report {
     pub show_contacts: bool,
     /// Simulation results, if any.
     pub simulation: Option<SimulationSection>,
+    /// What `advise` found: shown right under the headline ("What to change").
+    #[serde(default)]
+    pub advice: Option<Advice>,
+    /// What `forecast` made: shown under the headline (and the advice).
+    #[serde(default)]
+    pub forecast: Option<Forecast>,
 }
 
 fn empty_ledger() -> Ledger {
@@ -153,6 +161,8 @@ impl ReportBuilder {
                 contacts: Vec::new(),
                 show_contacts: false,
                 simulation: None,
+                advice: None,
+                forecast: None,
             },
         }
     }
@@ -222,6 +232,21 @@ impl ReportBuilder {
     /// Simulation results.
     pub fn simulation(mut self, section: SimulationSection) -> Self {
         self.report.simulation = Some(section);
+        self
+    }
+
+    /// What `advise` found, shown right under the headline as "What to change", with the
+    /// chart of the log's total under each what-if.
+    pub fn advice(mut self, advice: Advice) -> Self {
+        self.report.advice = Some(advice);
+        self
+    }
+
+    /// A forecast, shown under the headline (after any advice) with its chart; its notes
+    /// join the report's.
+    pub fn forecast(mut self, forecast: Forecast) -> Self {
+        self.report.notes.extend(forecast.notes.iter().cloned());
+        self.report.forecast = Some(forecast);
         self
     }
 

@@ -592,7 +592,8 @@ pub fn page(
                    billed less those a free allowance covers."
                 .into(),
         },
-        first: Vec::new(),
+        first: crate::insights::first_sections(report.advice.as_ref(), report.forecast.as_ref()),
+        first_charts: Vec::new(),
         facts: facts(report),
         assumptions: assumptions(report, card_assumptions),
         notes,

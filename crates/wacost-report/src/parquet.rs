@@ -42,17 +42,14 @@ impl ParquetEventReader {
     pub fn open(path: &Path) -> ParquetEventReader {
         let file = path.display().to_string();
         match std::fs::File::open(path) {
-            Ok(f) => Self::from_frame(ParquetReader::new(f).finish(), &file),
+            Ok(f) => Self::from_frame(read_frame(f), &file),
             Err(e) => Self::failed(&file, ReadErrorKind::io(e)),
         }
     }
 
     /// Reads Parquet bytes already in memory.
     pub fn from_bytes(bytes: Vec<u8>, file: &str) -> ParquetEventReader {
-        Self::from_frame(
-            ParquetReader::new(std::io::Cursor::new(bytes)).finish(),
-            file,
-        )
+        Self::from_frame(read_frame(std::io::Cursor::new(bytes)), file)
     }
 
     fn failed(file: &str, kind: ReadErrorKind) -> ParquetEventReader {
@@ -89,7 +86,7 @@ impl ParquetEventReader {
         };
         let mut columns = Vec::with_capacity(names.len());
         for c in df.columns() {
-            match as_text(c.as_materialized_series()) {
+            match guarded(|| as_text(c.as_materialized_series())) {
                 Ok(s) => columns.push(s),
                 Err(e) => {
                     let detail = format!("column {}: {e}", c.name());
@@ -108,8 +105,29 @@ impl ParquetEventReader {
     }
 }
 
-/// A column as text: timestamps become Unix seconds, everything else its string form.
+/// Reads a whole Parquet file into a frame, a panic inside polars caught as an error.
+pub(crate) fn read_frame<R: polars::io::mmap::MmapBytesReader>(
+    input: R,
+) -> PolarsResult<DataFrame> {
+    guarded(|| ParquetReader::new(input).finish())
+}
+
+/// Runs a polars call, a panic inside it turned into an error. The last line of defence:
+/// polars validates most of a Parquet file but some damaged files (about 1 % of random
+/// corruptions) make it panic rather than fail; the caller names the file in its error.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(PolarsError::ComputeError(
+            "the Parquet library failed on it (a damaged file)".into(),
+        ))
+    })
+}
+
+/// A column as text: timestamps become Unix seconds, everything else its string form. The
+/// column is made one chunk: a file of many row groups reads as many chunks, and reading
+/// row `i` of a chunked column searches the chunks (quadratic in the number of groups).
 fn as_text(s: &Series) -> PolarsResult<StringChunked> {
+    let s = &s.rechunk();
     let s = match s.dtype() {
         DataType::Datetime(unit, _) => {
             let per_second: i64 = match unit {
@@ -123,7 +141,7 @@ fn as_text(s: &Series) -> PolarsResult<StringChunked> {
         }
         _ => s.cast(&DataType::String)?,
     };
-    Ok(s.str()?.clone())
+    Ok(s.str()?.rechunk().into_owned())
 }
 
 impl Iterator for ParquetEventReader {
@@ -159,6 +177,80 @@ impl Iterator for ParquetEventReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A log of `n` inbound rows, one row group per `group` rows.
+    fn log_in_groups(n: usize, group: usize) -> Vec<u8> {
+        let times: Vec<i64> = (0..n as i64).map(|i| 1_770_026_400 + i).collect();
+        let mut df = df!(
+            "timestamp" => times,
+            "business" => vec!["15550100001"; n],
+            "contact" => vec!["+5511987654321"; n],
+            "direction" => vec!["inbound"; n],
+        )
+        .unwrap();
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf)
+            .with_row_group_size(Some(group))
+            .finish(&mut df)
+            .unwrap();
+        buf
+    }
+
+    #[test]
+    fn a_file_of_many_row_groups_reads_every_row() {
+        let events: Vec<_> =
+            ParquetEventReader::from_bytes(log_in_groups(3_000, 1), "groups.parquet").collect();
+        assert_eq!(events.len(), 3_000);
+        assert_eq!(
+            events[2_999].as_ref().unwrap().time_ms,
+            (1_770_026_400 + 2_999) * 1000
+        );
+    }
+
+    /// Issue 11, item 9: corrupted files are errors naming the file, never a panic out of
+    /// the reader (polars panics on some; see [`guarded`]). Open: some corruptions make
+    /// polars ask for 2^61 bytes, an abort no `catch_unwind` can catch (seed below, within
+    /// the 300); the footer must be validated before polars reads it.
+    #[test]
+    #[ignore = "aborts: polars allocates 2^61 bytes on some corrupted files (issue 11, item 9)"]
+    fn corrupted_files_are_errors_not_panics() {
+        let good = log_in_groups(20, 4);
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut errors = 0;
+        for _ in 0..300 {
+            let mut bytes = good.clone();
+            for _ in 0..3 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % bytes.len() as u64) as usize;
+                bytes[at] = (seed >> 32) as u8;
+            }
+            for r in ParquetEventReader::from_bytes(bytes, "bad.parquet") {
+                if let Err(e) = r {
+                    assert!(e.to_string().starts_with("bad.parquet"), "{e}");
+                    errors += 1;
+                }
+            }
+        }
+        assert!(errors > 0, "some corruptions are caught");
+    }
+
+    /// Issue 11, item 13: 60,000 rows in 60,000 row groups took 97 s (quadratic). Run with
+    /// `cargo test -p wacost-report --release -- --ignored many_row_groups` to time it. Still
+    /// superlinear after the rows are read from one chunk (debug build: 15,000 groups 16.5 s,
+    /// 30,000 groups 44.4 s): the rest is in polars' reading of the groups.
+    #[test]
+    #[ignore]
+    fn many_row_groups_time() {
+        for n in [15_000, 30_000, 60_000] {
+            let bytes = log_in_groups(n, 1);
+            let start = std::time::Instant::now();
+            let count = ParquetEventReader::from_bytes(bytes, "groups.parquet").count();
+            eprintln!("{n} rows in {n} row groups: {:?}", start.elapsed());
+            assert_eq!(count, n);
+        }
+    }
 
     #[test]
     fn reads_canonical_columns_of_any_type() {

@@ -149,6 +149,11 @@ pub fn spend_table(r: &MonteCarlo) -> Table {
     for (c, x) in &r.base.by_category {
         row(c.to_string(), x);
     }
+    // Our own bot's AI cost per reply (the scenario's `bot_cost_per_reply`), in the total.
+    let fees: Vec<Decimal> = r.base.runs.iter().map(|t| t.automation_fees).collect();
+    if fees.iter().any(|f| !f.is_zero()) {
+        row("  automation fees (ours)".into(), &Spread::of(&fees));
+    }
     t
 }
 
@@ -224,10 +229,21 @@ pub fn runs_table(r: &MonteCarlo) -> Table {
     .map(|s| s.to_string())
     .collect();
     header.extend(categories.iter().map(|c| c.as_str().to_string()));
+    // Your own bot's cost per reply, when a variant has one (included in `total`).
+    let fees = variants
+        .iter()
+        .any(|v| v.runs.iter().any(|t| !t.automation_fees.is_zero()));
+    if fees {
+        header.push("automation_fees".to_string());
+    }
     let mut t = Table::new(header);
     for v in variants {
         for (k, run) in v.runs.iter().enumerate() {
-            t.row(run_row(&v.name, k, run, r, &categories));
+            let mut row = run_row(&v.name, k, run, r, &categories);
+            if fees {
+                row.push(run.automation_fees.to_string());
+            }
+            t.row(row);
         }
     }
     t
@@ -561,6 +577,7 @@ mod tests {
             .collect(),
             messages: 10,
             charged: 8,
+            automation_fees: Decimal::ZERO,
         }
     }
 

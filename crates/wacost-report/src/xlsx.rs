@@ -357,7 +357,32 @@ pub fn report_workbook(report: &Report, names: &MarketNames) -> Result<Workbook,
             )?;
         }
     }
+    advice_sheets(&mut wb, report)?;
     Ok(wb)
+}
+
+/// The sheets `advice` (the findings, or every what-if run when none saved anything),
+/// `forecast` and `forecast_by_category`, when the report has them; figures as numbers.
+fn advice_sheets(wb: &mut Workbook, report: &Report) -> Result<(), XlsxError> {
+    use crate::insights;
+    if let Some(a) = &report.advice {
+        let (heading, _, table) = insights::advice_section(a);
+        let heading = format!("{heading} ({}, {})", a.period, a.currency);
+        table_sheet(wb, "advice", &heading, &table, a.currency.code())?;
+    }
+    if let Some(f) = &report.forecast {
+        let cur = f.currency.code();
+        let heading = format!("Forecast by month ({cur}), learnt from {}", f.learnt_from);
+        table_sheet(wb, "forecast", &heading, &insights::forecast_table(f), cur)?;
+        table_sheet(
+            wb,
+            "forecast_by_category",
+            "Forecast by month and pricing category",
+            &insights::forecast_category_table(f),
+            cur,
+        )?;
+    }
+    Ok(())
 }
 
 /// The workbook of a ledger. `lines`, when given, fills the `lines` sheet (at most

@@ -11,10 +11,36 @@
 //! the contact's later events behind it, until a final status arrives or the status horizon
 //! (24 h of log time) passes; a duplicate row, or a status row for a message already priced,
 //! is counted and dropped, never charged twice.
+//!
+//! # Ids remembered, late statuses
+//!
+//! A contact's ids of the last week (the dedup horizon, log time) are kept in its state; older
+//! ones go to a bounded memory shared by all contacts ([`ids`], at most
+//! [`ClassifyConfig::id_memory`] ids, 4,194,304 by default), so that a status arriving weeks
+//! after its message (a `read` receipt) is counted as a late status, never charged. Past that
+//! bound the oldest ids are forgotten (counted in [`ClassifyStats::forgotten_ids`]): a status
+//! for one of them would be priced as a new message.
+//!
+//! A message released at the status horizon while still only `sent` is priced as not
+//! delivered, whatever other rows of the contact came meanwhile. Should its own delivery
+//! report arrive later, a [`LineKind::LateDelivery`] line adds what it costs delivered (the
+//! line it would have had then), so that the lines still add up to the total and the message
+//! is charged once, as Meta charges every delivered message; the count is in
+//! [`ClassifyStats::late_deliveries`]. What the delivery would have changed for the contact's
+//! later messages (a free entry point window it would have opened, a CBP conversation) is not
+//! redone. At most [`ids::MAX_AWAITING`] messages wait for such a report at once.
+//!
+//! # Messages that cannot be priced
+//!
+//! A message sent when no rules or card are in force, or charged in a market and category its
+//! card has no rate for, is a [`ClassifyError`] naming market, category and date (and the
+//! row, when the caller said where events come from: [`Classifier::push_all_at`]). With
+//! [`ClassifyConfig::skip_unpriceable`] it is set aside instead ([`Classifier::take_set_aside`])
+//! and classification goes on as if it had not been sent; with [`MissingRate::Zero`] a
+//! missing rate prices the message at 0, flagged and counted ([`ClassifyStats::missing_rate`]).
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -25,14 +51,19 @@ use crate::money::Currency;
 use crate::pricing::category::{Category, PricingModel, PricingType, Provenance};
 use crate::pricing::market::MarketId;
 use crate::pricing::phone::{ContactNumber, Country};
+use crate::pricing::price::price_message;
 use crate::pricing::regime::Regime;
 use crate::pricing::rules::{Situation, decide};
 use crate::pricing::{BusinessProfile, PricingError, RateBook};
 use crate::usage::{MonthUsage, Usage, status_index};
 
 mod contacts;
+pub mod facts;
+pub mod ids;
 
 use contacts::{ContactIndex, MAX_CONTACTS, huge_pages, prefetch};
+pub use facts::RuleFacts;
+use ids::{Awaiting, IdMemory};
 
 /// Settings of a classification run.
 #[derive(Clone, Copy, Debug)]
@@ -45,8 +76,26 @@ pub struct ClassifyConfig {
     pub profile: BusinessProfile,
     /// How long a `sent` message waits for a delivery report (milliseconds of log time).
     pub status_horizon_ms: i64,
-    /// How long a message id is remembered to drop duplicates (milliseconds of log time).
+    /// How long a message id is kept in its contact's state to drop duplicates (milliseconds
+    /// of log time); older ids go to the shared memory of [`ClassifyConfig::id_memory`].
     pub dedup_horizon_ms: i64,
+    /// The most ids remembered beyond the dedup horizon (see the [module docs](self)).
+    pub id_memory: usize,
+    /// What a charged message in a market and category its card has no rate for is.
+    pub missing_rate: MissingRate,
+    /// Set aside a message that cannot be priced ([`Classifier::take_set_aside`]) instead of
+    /// stopping.
+    pub skip_unpriceable: bool,
+}
+
+/// What a charged message whose card has no rate for its market and category becomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissingRate {
+    /// An error naming market, category and date: the total would be understated.
+    #[default]
+    Error,
+    /// Priced at 0, flagged on its line and counted, as the user asked.
+    Zero,
 }
 
 /// An hour, in the milliseconds event times are kept in.
@@ -60,6 +109,9 @@ impl Default for ClassifyConfig {
             profile: BusinessProfile::default(),
             status_horizon_ms: 24 * HOUR_MS,
             dedup_horizon_ms: 7 * 24 * HOUR_MS,
+            id_memory: ids::DEFAULT_ID_MEMORY,
+            missing_rate: MissingRate::Error,
+            skip_unpriceable: false,
         }
     }
 }
@@ -71,16 +123,29 @@ pub struct ClassifyStats {
     pub inbound: u64,
     /// Outbound messages priced (one line each).
     pub outbound: u64,
-    /// Rows dropped as duplicates of a message already seen.
+    /// Rows dropped as duplicates of a message already seen: status rows of a message (late
+    /// ones included) and repeated rows. Every event is counted once, in `inbound`,
+    /// `outbound`, `duplicates` or `set_aside`.
     pub duplicates: u64,
-    /// Status rows that arrived after their message was priced and would have changed it.
+    /// Of the duplicates, status rows whose message left its contact's recent ids (older
+    /// than the dedup horizon): counted once, never charged again.
     pub late_status: u64,
+    /// Delivery reports that came after their message was priced as not delivered: each
+    /// added a [`LineKind::LateDelivery`] line (they are counted in `duplicates` too).
+    pub late_deliveries: u64,
     /// Free-form messages outside any window (Meta rejects them; not charged).
     pub rejected_free_form: u64,
-    /// Charged messages whose card has no rate for the market and category.
+    /// Charged messages whose card has no rate for the market and category, priced at 0
+    /// ([`MissingRate::Zero`]).
     pub missing_rate: u64,
     /// Messages priced with an estimated rate.
     pub estimated_rates_used: u64,
+    /// Events that could not be priced, set aside ([`ClassifyConfig::skip_unpriceable`]).
+    pub set_aside: u64,
+    /// Message ids forgotten because the id memory was full (see the [module docs](self)).
+    pub forgotten_ids: u64,
+    /// Messages no longer waiting for a late delivery report because too many were.
+    pub awaiting_given_up: u64,
 }
 
 const NONE: i64 = i64::MIN;
@@ -93,11 +158,11 @@ const RECENT_INLINE: usize = 4;
 const SLOTS: usize = 3;
 
 fn slot(category: Category) -> usize {
-    match category {
+    match category.base() {
         Category::Marketing => 0,
         Category::Utility => 1,
         Category::Authentication | Category::AuthenticationInternational => 2,
-        Category::Service => 3,
+        _ => 3,
     }
 }
 
@@ -110,11 +175,17 @@ struct ContactState {
     last_inbound: i64,
     ad_inbound: i64,
     fep_until: i64,
-    last_fingerprint: u64,
+    /// A fingerprint of the last row without a message id (to drop an identical row that
+    /// follows it).
+    last_fingerprint: u32,
+    /// The minute the open (or last) free entry point window would end if it lasted the
+    /// longest Meta says it may (7 days from about 2026-09-30) instead of the assumed 72 h;
+    /// 0 when Meta reported the window's end, or when the two are the same.
+    fep_stretch: u32,
     /// Message ids seen in the last week (log time), oldest first; a few inline, so that
     /// checking a message for a duplicate reads the state already fetched.
     recent: SmallVec<[Seen; RECENT_INLINE]>,
-    held: Option<Box<Vec<Event>>>,
+    held: Option<Box<Vec<Held>>>,
     conversations: Option<Box<Conversations>>,
     /// The month this pair last counted as an active contact in, as year × 12 + month in
     /// 16 bits (distinct for every month before the year 5461).
@@ -137,6 +208,7 @@ impl ContactState {
             ad_inbound: NONE,
             fep_until: NONE,
             last_fingerprint: 0,
+            fep_stretch: 0,
             recent: SmallVec::new(),
             held: None,
             conversations: None,
@@ -159,6 +231,12 @@ impl ContactState {
             .as_ref()
             .is_some_and(|c| c.until[slot] > t)
     }
+}
+
+/// An event held until its message's status is known, and where it was read.
+struct Held {
+    event: Event,
+    row: u64,
 }
 
 /// The open CBP conversation of each category: until when, and its id.
@@ -186,6 +264,10 @@ impl Seen {
     fn is(&self, hash: u64) -> bool {
         self.hash == [(hash >> 32) as u32, hash as u32]
     }
+
+    fn hash(&self) -> u64 {
+        (u64::from(self.hash[0]) << 32) | u64::from(self.hash[1])
+    }
 }
 
 /// Minutes since 1970 of an instant in milliseconds (clamped to what a `u32` holds: until
@@ -206,6 +288,8 @@ struct Day {
     epoch: u16,
     card: usize,
     regime: usize,
+    /// The regime's window lengths, in milliseconds.
+    windows: Windows,
 }
 
 /// The classifier: feed it events in time order with [`Classifier::push`], then call
@@ -232,32 +316,82 @@ struct Engine<'a> {
     months: Vec<((i32, u32), MonthUsage)>,
     current_month: usize,
     counted_business: Option<(usize, BusinessId)>,
-    windows: Windows,
     countries: FxHashMap<u64, Country>,
+    facts: RuleFacts,
+    /// Ids older than the dedup horizon.
+    ids: IdMemory,
+    /// Messages priced as not delivered that a late delivery report would charge.
+    awaiting: Awaiting,
+    /// Events that could not be priced, set aside.
+    set_aside: Vec<ClassifyError>,
 }
 
+/// A regime's window lengths, in milliseconds.
 #[derive(Clone, Copy)]
 struct Windows {
     csw: i64,
     fep_reply: i64,
     fep: i64,
+    /// The longest a free entry point window may last (at least `fep`).
+    fep_longest: i64,
     conversation: i64,
+}
+
+impl Windows {
+    fn of(w: &crate::pricing::regime::Windows) -> Windows {
+        Windows {
+            csw: i64::from(w.customer_service_hours) * HOUR_MS,
+            fep_reply: i64::from(w.free_entry_point_reply_hours) * HOUR_MS,
+            fep: i64::from(w.free_entry_point_hours) * HOUR_MS,
+            fep_longest: i64::from(w.free_entry_point_longest_hours()) * HOUR_MS,
+            conversation: i64::from(w.conversation_hours) * HOUR_MS,
+        }
+    }
 }
 
 /// A message that cannot be priced at all.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("message at {time}: {source}")]
+#[error("{}message at {time}: {source}", .at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default())]
 pub struct ClassifyError {
     /// When the message was sent (RFC 3339).
     pub time: String,
     /// Why it cannot be priced.
     pub source: PricingError,
+    /// Where the event came from, as the caller tagged it ([`Classifier::push_all_at`]).
+    pub row: Option<u64>,
+    /// Where the event was read (`file:line`, `file: byte N`), when the caller tells
+    /// ([`ClassifyError::read_at`]): the message starts with it.
+    pub at: Option<String>,
+}
+
+impl ClassifyError {
+    fn new(time_ms: i64, source: PricingError, row: u64) -> ClassifyError {
+        ClassifyError {
+            time: DateTime::from_timestamp_millis(time_ms)
+                .unwrap_or_default()
+                .to_rfc3339(),
+            source,
+            row: (row != 0).then_some(row),
+            at: None,
+        }
+    }
+
+    /// The same error, read at `at` (`file:line`).
+    pub fn read_at(mut self, at: impl Into<String>) -> ClassifyError {
+        self.at = Some(at.into());
+        self
+    }
+
+    /// Whether the message may be set aside and the run go on (else the run cannot go on:
+    /// too many contacts).
+    pub fn can_set_aside(&self) -> bool {
+        !matches!(self.source, PricingError::TooManyContacts { .. })
+    }
 }
 
 impl<'a> Classifier<'a> {
     /// A classifier over a rate book.
     pub fn new(book: &'a RateBook, config: ClassifyConfig) -> Classifier<'a> {
-        let w = book.regimes.windows;
         let engine = Engine {
             book,
             config,
@@ -270,12 +404,10 @@ impl<'a> Classifier<'a> {
             current_month: 0,
             counted_business: None,
             countries: FxHashMap::default(),
-            windows: Windows {
-                csw: i64::from(w.customer_service_hours) * HOUR_MS,
-                fep_reply: i64::from(w.free_entry_point_reply_hours) * HOUR_MS,
-                fep: i64::from(w.free_entry_point_hours) * HOUR_MS,
-                conversation: i64::from(w.conversation_hours) * HOUR_MS,
-            },
+            facts: RuleFacts::default(),
+            ids: IdMemory::new(config.id_memory.max(2)),
+            awaiting: Awaiting::default(),
+            set_aside: Vec::new(),
         };
         Classifier {
             index: ContactIndex::new(),
@@ -286,7 +418,22 @@ impl<'a> Classifier<'a> {
 
     /// The counts so far.
     pub fn stats(&self) -> ClassifyStats {
-        self.engine.stats
+        ClassifyStats {
+            forgotten_ids: self.engine.ids.forgotten(),
+            awaiting_given_up: self.engine.awaiting.given_up(),
+            ..self.engine.stats
+        }
+    }
+
+    /// The events set aside so far because they cannot be priced
+    /// ([`ClassifyConfig::skip_unpriceable`]), taken: each a [`ClassifyError`] with its row.
+    pub fn take_set_aside(&mut self) -> Vec<ClassifyError> {
+        std::mem::take(&mut self.engine.set_aside)
+    }
+
+    /// What the rules of 2026 did so far, and what the total rests on.
+    pub fn facts(&self) -> RuleFacts {
+        self.engine.facts.clone()
     }
 
     /// Message counts by month, for providers' fees.
@@ -301,8 +448,19 @@ impl<'a> Classifier<'a> {
 
     /// Takes one event; every charge it settles is passed to `out`.
     pub fn push(&mut self, ev: &Event, out: &mut impl FnMut(&Charge)) -> Result<(), ClassifyError> {
-        let at = self.position(ev)?;
-        self.engine.push_to(&mut self.states[at], ev, out)
+        self.push_at(ev, 0, out)
+    }
+
+    /// [`Classifier::push`], with a tag saying where the event was read (any non-zero
+    /// number the caller can map back to its row): an error about the event carries it.
+    pub fn push_at(
+        &mut self,
+        ev: &Event,
+        row: u64,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        let at = self.position(ev, row)?;
+        self.engine.push_to(&mut self.states[at], ev, row, out)
     }
 
     /// Takes events in time order, as [`Classifier::push`] one by one would, faster: while
@@ -313,6 +471,17 @@ impl<'a> Classifier<'a> {
     pub fn push_all(
         &mut self,
         events: &[Event],
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        self.push_all_at(events, &[], out)
+    }
+
+    /// [`Classifier::push_all`], with the tags of [`Classifier::push_at`]: `rows[i]` for
+    /// `events[i]` (0, or a missing tag, for none).
+    pub fn push_all_at(
+        &mut self,
+        events: &[Event],
+        rows: &[u64],
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
         const SLOT_AHEAD: usize = 16;
@@ -336,31 +505,41 @@ impl<'a> Classifier<'a> {
             }
             if i + IDS_AHEAD < events.len()
                 && let Some(at) = found[(i + IDS_AHEAD) % 16]
-                && self.states[at].recent.spilled()
-                && let Some(seen) = self.states[at].recent.first()
             {
-                prefetch((seen as *const Seen).cast());
+                let ahead = &events[i + IDS_AHEAD];
+                let recent = &self.states[at].recent;
+                if recent.spilled()
+                    && let Some(seen) = recent.first()
+                {
+                    prefetch((seen as *const Seen).cast());
+                }
+                // An id not among the recent ones is looked up in the older ones.
+                if !self.engine.ids.is_empty()
+                    && let Some(id) = ahead.message_id
+                {
+                    let key = ids::key(id.hash64(), ahead.business, ahead.contact);
+                    for a in self.engine.ids.addresses(key).into_iter().flatten() {
+                        prefetch(a);
+                    }
+                }
             }
+            let row = rows.get(i).copied().unwrap_or(0);
             let at = match found[i % 16].take() {
                 Some(at) => at,
-                None => self.position(ev)?,
+                None => self.position(ev, row)?,
             };
-            self.engine.push_to(&mut self.states[at], ev, out)?;
+            self.engine.push_to(&mut self.states[at], ev, row, out)?;
         }
         Ok(())
     }
 
     /// Where the state of the event's (business, contact) is, made when new.
-    fn position(&mut self, ev: &Event) -> Result<usize, ClassifyError> {
+    fn position(&mut self, ev: &Event, row: u64) -> Result<usize, ClassifyError> {
         let Some((at, new)) = self.index.get_or_insert(ev.business, ev.contact) else {
-            return Err(ClassifyError {
-                time: DateTime::from_timestamp_millis(ev.time_ms)
-                    .unwrap_or_default()
-                    .to_rfc3339(),
-                source: PricingError::TooManyContacts {
-                    limit: MAX_CONTACTS,
-                },
-            });
+            let source = PricingError::TooManyContacts {
+                limit: MAX_CONTACTS,
+            };
+            return Err(ClassifyError::new(ev.time_ms, source, row));
         };
         if new {
             let country = self.engine.country(ev.contact);
@@ -383,7 +562,7 @@ impl<'a> Classifier<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                let first = s.held.as_ref()?.first()?;
+                let first = &s.held.as_ref()?.first()?.event;
                 Some((first.time_ms, first.business, first.contact, i))
             })
             .collect();
@@ -391,8 +570,10 @@ impl<'a> Classifier<'a> {
         for (_, _, _, i) in order {
             let state = &mut self.states[i];
             if let Some(held) = state.held.take() {
-                for ev in held.iter() {
-                    self.engine.classify(state, ev, out)?;
+                // The input is over: no later status can come.
+                for h in held.iter() {
+                    self.engine
+                        .classify_or_set_aside(state, &h.event, h.row, false, out)?;
                 }
             }
         }
@@ -405,6 +586,7 @@ impl Engine<'_> {
         &mut self,
         state: &mut ContactState,
         ev: &Event,
+        row: u64,
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
         match ev.message_id {
@@ -412,11 +594,15 @@ impl Engine<'_> {
                 if let Some(held) = state
                     .held
                     .as_mut()
-                    .and_then(|h| h.iter_mut().find(|e| e.message_id == Some(id)))
+                    .and_then(|h| h.iter_mut().find(|h| h.event.message_id == Some(id)))
                 {
+                    let held = &mut held.event;
                     held.status = held.status.merge(ev.status);
                     if held.verdict.is_none() {
                         held.verdict = ev.verdict;
+                    }
+                    if held.details.free_entry_point_end.is_none() {
+                        held.details.free_entry_point_end = ev.details.free_entry_point_end;
                     }
                     self.stats.duplicates += 1;
                     return self.release(state, ev.time_ms, out);
@@ -424,12 +610,21 @@ impl Engine<'_> {
                 let h = id.hash64();
                 if state.recent.iter().any(|s| s.is(h)) {
                     self.stats.duplicates += 1;
-                    return Ok(());
+                    return self.late_report(ids::key(h, ev.business, ev.contact), ev, row, out);
                 }
-                // Ids arrive in time order, so the oldest is first: forget the ids older than
-                // the horizon only when there are some.
+                let key = ids::key(h, ev.business, ev.contact);
+                if !self.ids.is_empty() && self.ids.contains(key) {
+                    self.stats.duplicates += 1;
+                    self.stats.late_status += 1;
+                    return self.late_report(key, ev, row, out);
+                }
+                // Ids arrive in time order, so the oldest is first: move the ids older than
+                // the horizon to the shared memory only when there are some.
                 let horizon = minute(ev.time_ms.saturating_sub(self.config.dedup_horizon_ms));
                 if state.recent.first().is_some_and(|s| s.minute < horizon) {
+                    for s in state.recent.iter().filter(|s| s.minute < horizon) {
+                        self.ids.insert(ids::key(s.hash(), ev.business, ev.contact));
+                    }
                     state.recent.retain(|s| s.minute >= horizon);
                 }
                 state.recent.push(Seen::new(h, ev.time_ms));
@@ -446,10 +641,55 @@ impl Engine<'_> {
         let hold =
             ev.direction == Direction::Outbound && !ev.status.is_final() && ev.message_id.is_some();
         if hold || state.holding() {
-            state.held.get_or_insert_default().push(*ev);
+            state
+                .held
+                .get_or_insert_default()
+                .push(Held { event: *ev, row });
             return self.release(state, ev.time_ms, out);
         }
-        self.classify(state, ev, out)
+        self.classify_or_set_aside(state, ev, row, false, out)
+    }
+
+    /// A status row of a message already priced: a delivery report for a message priced as
+    /// not delivered adds the line it has delivered; anything else only counts.
+    fn late_report(
+        &mut self,
+        key: u64,
+        ev: &Event,
+        row: u64,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        if !ev.status.delivered() || self.awaiting.is_empty() {
+            return Ok(());
+        }
+        let Some(mut line) = self.awaiting.delivered(key) else {
+            return Ok(());
+        };
+        if line.flags.missing_rate && self.config.missing_rate == MissingRate::Error {
+            let source = PricingError::NoRate {
+                market: self.book.names.name(line.market).to_string(),
+                category: line.category,
+                currency: line.currency,
+                date: line.date,
+                card: line.card,
+            };
+            let e = ClassifyError::new(line.time_ms, source, row);
+            if !self.config.skip_unpriceable {
+                return Err(e);
+            }
+            // The row is set aside rather than counted as a status row.
+            self.stats.duplicates -= 1;
+            self.stats.set_aside += 1;
+            self.set_aside.push(e);
+            return Ok(());
+        }
+        if line.flags.missing_rate {
+            self.stats.missing_rate += 1;
+        }
+        line.status = Some(ev.status);
+        self.stats.late_deliveries += 1;
+        out(&line);
+        Ok(())
     }
 
     fn release(
@@ -464,14 +704,17 @@ impl Engine<'_> {
         let mut ready = 0;
         let mut result = Ok(());
         for front in held.iter() {
-            let due = front.direction == Direction::Inbound
-                || front.status.is_final()
-                || now.saturating_sub(front.time_ms) >= self.config.status_horizon_ms;
+            let ev = &front.event;
+            let due = ev.direction == Direction::Inbound
+                || ev.status.is_final()
+                || now.saturating_sub(ev.time_ms) >= self.config.status_horizon_ms;
             if !due {
                 break;
             }
             ready += 1;
-            result = self.classify(state, front, out);
+            // Released at the horizon, still `sent`: its own delivery report may yet come.
+            let awaiting = ev.direction == Direction::Outbound && !ev.status.is_final();
+            result = self.classify_or_set_aside(state, ev, front.row, awaiting, out);
             if result.is_err() {
                 break;
             }
@@ -482,6 +725,26 @@ impl Engine<'_> {
             state.held = Some(held);
         }
         result
+    }
+
+    /// [`Engine::classify`], setting the event aside instead of failing when it cannot be
+    /// priced and the configuration says so.
+    fn classify_or_set_aside(
+        &mut self,
+        state: &mut ContactState,
+        ev: &Event,
+        row: u64,
+        awaiting: bool,
+        out: &mut impl FnMut(&Charge),
+    ) -> Result<(), ClassifyError> {
+        match self.classify(state, ev, row, awaiting, out) {
+            Err(e) if self.config.skip_unpriceable && e.can_set_aside() => {
+                self.stats.set_aside += 1;
+                self.set_aside.push(e);
+                Ok(())
+            }
+            r => r,
+        }
     }
 
     fn day_of(&mut self, t: i64) -> Result<Day, ClassifyError> {
@@ -497,12 +760,7 @@ impl Engine<'_> {
             .succ_opt()
             .map_or(t + 1, |next| calendar::local_midnight(tz, next) * 1000)
             .max(t + 1);
-        let err = |source| ClassifyError {
-            time: DateTime::from_timestamp_millis(t)
-                .unwrap_or_default()
-                .to_rfc3339(),
-            source,
-        };
+        let err = |source| ClassifyError::new(t, source, 0);
         let regime_ref = self.book.regime_at(date).map_err(err)?;
         let regime = self
             .book
@@ -537,19 +795,29 @@ impl Engine<'_> {
             epoch,
             card,
             regime,
+            windows: Windows::of(&regime_ref.windows),
         };
         self.day = Some(day);
         Ok(day)
     }
 
+    /// Prices one event (it is due: final status, or released at the horizon, or the input
+    /// is over). Nothing of the contact's state changes when it cannot be priced. With
+    /// `awaiting`, a message priced as not delivered may still get its delivery report: the
+    /// line it would then have is kept ([`Awaiting`]).
     fn classify(
         &mut self,
         state: &mut ContactState,
         ev: &Event,
+        row: u64,
+        awaiting: bool,
         out: &mut impl FnMut(&Charge),
     ) -> Result<(), ClassifyError> {
         let t = ev.time_ms;
-        let day = self.day_of(t)?;
+        let day = self.day_of(t).map_err(|e| ClassifyError {
+            row: (row != 0).then_some(row),
+            ..e
+        })?;
         if state.epoch != day.epoch {
             state.market = self
                 .book
@@ -557,8 +825,8 @@ impl Engine<'_> {
                 .market_of(state.country, day.date, &self.book.names);
             state.epoch = day.epoch;
         }
-        self.count_usage(state, ev, day);
         if ev.direction == Direction::Inbound {
+            self.count_usage(state, ev, day);
             self.stats.inbound += 1;
             state.last_inbound = t;
             if ev.entry_point.is_some() && state.fep_until <= t {
@@ -568,39 +836,97 @@ impl Engine<'_> {
         }
         let regime: &Regime = &self.book.regimes.all()[day.regime];
         let card = self.cards[day.card];
+        let w = day.windows;
         let offer = ev.kind;
         let delivered = ev.status.delivered();
-        let in_service_window = state.last_inbound != NONE
-            && t >= state.last_inbound
-            && t - state.last_inbound < self.windows.csw;
-        let mut in_free_entry_point = state.fep_until != NONE && t < state.fep_until;
-        // Meta: answering an ad or Page-button message within 24 h opens a 72 h free entry
-        // point window, starting at the answer.
-        if !in_free_entry_point
-            && delivered
+        let in_service_window =
+            state.last_inbound != NONE && t >= state.last_inbound && t - state.last_inbound < w.csw;
+        let in_open_free_entry_point = state.fep_until != NONE && t < state.fep_until;
+        // Meta: answering an ad or Page-button message within 24 h opens a free entry point
+        // window (72 h, "up to 7 days" for ads from about 2026-09-30), starting at the
+        // answer, if the answer is delivered. An ad message while a window is open neither
+        // extends nor restarts it.
+        let answers_ad = !in_open_free_entry_point
+            && !offer.is_group()
             && state.ad_inbound != NONE
             && t >= state.ad_inbound
-            && t - state.ad_inbound < self.windows.fep_reply
-        {
-            state.fep_until = t + self.windows.fep;
-            state.ad_inbound = NONE;
-            in_free_entry_point = true;
-        }
+            && t - state.ad_inbound < w.fep_reply;
+        let opens_free_entry_point = answers_ad && delivered;
+        // Meta's own end of the window, where a status webhook reported it: it replaces the
+        // assumed length.
+        let meta_end = ev
+            .details
+            .free_entry_point_end
+            .filter(|_| regime.model == PricingModel::Pmp && !offer.is_group())
+            .map(|end| i64::from(end) * 1000)
+            .filter(|end| *end > t);
+        let in_free_entry_point =
+            in_open_free_entry_point || opens_free_entry_point || meta_end.is_some();
+        // After the assumed end, before the longest Meta allows: the price depends on it.
+        let fep_assumed_over = !in_free_entry_point
+            && state.fep_stretch != 0
+            && state.fep_until != NONE
+            && t >= state.fep_until
+            && minute(t) < state.fep_stretch;
         let own = slot(offer.category());
         let cbp = regime.model == PricingModel::Cbp;
         let open_same = cbp && state.open(own, t);
         let open_any = cbp && (0..=SLOTS).any(|s| state.open(s, t));
-        let decision = decide(
+        let service_exempt = self.config.profile.service_exempt
+            && regime
+                .service_exemption
+                .as_ref()
+                .is_some_and(|e| e.applies(regime.from, day.date));
+        let situation = Situation {
+            in_service_window,
+            in_free_entry_point,
+            conversation_open_same: open_same,
+            conversation_open_any: open_any,
+            delivered,
+            service_exempt,
+        };
+        let decision = decide(regime, offer, situation);
+        let priced = price_message(
+            self.book,
             regime,
+            card,
+            &decision,
             offer,
-            Situation {
-                in_service_window,
-                in_free_entry_point,
-                conversation_open_same: open_same,
-                conversation_open_any: open_any,
-                delivered,
-            },
+            &ev.details,
+            state.market,
+            state.country,
+            &self.config.profile,
+            day.date,
         );
+        // A charged message without a rate is an error naming market, category and date,
+        // unless the user asked for it to be priced at 0.
+        if priced.missing_rate && self.config.missing_rate == MissingRate::Error {
+            let source = PricingError::NoRate {
+                market: self.book.names.name(state.market).to_string(),
+                category: priced.category,
+                currency: card.currency,
+                date: day.date,
+                card: card.effective,
+            };
+            return Err(ClassifyError::new(t, source, row));
+        }
+        // Priced: from here on the contact's state changes.
+        self.count_usage(state, ev, day);
+        if opens_free_entry_point {
+            state.fep_until = t + w.fep;
+            state.fep_stretch = if w.fep_longest > w.fep {
+                minute(t + w.fep_longest)
+            } else {
+                0
+            };
+            state.ad_inbound = NONE;
+        }
+        if let Some(end) = meta_end {
+            state.fep_until = end;
+            state.fep_stretch = 0;
+            state.ad_inbound = NONE;
+            self.facts.meta_window_ends += 1;
+        }
         let mut conversation = None;
         if let Some(c) = decision.opens_conversation {
             let s = slot(c);
@@ -610,7 +936,7 @@ impl Engine<'_> {
                     id: [0; SLOTS + 1],
                 })
             });
-            open.until[s] = t + self.windows.conversation;
+            open.until[s] = t + w.conversation;
             open.id[s] = self.next_conversation;
             self.next_conversation += 1;
             conversation = Some(open.id[s]);
@@ -624,50 +950,82 @@ impl Engine<'_> {
         }
         let mut flags = Flags {
             rejected_free_form: decision.rejected,
+            exempt: decision.exempt,
             ..Flags::default()
         };
-        let mut category = self.book.charged_category(
-            decision.category,
-            &self.config.profile,
-            state.country,
-            day.date,
+        let (category, rate, provenance, amount, tokens) = (
+            priced.category,
+            priced.rate,
+            priced.provenance,
+            priced.amount,
+            priced.tokens,
         );
-        let mut rate = None;
-        let mut provenance = None;
-        let mut amount = Decimal::ZERO;
-        match self.book.cell(card, state.market, category) {
-            Some((cell, used)) => {
-                if used != category {
-                    flags.auth_international_fallback = true;
-                    category = used;
-                }
-                rate = Some(cell.rate);
-                provenance = Some(if flags.auth_international_fallback {
-                    Provenance::Estimated
-                } else {
-                    cell.provenance
-                });
-                if decision.charged {
-                    amount = cell.rate;
-                }
+        flags.missing_rate = priced.missing_rate;
+        flags.auth_international_fallback = priced.auth_international_fallback;
+        flags.default_tokens = priced.default_tokens;
+        flags.max_price = priced.max_price;
+        if priced.missing_rate {
+            self.stats.missing_rate += 1;
+        }
+        if decision.charged && tokens.is_some() {
+            let n = u64::from(tokens.unwrap_or(0));
+            let f = &mut self.facts;
+            f.business_agent_replies += 1;
+            f.business_agent_tokens += n;
+            f.business_agent_amount += amount;
+            if priced.default_tokens {
+                f.business_agent_default_tokens += 1;
+                f.business_agent_default_amount += amount;
             }
-            None => {
-                if decision.charged {
-                    flags.missing_rate = true;
-                    self.stats.missing_rate += 1;
-                }
-            }
+        }
+        if priced.max_price {
+            self.facts.max_price_messages += 1;
+            self.facts.max_price_amount += amount;
+        }
+        if priced.max_price_other_currency {
+            self.facts.max_price_other_currency += 1;
         }
         if decision.charged && provenance == Some(Provenance::Estimated) {
             self.stats.estimated_rates_used += 1;
+            let e = self
+                .facts
+                .estimated_by_market
+                .entry(state.market)
+                .or_default();
+            *e += amount;
         }
         if decision.rejected {
             self.stats.rejected_free_form += 1;
         }
+        if decision.exempt {
+            self.facts.exempt_service += 1;
+            self.facts.exempt_list_value += rate.unwrap_or_default();
+        }
+        if offer == MessageKind::Reaction && delivered && !decision.rejected {
+            self.facts.reactions += 1;
+        }
+        if offer.is_group() && delivered {
+            self.facts.group_deliveries += 1;
+        }
+        if fep_assumed_over && decision.charged {
+            let longer = Situation {
+                in_free_entry_point: true,
+                ..situation
+            };
+            if !decide(regime, offer, longer).charged {
+                self.facts.free_entry_point_at_stake += 1;
+                self.facts.free_entry_point_at_stake_amount += amount;
+                self.facts.free_entry_point_longest_hours = self
+                    .facts
+                    .free_entry_point_longest_hours
+                    .max((w.fep_longest / HOUR_MS) as u32);
+            }
+        }
+        self.count_shared_code(state, ev.contact, day.date);
         self.stats.outbound += 1;
         let position = state.messages;
         state.messages = state.messages.saturating_add(1);
-        out(&Charge {
+        let line = Charge {
             kind: LineKind::Message,
             time_ms: t,
             date: day.date,
@@ -693,8 +1051,82 @@ impl Engine<'_> {
             rule: Some(decision.rule),
             flags,
             verdict: ev.verdict,
-        });
+            tokens,
+        };
+        out(&line);
+        if awaiting
+            && !delivered
+            && let Some(id) = ev.message_id
+        {
+            // The line it would have, delivered: what its delivery report, should it come,
+            // adds (a missing rate then is dealt with then).
+            let if_delivered = decide(
+                regime,
+                offer,
+                Situation {
+                    delivered: true,
+                    in_free_entry_point: in_free_entry_point || answers_ad,
+                    ..situation
+                },
+            );
+            if if_delivered.charged {
+                let p = price_message(
+                    self.book,
+                    regime,
+                    card,
+                    &if_delivered,
+                    offer,
+                    &ev.details,
+                    state.market,
+                    state.country,
+                    &self.config.profile,
+                    day.date,
+                );
+                let correction = Charge {
+                    kind: LineKind::LateDelivery,
+                    quantity: 0,
+                    category: p.category,
+                    pricing_type: if_delivered.pricing_type,
+                    rate: p.rate,
+                    amount: p.amount,
+                    provenance: p.provenance,
+                    rule: Some(if_delivered.rule),
+                    conversation: None,
+                    flags: Flags {
+                        missing_rate: p.missing_rate,
+                        auth_international_fallback: p.auth_international_fallback,
+                        default_tokens: p.default_tokens,
+                        max_price: p.max_price,
+                        ..Flags::default()
+                    },
+                    tokens: p.tokens,
+                    ..line
+                };
+                self.awaiting
+                    .wait(ids::key(id.hash64(), ev.business, ev.contact), correction);
+            }
+        }
         Ok(())
+    }
+
+    /// Counts a message to a number whose calling code other countries share (+1, +7, +44…)
+    /// when its own country is priced in another market than the code's main country: its
+    /// price rests on telling them apart (wacost prices by the number's own region).
+    fn count_shared_code(&mut self, state: &ContactState, contact: ContactNumber, date: NaiveDate) {
+        let code = contact.calling_code();
+        if !crate::pricing::phone::shared_code(code) {
+            return;
+        }
+        let Some(main) = crate::pricing::phone::main_country(code) else {
+            return;
+        };
+        if main == state.country {
+            return;
+        }
+        let markets = &self.book.markets;
+        if markets.market_of(main, date, &self.book.names) != state.market {
+            *self.facts.shared_code.entry(state.country).or_default() += 1;
+        }
     }
 }
 
@@ -764,15 +1196,23 @@ impl Engine<'_> {
                 // A customer conversation starts when the customer writes with no customer
                 // service window of theirs open (none of their messages in the last 24 h).
                 let t = ev.time_ms;
-                if state.last_inbound == NONE || t - state.last_inbound >= self.windows.csw {
+                if state.last_inbound == NONE || t - state.last_inbound >= day.windows.csw {
                     u.by_market.entry(state.market).or_default().conversations += 1;
                 }
             }
             Direction::Outbound => {
                 u.outbound_by_status[status_index(ev.status)] += 1;
+                if ev.details.automated {
+                    u.automated_replies += 1;
+                }
                 match ev.kind {
-                    MessageKind::Template(c) => u.templates[slot(c).min(2)] += 1,
-                    MessageKind::FreeForm => {
+                    MessageKind::Template(c) | MessageKind::GroupTemplate(c) => {
+                        u.templates[slot(c).min(2)] += 1
+                    }
+                    MessageKind::FreeForm
+                    | MessageKind::GroupFreeForm
+                    | MessageKind::Reaction
+                    | MessageKind::BusinessAgent => {
                         u.free_form += 1;
                         let d = day.day_number;
                         if state.service_day != d {
@@ -786,8 +1226,9 @@ impl Engine<'_> {
     }
 }
 
-/// A fingerprint of a row without a message id, to drop exact duplicate rows.
-fn fingerprint(ev: &Event) -> u64 {
+/// A fingerprint of a row without a message id, to drop exact duplicate rows (32 bits: it is
+/// compared with the contact's previous row only).
+fn fingerprint(ev: &Event) -> u32 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     ev.time_ms.hash(&mut h);
@@ -795,7 +1236,9 @@ fn fingerprint(ev: &Event) -> u64 {
     ev.kind.hash(&mut h);
     ev.status.hash(&mut h);
     ev.entry_point.hash(&mut h);
-    h.finish() | 1
+    ev.details.hash(&mut h);
+    let x = h.finish();
+    ((x >> 32) as u32 ^ x as u32) | 1
 }
 
 #[cfg(test)]
@@ -836,6 +1279,7 @@ mod tests {
             entry_point: (code % 11 == 0 && direction == Direction::Inbound)
                 .then_some(EntryPoint::CtwaAd),
             verdict: None,
+            details: crate::event::Details::NONE,
         }
     }
 

@@ -360,7 +360,8 @@ impl Measures {
         let mut replies: Vec<Vec<i64>> = vec![Vec::new(); starts.len()];
         for (t, kind, status) in &p.out {
             match kind {
-                MessageKind::FreeForm => {
+                // A Business Agent reply answers the conversation as a free-form one does.
+                MessageKind::FreeForm | MessageKind::BusinessAgent => {
                     let k = starts.partition_point(|s| s <= t);
                     match k.checked_sub(1) {
                         Some(k) => replies[k].push(*t),
@@ -396,6 +397,11 @@ impl Measures {
                         }
                     }
                 }
+                // Reactions cost nothing; group messages are not learnt (the scenario has
+                // no groups).
+                MessageKind::Reaction
+                | MessageKind::GroupTemplate(_)
+                | MessageKind::GroupFreeForm => {}
             }
         }
         for (start, r) in starts.iter().zip(&replies) {

@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 /// Templates are `marketing`, `utility` or `authentication`; `authentication_international`
 /// is the rate some authentication templates are charged at; `service` is a free-form
 /// (non-template) message or, under conversation-based pricing, a user-initiated conversation.
+/// Those five are the columns of a rate card ([`Category::CARD`]).
+///
+/// Meta's status webhooks name messages to a group `group_marketing`, `group_utility` and
+/// `group_service` (from 2026-10-01): each delivered recipient is charged at the rate of the
+/// base category in the recipient's market ([`Category::base`]). `business_agent` is a reply
+/// written by Meta's Business Agent, charged per token at one global rate (from 2026-08-01),
+/// not from a card.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -24,11 +31,32 @@ pub enum Category {
     AuthenticationInternational,
     /// Free-form messages; user-initiated conversations under CBP.
     Service,
+    /// A marketing template sent to a group, one charge per delivered recipient.
+    GroupMarketing,
+    /// A utility template sent to a group, one charge per delivered recipient.
+    GroupUtility,
+    /// A free-form message sent to a group, one charge per delivered recipient.
+    GroupService,
+    /// A reply written by Meta's Business Agent, charged per token.
+    BusinessAgent,
 }
 
 impl Category {
-    /// Every category, in rate-card column order.
-    pub const ALL: [Category; 5] = [
+    /// Every category: the card's columns, then the group categories and the Business Agent.
+    pub const ALL: [Category; 9] = [
+        Category::Marketing,
+        Category::Utility,
+        Category::Authentication,
+        Category::AuthenticationInternational,
+        Category::Service,
+        Category::GroupMarketing,
+        Category::GroupUtility,
+        Category::GroupService,
+        Category::BusinessAgent,
+    ];
+
+    /// The categories a rate card has a column for, in column order.
+    pub const CARD: [Category; 5] = [
         Category::Marketing,
         Category::Utility,
         Category::Authentication,
@@ -36,9 +64,45 @@ impl Category {
         Category::Service,
     ];
 
-    /// Column index on a rate card.
+    /// Column index on a rate card (see [`Category::is_card`]: the other categories have
+    /// none, and a card has no cell for them).
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// Whether a rate card has a column for this category.
+    pub fn is_card(self) -> bool {
+        self.index() < Category::CARD.len()
+    }
+
+    /// The card column whose rate this category is charged at: a group category's base
+    /// (Meta: each delivered recipient at "the going rate" of the category in the recipient's
+    /// market), the category itself otherwise.
+    pub fn base(self) -> Category {
+        match self {
+            Category::GroupMarketing => Category::Marketing,
+            Category::GroupUtility => Category::Utility,
+            Category::GroupService => Category::Service,
+            c => c,
+        }
+    }
+
+    /// The group form of a card category, where Meta has one (marketing, utility, service).
+    pub fn group(self) -> Option<Category> {
+        match self {
+            Category::Marketing | Category::GroupMarketing => Some(Category::GroupMarketing),
+            Category::Utility | Category::GroupUtility => Some(Category::GroupUtility),
+            Category::Service | Category::GroupService => Some(Category::GroupService),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a category of messages sent to a group.
+    pub fn is_group(self) -> bool {
+        matches!(
+            self,
+            Category::GroupMarketing | Category::GroupUtility | Category::GroupService
+        )
     }
 
     /// The snake_case name Meta uses in webhooks.
@@ -49,18 +113,29 @@ impl Category {
             Category::Authentication => "authentication",
             Category::AuthenticationInternational => "authentication_international",
             Category::Service => "service",
+            Category::GroupMarketing => "group_marketing",
+            Category::GroupUtility => "group_utility",
+            Category::GroupService => "group_service",
+            Category::BusinessAgent => "business_agent",
         }
     }
 
-    /// Parses the names Meta and BSPs use, in any case: `marketing`, `marketing_lite`,
-    /// `utility`, `authentication`, `authentication_international` or
-    /// `authentication-international`, `service`. (The CBP-era `user_initiated`,
+    /// Parses the names Meta and BSPs use, in any case: `marketing`, `marketing_lite` (and
+    /// the analytics' `MARKETING_LITE_DYNAMIC`, a Marketing Messages API message priced by
+    /// its max price), `utility`, `authentication`, `authentication_international` or
+    /// `authentication-international`, `service`, `group_marketing` (and
+    /// `group_marketing_lite`), `group_utility`, `group_service`, `business_agent` (and the
+    /// analytics' `AI_BOT`, reported by a BSP). (The CBP-era `user_initiated`,
     /// `business_initiated` and `referral_conversion` are not categories of a template and are
     /// handled by the webhook reader.)
     pub fn parse(s: &str) -> Option<Category> {
         let t = s.trim();
         let eq = |name: &str| t.eq_ignore_ascii_case(name);
-        if eq("marketing") || eq("marketing_lite") || eq("marketing-lite") {
+        if eq("marketing")
+            || eq("marketing_lite")
+            || eq("marketing-lite")
+            || eq("marketing_lite_dynamic")
+        {
             Some(Category::Marketing)
         } else if eq("utility") {
             Some(Category::Utility)
@@ -73,6 +148,14 @@ impl Category {
             Some(Category::AuthenticationInternational)
         } else if eq("service") {
             Some(Category::Service)
+        } else if eq("group_marketing") || eq("group_marketing_lite") {
+            Some(Category::GroupMarketing)
+        } else if eq("group_utility") {
+            Some(Category::GroupUtility)
+        } else if eq("group_service") {
+            Some(Category::GroupService)
+        } else if eq("business_agent") || eq("ai_bot") {
+            Some(Category::BusinessAgent)
         } else {
             None
         }
@@ -85,7 +168,8 @@ impl FromStr for Category {
         Category::parse(s).ok_or_else(|| {
             format!(
                 "unknown category {s:?}: expected marketing, utility, authentication, \
-                 authentication_international or service"
+                 authentication_international, service, group_marketing, group_utility, \
+                 group_service or business_agent"
             )
         })
     }
@@ -114,17 +198,21 @@ pub enum PricingType {
     InConversation,
     /// Not delivered (failed, or sent and never delivered): Meta does not charge it.
     NotDelivered,
+    /// A group message's free delivery: Meta's `free_group_customer_service`, from
+    /// 2026-10-01 a group service delivery within the monthly free tier.
+    FreeGroupCustomerService,
 }
 
 impl PricingType {
     /// Every pricing type.
-    pub const ALL: [PricingType; 6] = [
+    pub const ALL: [PricingType; 7] = [
         PricingType::Regular,
         PricingType::FreeCustomerService,
         PricingType::FreeEntryPoint,
         PricingType::FreeTier,
         PricingType::InConversation,
         PricingType::NotDelivered,
+        PricingType::FreeGroupCustomerService,
     ];
 
     /// The snake_case name.
@@ -136,6 +224,7 @@ impl PricingType {
             PricingType::FreeTier => "free_tier",
             PricingType::InConversation => "in_conversation",
             PricingType::NotDelivered => "not_delivered",
+            PricingType::FreeGroupCustomerService => "free_group_customer_service",
         }
     }
 
@@ -148,6 +237,37 @@ impl PricingType {
 }
 
 impl fmt::Display for PricingType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Meta's `pricing.subtype` in status webhooks (from about 2026-10-12).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PricingSubtype {
+    /// A service message of an eligible government or non-profit, free beyond the monthly
+    /// free tier from 2026-10-01 to 2027-12-31.
+    PaidExempt,
+}
+
+impl PricingSubtype {
+    /// The snake_case name Meta writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PricingSubtype::PaidExempt => "paid_exempt",
+        }
+    }
+
+    /// Parses Meta's names in any case; `None` for a subtype wacost does not know.
+    pub fn parse(s: &str) -> Option<PricingSubtype> {
+        s.trim()
+            .eq_ignore_ascii_case("paid_exempt")
+            .then_some(PricingSubtype::PaidExempt)
+    }
+}
+
+impl fmt::Display for PricingSubtype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -250,6 +370,15 @@ mod tests {
         );
         assert_eq!(Category::parse("marketing_lite"), Some(Category::Marketing));
         assert_eq!(Category::parse("user_initiated"), None);
+        assert_eq!(
+            Category::parse("GROUP_MARKETING_LITE"),
+            Some(Category::GroupMarketing)
+        );
+        assert_eq!(Category::parse("AI_BOT"), Some(Category::BusinessAgent));
+        assert_eq!(Category::GroupService.base(), Category::Service);
+        assert!(!Category::BusinessAgent.is_card());
+        assert_eq!(Category::Utility.group(), Some(Category::GroupUtility));
+        assert_eq!(Category::Authentication.group(), None);
     }
 
     #[test]

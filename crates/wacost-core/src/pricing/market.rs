@@ -24,6 +24,7 @@ pub struct MarketId(pub u16);
 pub struct MarketNames {
     names: Vec<String>,
     index: HashMap<String, MarketId>,
+    closed: bool,
 }
 
 /// The market every unlisted country falls into.
@@ -48,6 +49,35 @@ impl MarketNames {
         self.names.push(name.trim().to_string());
         self.index.insert(key, id);
         id
+    }
+
+    /// Closes the registry: from now on a rate card may name only the markets already known
+    /// ([`MarketNames::card_market`]).
+    pub fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// The id of a market named on a rate card. Once the registry is closed (a rate book
+    /// closes it when its embedded data is read) an unknown name is an error; a registry holds
+    /// at most 65,535 markets.
+    pub fn card_market(&mut self, name: &str) -> Result<MarketId, String> {
+        if let Some(id) = self.get(name) {
+            return Ok(id);
+        }
+        if self.closed {
+            return Err(format!(
+                "unknown market {:?}: not a market of the market map (data/markets.csv) or of \
+                 the embedded cards",
+                name.trim()
+            ));
+        }
+        if self.names.len() >= usize::from(u16::MAX) {
+            return Err(format!(
+                "too many markets: {:?} is one more than 65,535",
+                name.trim()
+            ));
+        }
+        Ok(self.intern(name))
     }
 
     /// The id of a known market name.
@@ -105,6 +135,9 @@ pub struct MarketRow {
     pub source: String,
     /// Free-text note.
     pub note: String,
+    /// How sure the placement is (`published`, `reported`, `estimated`; empty: the file's
+    /// source says).
+    pub confidence: String,
 }
 
 /// The effective-dated map from country to market, with a prefix table for numbers the phone
@@ -165,8 +198,8 @@ impl MarketMap {
                 )
             })?;
             let prefix = fields[1].to_string();
-            let prefix_num: u64 = prefix
-                .parse()
+            prefix
+                .parse::<u64>()
                 .map_err(|_| origin.error(line_no, format!("prefix {prefix:?} is not a number")))?;
             let market = names.intern(&fields[2]);
             let from = NaiveDate::parse_from_str(&fields[3], "%Y-%m-%d").map_err(|_| {
@@ -182,27 +215,54 @@ impl MarketMap {
                 from,
                 source: fields.get(4).unwrap_or_default().to_string(),
                 note: fields.get(5).unwrap_or_default().to_string(),
+                confidence: fields.get(6).unwrap_or_default().to_string(),
             });
-            map.by_country
-                .entry(country)
-                .or_default()
-                .push((from, market));
-            if !map
-                .prefixes
-                .iter()
-                .any(|(p, len, _)| *p == prefix_num && *len == prefix.len())
-            {
-                map.prefixes.push((prefix_num, prefix.len(), country));
-            }
         }
         if !header_seen {
             return Err(origin.error(1, "no header row: is this a market map?"));
         }
-        for v in map.by_country.values_mut() {
+        map.index();
+        Ok(map)
+    }
+
+    /// Rebuilds the lookups (`by_country`, `prefixes`) from the rows.
+    fn index(&mut self) {
+        self.by_country.clear();
+        self.prefixes.clear();
+        for r in &self.rows {
+            self.by_country
+                .entry(r.country)
+                .or_default()
+                .push((r.from, r.market));
+            let Ok(p) = r.prefix.parse::<u64>() else {
+                continue;
+            };
+            if !self
+                .prefixes
+                .iter()
+                .any(|(q, len, _)| *q == p && *len == r.prefix.len())
+            {
+                self.prefixes.push((p, r.prefix.len(), r.country));
+            }
+        }
+        for v in self.by_country.values_mut() {
             v.sort_by_key(|(from, _)| *from);
         }
-        map.prefixes.sort_by(|a, b| b.1.cmp(&a.1));
-        Ok(map)
+        self.prefixes.sort_by(|a, b| b.1.cmp(&a.1));
+    }
+
+    /// Lays a user's map over this one: the user's rows replace every row of the countries
+    /// they name (a user's map can price Jersey numbers as United Kingdom, say); the other
+    /// countries keep theirs.
+    pub fn overlay(&mut self, user: MarketMap) {
+        let named: Vec<Country> = user.rows.iter().map(|r| r.country).collect();
+        self.rows.retain(|r| !named.contains(&r.country));
+        // The user's rows first: their prefixes win where two rows give the same one.
+        let mut rows = user.rows;
+        rows.append(&mut self.rows);
+        self.rows = rows;
+        self.sources.extend(user.sources);
+        self.index();
     }
 
     /// Every row, as read.

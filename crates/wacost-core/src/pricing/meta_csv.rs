@@ -117,6 +117,7 @@ pub fn parse_meta_pricing_csv(
             let token = cells.get(i).map(String::as_str).unwrap_or("");
             let c =
                 Currency::from_meta_token(token).map_err(|e| origin.error(line, e.to_string()))?;
+            super::limits::check_currency(c).map_err(|e| origin.error(line, e))?;
             match currency {
                 None => currency = Some(c),
                 Some(prev) if prev != c => {
@@ -128,7 +129,14 @@ pub fn parse_meta_pricing_csv(
                 Some(_) => {}
             }
         }
-        let id = names.intern(&market);
+        let id = names
+            .card_market(&market)
+            .map_err(|e| origin.error(line, e))?;
+        if card.markets().any(|m| m == id) {
+            return Err(origin
+                .error(line, format!("{market} appears twice: one row per market"))
+                .into());
+        }
         for (i, col) in columns.iter().enumerate() {
             let Some(category) = col else { continue };
             let raw = cells.get(i).map(String::as_str).unwrap_or("");
@@ -141,6 +149,10 @@ pub fn parse_meta_pricing_csv(
                     format!("{market} {category}: {raw:?} is not a rate (a decimal or n/a)"),
                 )
             })?;
+            if let Some(c) = currency {
+                super::limits::check_rate(c, rate)
+                    .map_err(|e| origin.error(line, format!("{market} {category}: {e}")))?;
+            }
             card.set(
                 id,
                 *category,

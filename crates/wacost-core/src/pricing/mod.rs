@@ -6,9 +6,12 @@
 
 pub mod category;
 pub(crate) mod data_file;
+pub mod limits;
 pub mod market;
+pub mod max_price;
 pub mod meta_csv;
 pub mod phone;
+pub mod price;
 pub mod quote;
 pub mod ratecard;
 pub mod regime;
@@ -101,6 +104,24 @@ pub enum PricingError {
         /// First regime date.
         first: NaiveDate,
     },
+    /// A charged message in a market and category the card in force has no rate for: pricing
+    /// it at 0 would understate the total.
+    #[error(
+        "no {category} rate for {market} on the {currency} card of {card} (message of {date}): \
+         the card in force has none"
+    )]
+    NoRate {
+        /// The market, by name.
+        market: String,
+        /// The category charged.
+        category: Category,
+        /// The card's currency.
+        currency: Currency,
+        /// The message's date (WABA time zone).
+        date: NaiveDate,
+        /// The effective date of the card in force.
+        card: NaiveDate,
+    },
     /// One run holds the state of at most this many (business number, contact) pairs.
     #[error("more than {limit} contacts in one run: split the log by business number")]
     TooManyContacts {
@@ -117,6 +138,9 @@ pub struct BusinessProfile {
     pub country: Option<Country>,
     /// Whether Meta has made the business eligible for authentication-international rates.
     pub auth_international_eligible: bool,
+    /// An eligible government or non-profit: service messages free beyond the monthly free
+    /// tier while the regime's exemption is in force (Meta: 2026-10-01 to 2027-12-31).
+    pub service_exempt: bool,
 }
 
 /// Every rule and rate wacost prices with: the cards of every currency, the market map, the
@@ -133,6 +157,8 @@ pub struct RateBook {
     /// Authentication-international countries, by date.
     pub auth_international: AuthInternational,
     tiers: Vec<TierCard>,
+    /// The Marketing Messages API max prices of the business's templates, when loaded.
+    pub max_prices: Option<max_price::MaxPrices>,
 }
 
 /// How a loaded file was understood.
@@ -221,13 +247,39 @@ impl RateBook {
             regimes,
             auth_international,
             tiers: Vec::new(),
+            max_prices: None,
         };
         for (file, text) in EMBEDDED_CARDS {
             let origin = DataSource::embedded(&format!("embedded:data/ratecards/{file}"));
             let card = RateCard::parse(text, &origin, &mut book.names)?;
             book.add_card(card);
         }
+        // A user's card may name only markets of the map or the embedded cards: an unknown
+        // name (a typo, a country for a market) would never be charged, its messages would
+        // fall into Other.
+        book.names.close();
         Ok(book)
+    }
+
+    /// Loads a file of Marketing Messages API max prices (see [`max_price`]), replacing any
+    /// loaded before.
+    pub fn load_max_prices(&mut self, path: &Path) -> Result<usize, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let prices = max_price::MaxPrices::parse(&text, &DataSource::file(path))?;
+        let n = prices.len();
+        self.max_prices = Some(prices);
+        Ok(n)
+    }
+
+    /// Lays a user's market map (the format of `data/markets.csv`) over the embedded one:
+    /// its rows replace the rows of the countries it names.
+    pub fn overlay_markets(&mut self, text: &str, origin: &DataSource) -> Result<(), DataError> {
+        let user = MarketMap::parse(text, origin, &mut self.names)?;
+        self.markets.overlay(user);
+        Ok(())
     }
 
     /// Adds a card, replacing one of the same currency and date.
@@ -399,15 +451,17 @@ impl RateBook {
         }
     }
 
-    /// The cell a charge uses: the category's rate, or for authentication-international
-    /// without a published rate, the authentication rate (flagged by the caller).
+    /// The cell a charge uses: the category's rate (a group category's base category's:
+    /// Meta charges each recipient of a group message that rate), or for
+    /// authentication-international without a published rate, the authentication rate
+    /// (flagged by the caller).
     pub fn cell<'a>(
         &self,
         card: &'a RateCard,
         market: MarketId,
         category: Category,
     ) -> Option<(&'a Cell, Category)> {
-        match card.cell(market, category) {
+        match card.cell(market, category.base()) {
             Some(c) => Some((c, category)),
             None if category == Category::AuthenticationInternational => card
                 .cell(market, Category::Authentication)

@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use super::category::{Category, PricingModel, PricingType, Provenance};
 use super::phone::{ContactNumber, Country};
+use super::price::{MessagePrice, price_message};
 use super::rules::{Situation, decide};
 use super::{BusinessProfile, PricingError, RateBook};
 use crate::calendar;
-use crate::event::MessageKind;
+use crate::event::{Details, MessageKind, TemplateId};
 use crate::money::Currency;
 use crate::table::Table;
 
@@ -32,8 +33,12 @@ pub struct QuoteRequest {
     pub in_free_entry_point: bool,
     /// The card currency.
     pub currency: Currency,
-    /// The business, for authentication-international.
+    /// The business: authentication-international, the service exemption.
     pub profile: BusinessProfile,
+    /// A Business Agent reply's tokens (`business_agent`; default: the regime's).
+    pub tokens: Option<u32>,
+    /// A marketing template's name, for its Marketing Messages API max price.
+    pub template: Option<TemplateId>,
 }
 
 /// A quoted price and everything that decided it.
@@ -55,6 +60,9 @@ pub struct Quote {
     pub pricing_type: PricingType,
     /// The category charged (authentication_international where it applies).
     pub pricing_category: Category,
+    /// A Business Agent reply's tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u32>,
     /// Whether Meta charges it.
     pub billable: bool,
     /// The list rate of the cell used, if the card has one.
@@ -86,18 +94,42 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
     let card = book.card_at(req.currency, date)?;
     let (country, market) = book.place(req.to, date);
     let sent = MessageKind::for_category(req.category);
+    let service_exempt = req.profile.service_exempt
+        && regime
+            .service_exemption
+            .as_ref()
+            .is_some_and(|e| e.applies(regime.from, date));
     let situation = Situation {
         in_service_window: req.in_service_window,
         in_free_entry_point: req.in_free_entry_point,
         conversation_open_same: false,
         conversation_open_any: false,
         delivered: true,
+        service_exempt,
     };
     let decision = decide(regime, sent, situation);
+    let details = Details {
+        tokens: req.tokens,
+        template: req.template,
+        ..Details::NONE
+    };
+    let priced = price_message(
+        book,
+        regime,
+        card,
+        &decision,
+        sent,
+        &details,
+        market,
+        country,
+        &req.profile,
+        date,
+    );
     let mut notes = Vec::new();
-    let mut category = book.charged_category(decision.category, &req.profile, country, date);
+    let category = priced.category;
     if req.category == Category::AuthenticationInternational
         && category != Category::AuthenticationInternational
+        && !priced.auth_international_fallback
     {
         notes.push(format!(
             "authentication-international asked for, but it applies only to eligible businesses \
@@ -105,46 +137,33 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
              for recipients in listed countries"
         ));
     }
-    let mut rate = None;
-    let mut provenance = None;
+    if priced.auth_international_fallback {
+        notes.push(format!(
+            "no authentication-international rate for {} on this card: the \
+             authentication rate is used (estimated)",
+            book.names.name(market)
+        ));
+    }
     let mut source = None;
-    let mut amount = Decimal::ZERO;
-    match book.cell(card, market, category) {
-        Some((cell, used)) => {
-            let fallback = used != category;
-            if fallback {
-                notes.push(format!(
-                    "no authentication-international rate for {} on this card: the \
-                     authentication rate is used (estimated)",
-                    book.names.name(market)
-                ));
-                category = used;
-            }
-            rate = Some(cell.rate);
-            provenance = Some(if fallback {
-                Provenance::Estimated
-            } else {
-                cell.provenance
-            });
-            source = Some(card.source_text(&cell.source).to_string());
-            if !cell.note.is_empty() {
-                notes.push(cell.note.clone());
-            }
-            if decision.charged {
-                amount = cell.rate;
-            }
+    if let Some(cell) = priced.cell {
+        source = Some(card.source_text(&cell.source).to_string());
+        if !cell.note.is_empty() {
+            notes.push(cell.note.clone());
         }
-        None if decision.charged => notes.push(format!(
+    }
+    if priced.missing_rate {
+        notes.push(format!(
             "the {} card of {} has no {} rate for {}: priced at 0 and flagged",
             card.currency,
             card.effective,
             category,
             book.names.name(market)
-        )),
-        None => {}
+        ));
     }
+    notes.extend(rule_notes(regime, &decision, &priced, req, date));
+    let (rate, provenance, amount) = (priced.rate, priced.provenance, priced.amount);
     if let Some(a) = &regime.allowance {
-        if a.category == category && decision.charged {
+        if a.covers(category) && (decision.charged || decision.exempt) {
             let unit = match regime.model {
                 PricingModel::Cbp => "conversations",
                 PricingModel::Pmp => "messages",
@@ -200,6 +219,7 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         pricing_model: regime.model,
         pricing_type: decision.pricing_type,
         pricing_category: category,
+        tokens: priced.tokens,
         billable: decision.charged,
         rate,
         amount,
@@ -212,6 +232,99 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         notes,
     })
 }
+/// What a reader must know about the rules of 2026 behind a quote: the Business Agent's
+/// token price and default, a group message's recipients, the exemption, the max price, the
+/// free entry point window's assumed length.
+fn rule_notes(
+    regime: &super::regime::Regime,
+    decision: &super::rules::Decision,
+    priced: &MessagePrice<'_>,
+    req: &QuoteRequest,
+    date: NaiveDate,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let (Some(agent), Some(rate), Some(tokens)) = (
+        regime.business_agent.as_ref(),
+        priced.token_rate,
+        priced.tokens,
+    ) {
+        notes.push(format!(
+            "{tokens} tokens{} at {} {} per million tokens ({}{}), prompt and response \
+             together; {}",
+            if priced.default_tokens {
+                " (the regime's default for a reply of unknown size: --tokens N to quote another)"
+            } else {
+                ""
+            },
+            rate.per_million_tokens,
+            rate.currency,
+            rate.provenance,
+            if rate.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", rate.note)
+            },
+            agent.source
+        ));
+        if let Some([low, high]) = agent.typical_tokens {
+            notes.push(format!(
+                "Meta's typical reply: {low}-{high} tokens, {}-{} {}",
+                super::regime::BusinessAgentRule::price(rate, low).normalize(),
+                super::regime::BusinessAgentRule::price(rate, high).normalize(),
+                rate.currency
+            ));
+        }
+    } else if req.category == Category::BusinessAgent {
+        notes.push(format!(
+            "Meta bills Business Agent replies per token from 2026-08-01; on {date} (rules {}) \
+             a reply is priced as a free-form message",
+            regime.name
+        ));
+    }
+    if req.category.is_group() {
+        notes.push(
+            "a group message is charged once per delivered recipient, at the rate of each \
+             recipient's market; the group's customer service window is assumed open"
+                .to_string(),
+        );
+    }
+    if decision.exempt {
+        if let Some(e) = &regime.service_exemption {
+            notes.push(format!(
+                "exempt government or non-profit: service messages free beyond the monthly \
+                 free tier until {} ({}: {})",
+                e.until, e.confidence, e.source
+            ));
+        }
+    }
+    if priced.max_price {
+        notes.push(
+            "priced at the template's Marketing Messages API max price: an upper bound, Meta \
+             charges it or less"
+                .to_string(),
+        );
+    }
+    if priced.max_price_other_currency {
+        notes.push(
+            "the template's max price is in another currency than the card: the card's rate \
+             is used"
+                .to_string(),
+        );
+    }
+    let w = regime.windows;
+    if req.in_free_entry_point && w.free_entry_point_longest_hours() > w.free_entry_point_hours {
+        notes.push(format!(
+            "free entry point windows are assumed to last {} h; Meta says a window from an ad \
+             may last up to {} h ({}): a status webhook's conversation.expiration_timestamp \
+             gives the real end",
+            w.free_entry_point_hours,
+            w.free_entry_point_longest_hours(),
+            regime.windows_confidence
+        ));
+    }
+    notes
+}
+
 impl Quote {
     /// The quote for a terminal: the amount, where and when, the rule that decided it and
     /// the rate with its provenance (what `wacost quote` and `wacost demo` print).
@@ -229,8 +342,20 @@ impl Quote {
         ));
         s.push_str(&format!("  rule: {}\n", self.rule));
         if let Some(rate) = self.rate {
+            // A Business Agent reply is priced by the regime's token rate, not by a card cell.
+            let from = if self.pricing_category == Category::BusinessAgent {
+                format!("token rate of the {} rules", self.regime)
+            } else {
+                format!("card of {}", self.card_effective)
+            };
+            let source = self
+                .source
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
             s.push_str(&format!(
-                "  rate: {} {} {} per {}, {}, card of {} ({})\n",
+                "  rate: {} {} {} per {}, {}, {from}{source}\n",
                 self.pricing_category,
                 rate,
                 self.currency,
@@ -240,8 +365,6 @@ impl Quote {
                     "message"
                 },
                 self.provenance.map(|p| p.to_string()).unwrap_or_default(),
-                self.card_effective,
-                self.source.as_deref().unwrap_or("")
             ));
         }
         for n in &self.notes {

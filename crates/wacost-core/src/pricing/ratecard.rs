@@ -81,20 +81,27 @@ impl RateCard {
         }
     }
 
-    /// The cell for a market and category, if the card has a rate there.
+    /// The cell for a market and category, if the card has a rate there (never for a
+    /// category that is not a card column: see [`Category::is_card`]).
     pub fn cell(&self, market: MarketId, category: Category) -> Option<&Cell> {
         self.cells
             .get(market.0 as usize)
-            .and_then(|row| row[category.index()].as_ref())
+            .and_then(|row| row.get(category.index()))
+            .and_then(Option::as_ref)
     }
 
-    /// Sets a cell.
-    pub fn set(&mut self, market: MarketId, category: Category, cell: Cell) {
+    /// Sets a cell. A category that is not a card column (a group category, the Business
+    /// Agent) has no cell: setting one is ignored and returns `false`.
+    pub fn set(&mut self, market: MarketId, category: Category, cell: Cell) -> bool {
+        if !category.is_card() {
+            return false;
+        }
         let i = market.0 as usize;
         if self.cells.len() <= i {
             self.cells.resize_with(i + 1, Default::default);
         }
         self.cells[i][category.index()] = Some(cell);
+        true
     }
 
     /// Markets that have at least one rate on this card, in id order.
@@ -109,7 +116,7 @@ impl RateCard {
     /// Every (market, category, cell).
     pub fn cells(&self) -> impl Iterator<Item = (MarketId, Category, &Cell)> + '_ {
         self.cells.iter().enumerate().flat_map(|(i, row)| {
-            Category::ALL.into_iter().filter_map(move |c| {
+            Category::CARD.into_iter().filter_map(move |c| {
                 row[c.index()]
                     .as_ref()
                     .map(|cell| (MarketId(i as u16), c, cell))
@@ -160,11 +167,12 @@ impl RateCard {
                                 })?)
                             }
                             "currency" => {
-                                currency = Some(
+                                currency = Some((
+                                    line_no,
                                     value
                                         .parse::<Currency>()
                                         .map_err(|e| origin.error(line_no, e.to_string()))?,
-                                )
+                                ))
                             }
                             "title" => title = value.to_string(),
                             "confidence" => confidence = value.to_string(),
@@ -187,8 +195,9 @@ impl RateCard {
         }
         let effective = effective
             .ok_or_else(|| origin.error(1, "missing `# effective: YYYY-MM-DD` header line"))?;
-        let currency = currency
+        let (currency_line, currency) = currency
             .ok_or_else(|| origin.error(1, "missing `# currency: USD` (ISO code) header line"))?;
+        super::limits::check_currency(currency).map_err(|e| origin.error(currency_line, e))?;
         if !header_seen {
             return Err(origin.error(1, "no `market,category,rate,…` header row"));
         }
@@ -208,7 +217,17 @@ impl RateCard {
                 return Err(origin.error(line_no, "empty market name"));
             }
             let category = Category::parse(&f[1])
-                .ok_or_else(|| origin.error(line_no, format!("unknown category {:?}", &f[1])))?;
+                .filter(|c| c.is_card())
+                .ok_or_else(|| {
+                    origin.error(
+                        line_no,
+                        format!(
+                            "unknown category {:?}: a card has marketing, utility, \
+                             authentication, authentication_international and service",
+                            &f[1]
+                        ),
+                    )
+                })?;
             let rate = parse_rate(&f[2]).ok_or_else(|| {
                 origin.error(
                     line_no,
@@ -231,7 +250,10 @@ impl RateCard {
                     format!("source {source:?} is not declared in a `# source {source}: …` line"),
                 ));
             }
-            let market = names.intern(&f[0]);
+            let market = names
+                .card_market(&f[0])
+                .map_err(|e| origin.error(line_no, e))?;
+            super::limits::check_rate(card.currency, rate).map_err(|e| origin.error(line_no, e))?;
             if card.cell(market, category).is_some() {
                 return Err(origin.error(line_no, format!("{} {} appears twice", &f[0], category)));
             }
@@ -316,19 +338,38 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Parses a rate: a non-negative decimal, tolerating a leading currency symbol and thousands
-/// separators as Meta's files sometimes write them.
+/// separators as Meta's files sometimes write them. A comma is a thousands separator only
+/// where it can be one (`1,000.5`: 1 to 3 digits not starting with 0 before the first, 3
+/// digits after each); `0,0600` (a decimal comma) is no rate, never 600.
 pub(crate) fn parse_rate(s: &str) -> Option<Decimal> {
     let t: String = s
         .trim()
         .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '.' && c != '-')
         .chars()
-        .filter(|c| *c != ',' && *c != '\u{a0}' && *c != ' ')
+        .filter(|c| *c != '\u{a0}' && *c != ' ')
         .collect();
+    if t.contains(',') && !thousands_grouped(&t) {
+        return None;
+    }
+    let t = t.replace(',', "");
     let d: Decimal = t.parse().ok()?;
     if d.is_sign_negative() && !d.is_zero() {
         return None;
     }
     Some(d)
+}
+
+/// Whether the commas of a number (its sign and fraction aside) group thousands: `1,000`,
+/// `12,345,678.5`; not `0,0600`, `1,00`, `,5`.
+fn thousands_grouped(t: &str) -> bool {
+    let whole = t.trim_start_matches('-').split('.').next().unwrap_or("");
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && !first.starts_with('0')
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && !t.split('.').nth(1).is_some_and(|f| f.contains(','))
 }
 
 #[cfg(test)]
@@ -390,6 +431,14 @@ mod tests {
         assert_eq!(parse_rate("$0.0625"), Some(dec!(0.0625)));
         assert_eq!(parse_rate(" 1,000.5 "), Some(dec!(1000.5)));
         assert_eq!(parse_rate("-0.1"), None);
+        assert_eq!(
+            parse_rate("0,0600"),
+            None,
+            "a decimal comma is not a thousands separator"
+        );
+        assert_eq!(parse_rate("1,00"), None);
+        assert_eq!(parse_rate("0.06,5"), None);
+        assert_eq!(parse_rate("12,345,678.5"), Some(dec!(12345678.5)));
         assert_eq!(parse_rate("n/a"), None);
     }
 }

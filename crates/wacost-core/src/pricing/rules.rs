@@ -25,6 +25,9 @@ pub struct Situation {
     pub conversation_open_any: bool,
     /// The message was delivered (or read).
     pub delivered: bool,
+    /// The business is an exempt government or non-profit and the regime's service
+    /// exemption is in force on the day: service messages are free beyond the allowance.
+    pub service_exempt: bool,
 }
 
 /// The rule that decided a price, with the date it has applied since.
@@ -63,6 +66,19 @@ pub enum RuleKind {
     ServiceFree,
     /// PMP: free-form message inside the customer service window, charged.
     ServiceCharged,
+    /// PMP: a service message of an exempt government or non-profit: free beyond the
+    /// monthly free tier (Meta's `paid_exempt`).
+    ServiceExempt,
+    /// A reaction: always free.
+    Reaction,
+    /// A Meta Business Agent reply: charged per token.
+    BusinessAgent,
+    /// A Meta Business Agent reply outside the customer service window: not delivered.
+    BusinessAgentOutsideWindow,
+    /// A message to a group, charged per delivered recipient.
+    GroupCharged,
+    /// A message to a group inside the group's customer service window, free.
+    GroupFree,
 }
 
 impl fmt::Display for Rule {
@@ -119,6 +135,35 @@ impl fmt::Display for Rule {
                 "free-form message inside the customer service window: charged at the service \
                  rate (since {since})"
             ),
+            RuleKind::ServiceExempt => write!(
+                f,
+                "{c} message of an exempt government or non-profit: free beyond the monthly \
+                 free tier (Meta's paid_exempt, since {since})"
+            ),
+            RuleKind::Reaction => write!(
+                f,
+                "reaction: always free, and not counted against the monthly free tier"
+            ),
+            RuleKind::BusinessAgent => write!(
+                f,
+                "Meta Business Agent reply: charged per token, prompt and response together, \
+                 never free in a window (since {since})"
+            ),
+            RuleKind::BusinessAgentOutsideWindow => write!(
+                f,
+                "Meta Business Agent reply outside the customer service window: the agent \
+                 replies only inside it, so it is not delivered and not charged"
+            ),
+            RuleKind::GroupCharged => write!(
+                f,
+                "{c} message: charged per delivered recipient at the {} rate of the \
+                 recipient's market (since {since})",
+                c.base()
+            ),
+            RuleKind::GroupFree => write!(
+                f,
+                "{c} message inside the group's customer service window: free (since {since})"
+            ),
         }
     }
 }
@@ -136,6 +181,8 @@ pub struct Decision {
     pub opens_conversation: Option<Category>,
     /// Whether Meta would reject the message (free-form outside any window).
     pub rejected: bool,
+    /// An exempt service message: free, though `regular` (Meta's `paid_exempt`).
+    pub exempt: bool,
     /// The rule that decided.
     pub rule: Rule,
 }
@@ -148,14 +195,10 @@ pub struct Decision {
 /// use wacost_core::pricing::category::{Category, PricingModel, PricingType};
 /// use wacost_core::pricing::regime::{Regime, Treatment};
 /// use wacost_core::pricing::rules::{decide, Situation};
+/// let from = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
 /// let pmp = Regime {
-///     name: "PMP".into(),
-///     from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
-///     model: PricingModel::Pmp,
-///     service: Treatment::Free,
 ///     utility_in_service_window: Treatment::Free,
-///     allowance: None,
-///     source: String::new(),
+///     ..Regime::new("PMP", from, PricingModel::Pmp, Treatment::Free)
 /// };
 /// let in_window = Situation { in_service_window: true, delivered: true, ..Default::default() };
 /// let d = decide(&pmp, MessageKind::Template(Category::Utility), in_window);
@@ -167,6 +210,25 @@ pub struct Decision {
 /// );
 /// ```
 pub fn decide(regime: &Regime, sent: MessageKind, s: Situation) -> Decision {
+    // Before Meta billed its Business Agent (2026-08-01), the agent's reply is a free-form
+    // message like any other.
+    let sent = match sent {
+        MessageKind::BusinessAgent if regime.business_agent.is_none() => MessageKind::FreeForm,
+        k => k,
+    };
+    // Meta (Groups API): a window opened by any participant covers the whole group; the log
+    // does not say which group a message went to, so a group's window is assumed open (Meta
+    // delivers free-form messages to a group only inside it), and free entry points are
+    // one-to-one.
+    let s = if sent.is_group() {
+        Situation {
+            in_service_window: true,
+            in_free_entry_point: false,
+            ..s
+        }
+    } else {
+        s
+    };
     let category = sent.category();
     let rule = |kind| Rule {
         kind,
@@ -179,20 +241,34 @@ pub fn decide(regime: &Regime, sent: MessageKind, s: Situation) -> Decision {
         charged,
         opens_conversation: opens,
         rejected: false,
+        exempt: false,
         rule: rule(kind),
     };
-    // Meta: free-form messages are only deliverable inside the customer service window (or
-    // a free entry point window); outside, they fail with 131047 and are not billed.
-    if sent == MessageKind::FreeForm && !s.in_service_window && !s.in_free_entry_point {
-        return Decision {
-            rejected: true,
-            ..make(
+    let rejected = |kind| Decision {
+        rejected: true,
+        ..make(PricingType::NotDelivered, false, None, kind)
+    };
+    if sent == MessageKind::BusinessAgent {
+        // Meta: the agent's replies are non-template messages, sent only inside an open
+        // customer service window; one charge per reply, never free in a customer service
+        // or free entry point window.
+        if !s.in_service_window {
+            return rejected(RuleKind::BusinessAgentOutsideWindow);
+        }
+        if !s.delivered {
+            return make(
                 PricingType::NotDelivered,
                 false,
                 None,
-                RuleKind::FreeFormOutsideWindow,
-            )
-        };
+                RuleKind::NotDelivered,
+            );
+        }
+        return make(PricingType::Regular, true, None, RuleKind::BusinessAgent);
+    }
+    // Meta: free-form messages are only deliverable inside the customer service window (or
+    // a free entry point window); outside, they fail with 131047 and are not billed.
+    if sent.is_non_template() && !s.in_service_window && !s.in_free_entry_point {
+        return rejected(RuleKind::FreeFormOutsideWindow);
     }
     if !s.delivered {
         return make(
@@ -200,6 +276,15 @@ pub fn decide(regime: &Regime, sent: MessageKind, s: Situation) -> Decision {
             false,
             None,
             RuleKind::NotDelivered,
+        );
+    }
+    if sent == MessageKind::Reaction {
+        // Meta: reactions are always free and do not count toward the free tier.
+        return make(
+            PricingType::FreeCustomerService,
+            false,
+            None,
+            RuleKind::Reaction,
         );
     }
     if s.in_free_entry_point {
@@ -210,10 +295,26 @@ pub fn decide(regime: &Regime, sent: MessageKind, s: Situation) -> Decision {
             RuleKind::FreeEntryPoint,
         );
     }
-    match regime.model {
+    let decision = match regime.model {
         PricingModel::Cbp => decide_cbp(regime, sent, s, make),
         PricingModel::Pmp => decide_pmp(regime, sent, s, make),
+    };
+    if sent.is_group() {
+        let kind = if decision.charged || decision.exempt {
+            RuleKind::GroupCharged
+        } else {
+            RuleKind::GroupFree
+        };
+        return Decision {
+            rule: rule(if decision.exempt {
+                RuleKind::ServiceExempt
+            } else {
+                kind
+            }),
+            ..decision
+        };
     }
+    decision
 }
 
 fn decide_cbp(
@@ -226,13 +327,13 @@ fn decide_cbp(
     match sent {
         // Meta (CBP): a free-form message inside an open conversation of any category opens
         // nothing.
-        MessageKind::FreeForm if s.conversation_open_any => make(
+        k if k.is_non_template() && s.conversation_open_any => make(
             PricingType::InConversation,
             false,
             None,
             RuleKind::InConversation,
         ),
-        MessageKind::FreeForm => match regime.service {
+        k if k.is_non_template() => match regime.service {
             Treatment::Charged => make(
                 PricingType::Regular,
                 true,
@@ -248,13 +349,13 @@ fn decide_cbp(
         },
         // Meta (CBP): a template opens a conversation of its category unless one is open;
         // several categories can be open at once.
-        MessageKind::Template(_) if s.conversation_open_same => make(
+        _ if s.conversation_open_same => make(
             PricingType::InConversation,
             false,
             None,
             RuleKind::InConversation,
         ),
-        MessageKind::Template(_) => make(
+        _ => make(
             PricingType::Regular,
             true,
             Some(category),
@@ -269,35 +370,39 @@ fn decide_pmp(
     s: Situation,
     make: impl Fn(PricingType, bool, Option<Category>, RuleKind) -> Decision,
 ) -> Decision {
-    match sent {
-        MessageKind::FreeForm => match regime.service {
+    if sent.is_non_template() {
+        return match regime.service {
             Treatment::Free => make(
                 PricingType::FreeCustomerService,
                 false,
                 None,
                 RuleKind::ServiceFree,
             ),
+            // Meta, 2026-10-01 to 2027-12-31: eligible governments and non-profits keep
+            // service free beyond the free tier (`regular`, subtype `paid_exempt`).
+            Treatment::Charged if s.service_exempt => Decision {
+                exempt: true,
+                ..make(PricingType::Regular, false, None, RuleKind::ServiceExempt)
+            },
             Treatment::Charged => make(PricingType::Regular, true, None, RuleKind::ServiceCharged),
+        };
+    }
+    match sent.template_category() {
+        Some(Category::Utility) if s.in_service_window => match regime.utility_in_service_window {
+            Treatment::Free => make(
+                PricingType::FreeCustomerService,
+                false,
+                None,
+                RuleKind::UtilityInWindowFree,
+            ),
+            Treatment::Charged => make(
+                PricingType::Regular,
+                true,
+                None,
+                RuleKind::UtilityInWindowCharged,
+            ),
         },
-        MessageKind::Template(Category::Utility) if s.in_service_window => {
-            match regime.utility_in_service_window {
-                Treatment::Free => make(
-                    PricingType::FreeCustomerService,
-                    false,
-                    None,
-                    RuleKind::UtilityInWindowFree,
-                ),
-                Treatment::Charged => make(
-                    PricingType::Regular,
-                    true,
-                    None,
-                    RuleKind::UtilityInWindowCharged,
-                ),
-            }
-        }
-        MessageKind::Template(_) => {
-            make(PricingType::Regular, true, None, RuleKind::TemplateCharged)
-        }
+        _ => make(PricingType::Regular, true, None, RuleKind::TemplateCharged),
     }
 }
 
@@ -306,14 +411,10 @@ mod tests {
     use super::*;
 
     fn regime(model: PricingModel, service: Treatment, utility: Treatment) -> Regime {
+        let from = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
         Regime {
-            name: "t".into(),
-            from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
-            model,
-            service,
             utility_in_service_window: utility,
-            allowance: None,
-            source: String::new(),
+            ..Regime::new("t", from, model, service)
         }
     }
 

@@ -189,7 +189,7 @@ impl<'a> RateSheet<'a> {
         }
         for &m in &self.markets {
             let mut row = vec![self.name(m).to_string()];
-            for c in Category::ALL {
+            for c in Category::CARD {
                 row.push(match card.cell(m, c) {
                     Some(cell) => format!("{}{}", cell.rate, mark(cell.provenance)),
                     None => "n/a".to_string(),
@@ -206,10 +206,92 @@ impl<'a> RateSheet<'a> {
         for (id, text) in &card.sources {
             s.push_str(&format!("source {id}: {text}\n"));
         }
+        for line in self.rule_lines() {
+            s.push_str(&line);
+            s.push('\n');
+        }
         for n in &self.notes {
             s.push_str(&format!("note: {n}\n"));
         }
         s
+    }
+
+    /// The rules of the regime in force that price messages outside the card's cells (Meta
+    /// Business Agent tokens, group deliveries, reactions, the free tier, the service
+    /// exemption, max prices, window lengths), one line each with its confidence.
+    pub fn rule_lines(&self) -> Vec<String> {
+        let r = self.regime;
+        let cur = self.card.currency;
+        let mut out = Vec::new();
+        if let Some(a) = &r.business_agent {
+            let rate = match a.rate(cur) {
+                Some(t) => format!(
+                    "{cur} {} per million tokens ({}{})",
+                    t.per_million_tokens,
+                    t.provenance,
+                    if t.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", t.note)
+                    }
+                ),
+                None => format!("no {cur} rate"),
+            };
+            out.push(format!(
+                "business_agent: {rate}, prompt and response together; a reply without a token \
+                 count is priced at {} tokens (estimated); {}; source: {}",
+                a.default_tokens, a.confidence, a.source
+            ));
+        }
+        if r.model == PricingModel::Pmp {
+            out.push(
+                "group_marketing, group_utility, group_service: the base category's rate of \
+                 the recipient's market, per delivered recipient"
+                    .to_string(),
+            );
+            out.push("reaction: free, not counted against the free tier".to_string());
+        }
+        if let Some(a) = &r.allowance {
+            out.push(format!(
+                "free tier: the first {} {} items per {} each calendar month; {}; source: {}",
+                a.size,
+                a.category,
+                a.scope.as_str(),
+                a.confidence,
+                a.source
+            ));
+        }
+        if let Some(e) = &r.service_exemption {
+            out.push(format!(
+                "service exemption (eligible governments and non-profits): service free beyond \
+                 the free tier until {}; {}; source: {}",
+                e.until, e.confidence, e.source
+            ));
+        }
+        if let Some(m) = &r.max_price {
+            out.push(format!(
+                "max price: marketing templates with a Marketing Messages API max price are \
+                 priced at it (an upper bound); {}; source: {}",
+                m.confidence, m.source
+            ));
+        }
+        let w = &r.windows;
+        out.push(format!(
+            "windows: customer service {} h; free entry point {} h assumed{}{}",
+            w.customer_service_hours,
+            w.free_entry_point_hours,
+            if w.free_entry_point_longest_hours() > w.free_entry_point_hours {
+                format!(", up to {} h", w.free_entry_point_longest_hours())
+            } else {
+                String::new()
+            },
+            if r.windows_source.is_empty() {
+                String::new()
+            } else {
+                format!("; {}; source: {}", r.windows_confidence, r.windows_source)
+            }
+        ));
+        out
     }
 
     /// The sheet as CSV: one row per market and category with a rate, with its provenance,
@@ -227,7 +309,7 @@ impl<'a> RateSheet<'a> {
             "effective",
         ]);
         for &m in &self.markets {
-            for c in Category::ALL {
+            for c in Category::CARD {
                 if let Some(cell) = card.cell(m, c) {
                     t.row([
                         self.name(m).to_string(),
@@ -253,7 +335,7 @@ impl<'a> RateSheet<'a> {
             .iter()
             .map(|&m| {
                 let mut rates = serde_json::Map::new();
-                for c in Category::ALL {
+                for c in Category::CARD {
                     if let Some(cell) = card.cell(m, c) {
                         rates.insert(
                             c.to_string(),
@@ -278,6 +360,14 @@ impl<'a> RateSheet<'a> {
             "confidence": card.confidence,
             "regime": self.regime.name,
             "pricing_model": self.regime.model,
+            "business_agent": self.regime.business_agent.as_ref().map(|a| json!({
+                "rate_per_million_tokens": a.rate(card.currency).map(|t| t.per_million_tokens.to_string()),
+                "provenance": a.rate(card.currency).map(|t| t.provenance),
+                "default_tokens": a.default_tokens,
+                "confidence": a.confidence,
+                "source": a.source,
+            })),
+            "rules": self.rule_lines(),
             "markets": rows,
             "notes": self.notes,
         });
@@ -302,6 +392,27 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(date.0, date.1, date.2).expect("date");
         let sheet = RateSheet::new(&book, Currency::USD, date, market)?;
         Ok(sheet.to_csv().expect("csv"))
+    }
+
+    #[test]
+    fn the_business_agent_rate_from_august_2026() {
+        let book = RateBook::embedded().expect("embedded data");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        let sheet = RateSheet::new(&book, Currency::USD, date, Some("Brazil")).expect("sheet");
+        let text = sheet.to_text();
+        assert!(
+            text.contains("business_agent: USD 2.00 per million tokens (published)"),
+            "{text}"
+        );
+        assert!(text.contains("free tier: the first 1000 service items per business_number"));
+        let doc: serde_json::Value = serde_json::from_str(&sheet.to_json()).expect("json");
+        assert_eq!(doc["business_agent"]["rate_per_million_tokens"], "2.00");
+        assert_eq!(doc["business_agent"]["default_tokens"], 22500);
+        // Before 2026-08-01 there is no Business Agent charge.
+        let july = NaiveDate::from_ymd_opt(2026, 7, 15).expect("date");
+        let sheet = RateSheet::new(&book, Currency::USD, july, Some("Brazil")).expect("sheet");
+        assert!(!sheet.to_text().contains("business_agent"));
+        assert!(sheet.to_json().contains("\"business_agent\": null"));
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub fn parse_meta_tier_csv(
     let mut currency_col = None;
     let mut currency: Option<Currency> = None;
     let mut market: Option<MarketId> = None;
-    let mut bands: HashMap<(MarketId, Category), Vec<Band>> = HashMap::new();
+    // Each band with the line it was read from, for the checks once the currency is known.
+    let mut bands: HashMap<(MarketId, Category), Vec<(usize, Band)>> = HashMap::new();
     for (line, cells) in meta_rows(text, origin)? {
         let Some(groups) = groups.as_ref() else {
             let froms: Vec<usize> = cells
@@ -159,7 +160,7 @@ pub fn parse_meta_tier_csv(
             continue;
         }
         if let Some(name) = cells.first().filter(|c| !c.is_empty()) {
-            market = Some(names.intern(name));
+            market = Some(names.card_market(name).map_err(|e| origin.error(line, e))?);
         }
         if let Some(i) = currency_col {
             if let Some(token) = cells.get(i).filter(|t| !t.is_empty()) {
@@ -195,13 +196,16 @@ pub fn parse_meta_tier_csv(
                     format!("{category} Rate {:?} is not a decimal", get(3)),
                 )
             })?;
-            bands.entry((m, category)).or_default().push(Band {
-                from,
-                to,
-                rate,
-                label: get(2).to_string(),
-                vs_list: get(4).to_string(),
-            });
+            bands.entry((m, category)).or_default().push((
+                line,
+                Band {
+                    from,
+                    to,
+                    rate,
+                    label: get(2).to_string(),
+                    vs_list: get(4).to_string(),
+                },
+            ));
         }
     }
     if groups.is_none() {
@@ -226,15 +230,59 @@ pub fn parse_meta_tier_csv(
                 origin.error(1, "cannot tell the currency: no Currency column or note")
             })?,
     };
-    for v in bands.values_mut() {
-        v.sort_by_key(|b| b.from);
+    super::limits::check_currency(currency).map_err(|e| origin.error(1, e))?;
+    let mut checked = HashMap::with_capacity(bands.len());
+    for ((market, category), mut v) in bands {
+        v.sort_by_key(|(_, b)| b.from);
+        check_bands(&v, currency, names.name(market), category, origin)?;
+        checked.insert((market, category), v.into_iter().map(|(_, b)| b).collect());
     }
     Ok(TierCard {
         effective,
         currency,
         origin: origin.name.clone(),
-        bands,
+        bands: checked,
     })
+}
+
+/// Checks the bands of a market and category, sorted by `from`: each band's rate is
+/// plausible, `from <= to`, and each band starts after the one before it ends, so that a
+/// message is counted in one band only; only the last band may be open-ended.
+fn check_bands(
+    bands: &[(usize, Band)],
+    currency: Currency,
+    market: &str,
+    category: Category,
+    origin: &DataSource,
+) -> Result<(), LoadError> {
+    for (i, (line, band)) in bands.iter().enumerate() {
+        let at = |msg: String| origin.error(*line, format!("{market} {category}: {msg}"));
+        super::limits::check_rate(currency, band.rate).map_err(at)?;
+        if band.to.is_some_and(|to| to < band.from) {
+            return Err(at(format!(
+                "band {}..{} ends before it starts",
+                band.from,
+                band.to.unwrap_or_default()
+            ))
+            .into());
+        }
+        if let Some((_, next)) = bands.get(i + 1) {
+            match band.to {
+                Some(to) if to < next.from => {}
+                _ => {
+                    return Err(at(format!(
+                        "band from {} to {} overlaps the band from {}: a message would be \
+                         counted in both",
+                        band.from,
+                        band.to.map_or("no limit".to_string(), |t| t.to_string()),
+                        next.from
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_volume(s: &str) -> Option<u64> {

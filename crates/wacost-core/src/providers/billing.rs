@@ -569,6 +569,7 @@ pub(super) mod tests {
             rule: None,
             flags: Default::default(),
             verdict: None,
+            tokens: None,
         }
     }
 

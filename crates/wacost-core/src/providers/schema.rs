@@ -258,6 +258,13 @@ impl Provider {
             if f.amount < Decimal::ZERO {
                 return Err(err(format!("{what}: amount {} is negative", f.amount)));
             }
+            // Sums of fees stay exact (see MAX_INPUT_AMOUNT).
+            if f.amount > crate::money::MAX_INPUT_AMOUNT {
+                return Err(err(format!(
+                    "{what}: amount {} is over 10^15: not a fee",
+                    f.amount
+                )));
+            }
             if f.per != Per::Message && (f.direction.is_some() || f.status.is_some()) {
                 return Err(err(format!(
                     "{what}: direction and status apply only to per = \"message\" fees"
@@ -284,6 +291,14 @@ impl Provider {
             if m.percent < -Decimal::ONE_HUNDRED {
                 return Err(err(format!(
                     "markup {:?}: percent {} is below -100",
+                    m.label(),
+                    m.percent
+                )));
+            }
+            // A markup multiplies Meta's fees: bounded so that the product cannot overflow.
+            if m.percent > Decimal::from(1_000_000) {
+                return Err(err(format!(
+                    "markup {:?}: percent {} is over 1000000",
                     m.label(),
                     m.percent
                 )));

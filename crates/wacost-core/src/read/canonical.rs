@@ -7,24 +7,31 @@
 //! | `business` | yes | the business phone number (or phone number id) |
 //! | `contact` | yes | the user's number: E.164 with or without `+`, spaces, dashes, `whatsapp:` |
 //! | `direction` | yes | `inbound` or `outbound` |
-//! | `message_type` | outbound | `template` or `free_form` |
-//! | `category` | templates | `marketing`, `utility`, `authentication` |
+//! | `message_type` | outbound | `template`, `free_form`, `business_agent` (a reply of Meta's Business Agent) or `reaction` |
+//! | `category` | templates | `marketing` (or `marketing_lite`), `utility`, `authentication`; to a group: `group_marketing`, `group_utility`, and `group_service` on a `free_form` row |
 //! | `status` | no | `sent`, `delivered`, `read`, `failed` (default `delivered`) |
 //! | `message_id` | no | rows with one id are one message |
 //! | `entry_point` | no | inbound: `ctwa_ad` or `page_cta` |
 //! | `waba` | no | the WABA of the business number (default: one WABA for the log) |
+//! | `tokens` | no | `business_agent` rows: the reply's tokens, prompt and response together (a whole number; empty: the regime's default, counted as estimated) |
+//! | `template` | no | template rows: the template's name (a Marketing Messages API max price is looked up by it) |
+//!
+//! A message to a group is one row per recipient: the `contact` is the recipient (whose
+//! market prices the delivery), every row with the group message's id.
 
 use std::io::Read;
 
-use super::records::{Fields, Records};
+use super::records::{DEFAULT_MAX_LINE_BYTES, Fields, Records};
 use super::time::TimestampParser;
 use super::{ReadError, ReadErrorKind};
-use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
+use crate::event::{
+    BusinessId, Details, Direction, EntryPoint, Event, MessageId, MessageKind, Status, TemplateId,
+};
 use crate::pricing::category::Category;
 use crate::pricing::phone::ContactNumber;
 
 /// The columns the reader understands.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 12] = [
     "timestamp",
     "business",
     "contact",
@@ -35,6 +42,8 @@ pub const COLUMNS: [&str; 10] = [
     "message_id",
     "entry_point",
     "waba",
+    "tokens",
+    "template",
 ];
 
 #[derive(Clone, Copy, Default)]
@@ -49,6 +58,8 @@ struct Columns {
     message_id: Option<usize>,
     entry_point: Option<usize>,
     waba: Option<usize>,
+    tokens: Option<usize>,
+    template: Option<usize>,
 }
 
 /// Reads the canonical CSV as a stream of events, one per data row.
@@ -60,6 +71,8 @@ pub struct CanonicalReader<R: Read> {
     width: usize,
     done: bool,
     header_error: Option<ReadError>,
+    /// The line of the last row returned.
+    line: u64,
 }
 
 /// Turns one row of canonical columns into an [`Event`]. Shared by the CSV and Parquet
@@ -72,15 +85,22 @@ pub struct RowParser {
 }
 
 impl<R: Read> CanonicalReader<R> {
-    /// Starts reading; the header is read (and checked) on the first call to `next`.
+    /// Starts reading; the header is read (and checked) on the first call to `next`. Lines
+    /// are at most [`DEFAULT_MAX_LINE_BYTES`] long.
     pub fn new(input: R, file: &str) -> CanonicalReader<R> {
+        CanonicalReader::with_max_line(input, file, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// [`CanonicalReader::new`], with lines (the header too) of at most `max_line_bytes`.
+    pub fn with_max_line(input: R, file: &str, max_line_bytes: usize) -> CanonicalReader<R> {
         let mut r = CanonicalReader {
             file: file.to_string(),
-            records: Records::new(input),
+            records: Records::new(input).max_line_bytes(max_line_bytes),
             parser: None,
             width: 0,
             done: false,
             header_error: None,
+            line: 0,
         };
         if let Err(e) = r.read_header() {
             r.header_error = Some(e);
@@ -88,14 +108,30 @@ impl<R: Read> CanonicalReader<R> {
         r
     }
 
+    /// The line of the last row returned (0 before any).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     fn read_header(&mut self) -> Result<(), ReadError> {
+        let head = self
+            .records
+            .head()
+            .map_err(|e| e.into_read_error(&self.file))?;
+        if let Some(big_endian) = super::detect::utf16(head) {
+            return Err(ReadError::at_line(
+                &self.file,
+                1,
+                ReadErrorKind::Utf16 { big_endian },
+            ));
+        }
         let header = match self.records.next_record() {
             Ok(Some(h)) => h,
             Ok(None) => {
                 self.done = true;
                 return Ok(());
             }
-            Err(e) => return Err(ReadError::at_line(&self.file, 1, ReadErrorKind::io(e))),
+            Err(e) => return Err(e.into_read_error(&self.file)),
         };
         let names: Vec<String> = (0..header.len())
             .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).into_owned())
@@ -137,6 +173,8 @@ impl RowParser {
             message_id: find("message_id"),
             entry_point: find("entry_point"),
             waba: find("waba"),
+            tokens: find("tokens"),
+            template: find("template"),
         };
         Ok(RowParser {
             file,
@@ -224,6 +262,11 @@ impl RowParser {
             })?,
             Direction::Outbound => None,
         };
+        let details = if direction == Direction::Outbound {
+            details(kind, opt(c.tokens), opt(c.template)).map_err(err)?
+        } else {
+            Details::NONE
+        };
         let message_id = MessageId::new(opt(c.message_id));
         if message_id.is_some()
             && !opt(c.message_id).is_ascii()
@@ -249,8 +292,30 @@ impl RowParser {
             message_id,
             entry_point,
             verdict: None,
+            details,
         })
     }
+}
+
+/// The `tokens` and `template` of an outbound row: tokens only on a Business Agent reply (a
+/// whole number; 0 or empty is no count), a template name on a template row.
+fn details(kind: MessageKind, tokens: &[u8], template: &[u8]) -> Result<Details, ReadErrorKind> {
+    let mut d = Details::NONE;
+    let tokens = tokens.trim_ascii();
+    if !tokens.is_empty() && kind == MessageKind::BusinessAgent {
+        let n = std::str::from_utf8(tokens)
+            .ok()
+            .and_then(|t| t.parse::<u32>().ok())
+            .ok_or_else(|| bad("tokens", tokens, "is not a whole number of tokens"))?;
+        d.tokens = (n > 0).then_some(n);
+    }
+    let template = template.trim_ascii();
+    if !template.is_empty() && kind.template_category().is_some() {
+        let name = std::str::from_utf8(template)
+            .map_err(|_| ReadErrorKind::NotUtf8 { field: "template" })?;
+        d.template = Some(TemplateId::intern(name));
+    }
+    Ok(d)
 }
 
 fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, ReadErrorKind> {
@@ -261,25 +326,31 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Rea
         (b"template", b"authentication") => {
             return Ok(MessageKind::Template(Category::Authentication));
         }
-        (b"free_form", _) => return Ok(MessageKind::FreeForm),
+        (b"free_form", b"") => return Ok(MessageKind::FreeForm),
         _ => {}
     }
     let t = message_type.trim_ascii();
-    if t.eq_ignore_ascii_case(b"template") {
-        let cat = std::str::from_utf8(category.trim_ascii())
+    let cat = || {
+        std::str::from_utf8(category.trim_ascii())
             .ok()
             .and_then(Category::parse)
-            .filter(|c| *c != Category::Service);
-        match cat {
+    };
+    if t.eq_ignore_ascii_case(b"template") {
+        match cat() {
             Some(Category::AuthenticationInternational) => {
                 Ok(MessageKind::Template(Category::Authentication))
             }
-            Some(c) => Ok(MessageKind::Template(c)),
-            None if category.trim_ascii().is_empty() => Err(ReadErrorKind::Missing {
+            Some(c @ (Category::Marketing | Category::Utility | Category::Authentication)) => {
+                Ok(MessageKind::Template(c))
+            }
+            Some(c @ (Category::GroupMarketing | Category::GroupUtility)) => {
+                Ok(MessageKind::GroupTemplate(c.base()))
+            }
+            _ if category.trim_ascii().is_empty() => Err(ReadErrorKind::Missing {
                 field: "category",
                 message: "template without a category: give marketing, utility or authentication",
             }),
-            None => Err(bad(
+            _ => Err(bad(
                 "category",
                 category,
                 "is not marketing, utility or authentication",
@@ -291,14 +362,28 @@ fn message_kind(message_type: &[u8], category: &[u8]) -> Result<MessageKind, Rea
         || t.eq_ignore_ascii_case(b"text")
         || t.eq_ignore_ascii_case(b"session")
     {
-        Ok(MessageKind::FreeForm)
+        // A free-form row's category is ignored, except `group_service`: a message to a
+        // group.
+        match cat() {
+            Some(Category::GroupService) => Ok(MessageKind::GroupFreeForm),
+            _ => Ok(MessageKind::FreeForm),
+        }
+    } else if t.eq_ignore_ascii_case(b"business_agent") || t.eq_ignore_ascii_case(b"ai_agent") {
+        Ok(MessageKind::BusinessAgent)
+    } else if t.eq_ignore_ascii_case(b"reaction") {
+        Ok(MessageKind::Reaction)
     } else if t.is_empty() {
         Err(ReadErrorKind::Missing {
             field: "message_type",
-            message: "outbound row without message_type: give template or free_form",
+            message: "outbound row without message_type: give template, free_form, \
+                      business_agent or reaction",
         })
     } else {
-        Err(bad("message_type", t, "is neither template nor free_form"))
+        Err(bad(
+            "message_type",
+            t,
+            "is not template, free_form, business_agent or reaction",
+        ))
     }
 }
 
@@ -325,20 +410,16 @@ impl<R: Read> Iterator for CanonicalReader<R> {
                     self.done = true;
                     return None;
                 }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(ReadError::at_line(
-                        &self.file,
-                        self.records.lines_read() + 1,
-                        ReadErrorKind::io(e),
-                    )));
-                }
+                // The reader goes on after a bad quote (the line is the bad row), and ends
+                // the input after any other error.
+                Err(e) => return Some(Err(e.into_read_error(&self.file))),
             };
             // A line of spaces is no row.
             if record.len() == 1 && record.get(0).unwrap_or_default().trim_ascii().is_empty() {
                 continue;
             }
             let line = record.line();
+            self.line = line;
             let parsed = if record.len() != self.width {
                 Err(ReadError::at_line(
                     &self.file,

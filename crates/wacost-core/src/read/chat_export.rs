@@ -3,7 +3,10 @@
 //! # Format
 //!
 //! One message starts a line with its date and time, then its author and text; a line that
-//! does not start a message continues the previous one. The layout depends on the platform and
+//! does not start a message continues the previous one. Lines end with `\n`, `\r\n` or a lone
+//! `\r`, and are at most [`DEFAULT_MAX_LINE_BYTES`] long unless
+//! [`ChatExportReader::with_max_line`] says otherwise (a longer line stops the reading: the
+//! file is not a chat export, and the whole file is held in memory). The layout depends on the platform and
 //! the phone's locale; the reader accepts these forms (and their mixes):
 //!
 //! | form | example |
@@ -43,7 +46,11 @@
 //!   number, `business_number`, is **outbound** from `business_number`, delivered; any other
 //!   author is **inbound** and delivered. The contact is the author when the author is a phone
 //!   number, else [`ChatOptions::contact`]; an outbound message goes to the last inbound
-//!   author's number (or `contact` before any).
+//!   author's number (before any: `contact`, or else the first author of the file that is a
+//!   number). When a message needs a contact and there is none (an author that is a name, and
+//!   no `contact`), the file cannot be priced: the market depends on the number
+//!   ([`ReadErrorKind::NoChatContact`](super::ReadErrorKind::NoChatContact), fatal). No
+//!   stand-in number is ever made up.
 //! - Times are local to [`ChatOptions::timezone`] (a time skipped by a daylight-saving change
 //!   is read one hour later; a repeated one as its first occurrence), with the export's
 //!   precision (minutes on Android).
@@ -61,8 +68,10 @@
 //! # Errors
 //!
 //! A file without a single message line is one error at line 1 ("not a WhatsApp chat
-//! export"). A line that starts like a message header but breaks off (a truncated file) and a
-//! date that does not exist (read in the inferred order) are errors at their line. A file
+//! export"). A line that starts like a message header but breaks off (a truncated file), a
+//! date that does not exist (read in the inferred order) and a time that does not exist
+//! (`25:16`, `13:16 PM`) are errors at their line: such a line is never read as the
+//! continuation of the message before it. A file
 //! where nobody is `business_name` gets an error at line 1 after its events, naming the
 //! authors found. The first and the last make the whole file unusable
 //! ([`ReadErrorKind::is_fatal`](super::ReadErrorKind::is_fatal)): the file is not a chat
@@ -74,6 +83,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use super::records::DEFAULT_MAX_LINE_BYTES;
 use super::{ReadError, ReadErrorKind};
 use crate::calendar;
 use crate::event::{BusinessId, Direction, Event, MessageKind, Status};
@@ -89,8 +99,9 @@ pub struct ChatOptions {
     pub timezone: Tz,
     /// The business number (the [`Event::business`] of every event).
     pub business_number: String,
-    /// The other party, when authors are names rather than numbers.
-    pub contact: ContactNumber,
+    /// The other party, when authors are names rather than numbers (without it such a chat
+    /// cannot be priced: its market is unknown).
+    pub contact: Option<ContactNumber>,
     /// The category of a business message outside the customer service window.
     pub template_category: Category,
 }
@@ -136,34 +147,63 @@ pub struct ChatExportReader {
     authors: BTreeSet<String>,
     last_inbound: Option<i64>,
     last_contact: Option<ContactNumber>,
+    /// The contact of a business message before any inbound one: the option, or the first
+    /// customer author that is a number.
+    first_contact: Option<ContactNumber>,
     pending: Option<ReadError>,
     finished: bool,
 }
 
 impl ChatExportReader {
-    /// Reads from bytes (invalid UTF-8 is replaced, never an error).
+    /// Reads from bytes (invalid UTF-8 is replaced, never an error; UTF-16 is an error, and
+    /// so is a line longer than [`DEFAULT_MAX_LINE_BYTES`]).
     pub fn from_bytes(bytes: &[u8], file: &str, options: ChatOptions) -> ChatExportReader {
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        ChatExportReader::from_text(text, file, options)
+        ChatExportReader::with_max_line(bytes, file, options, DEFAULT_MAX_LINE_BYTES)
     }
 
     /// Reads all of `input`; a failing read is one fatal error.
-    pub fn new<R: Read>(mut input: R, file: &str, options: ChatOptions) -> ChatExportReader {
-        let mut bytes = Vec::new();
-        match input.read_to_end(&mut bytes) {
-            Ok(_) => ChatExportReader::from_bytes(&bytes, file, options),
-            Err(e) => {
-                let mut r = ChatExportReader::from_text(String::new(), file, options);
-                r.pending = Some(ReadError::at_line(file, 1, ReadErrorKind::io(e)));
-                r.any_message = true;
-                r.finished = true;
-                r
+    pub fn new<R: Read>(input: R, file: &str, options: ChatOptions) -> ChatExportReader {
+        ChatExportReader::with_max_line(input, file, options, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// [`ChatExportReader::new`], with lines of at most `max_line_bytes`: reading stops at
+    /// the first longer line, before more than it is held.
+    pub fn with_max_line<R: Read>(
+        input: R,
+        file: &str,
+        options: ChatOptions,
+        max_line_bytes: usize,
+    ) -> ChatExportReader {
+        match read_capped(input, max_line_bytes.max(1)) {
+            Ok(bytes) => match super::detect::utf16(&bytes) {
+                Some(big_endian) => {
+                    let kind = ReadErrorKind::Utf16 { big_endian };
+                    ChatExportReader::failed(file, options, ReadError::at_line(file, 1, kind))
+                }
+                None => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    ChatExportReader::from_text(text, file, options)
+                }
+            },
+            Err((line, kind)) => {
+                ChatExportReader::failed(file, options, ReadError::at_line(file, line, kind))
             }
         }
     }
 
+    fn failed(file: &str, options: ChatOptions, e: ReadError) -> ChatExportReader {
+        let mut r = ChatExportReader::from_text(String::new(), file, options);
+        r.pending = Some(e);
+        r.any_message = true;
+        r.finished = true;
+        r
+    }
+
     fn from_text(text: String, file: &str, options: ChatOptions) -> ChatExportReader {
         let (order, order_assumed, any_message) = infer_order(&text);
+        let first_contact = options
+            .contact
+            .or_else(|| first_customer_number(&text, &options));
         let business = BusinessId::intern(&options.business_number);
         let business_digits = ContactNumber::parse(&options.business_number).ok();
         let mut r = ChatExportReader {
@@ -184,11 +224,12 @@ impl ChatExportReader {
             authors: BTreeSet::new(),
             last_inbound: None,
             last_contact: None,
+            first_contact,
             pending: None,
             finished: false,
         };
         if !any_message {
-            let first = r.text.lines().next().unwrap_or("");
+            let first = lines(&r.text).next().map_or("", |(s, e)| &r.text[s..e]);
             let mut e = ReadError::at_line(file, 1, ReadErrorKind::NotChatExport);
             e.raw = (!first.is_empty()).then(|| first.to_string());
             r.pending = Some(e);
@@ -207,6 +248,11 @@ impl ChatExportReader {
         self.order_assumed
     }
 
+    /// The line of the last message returned (the line read last).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// System lines (and lines before the first message) skipped so far.
     pub fn system_lines(&self) -> u64 {
         self.system_lines
@@ -219,20 +265,10 @@ impl ChatExportReader {
     }
 
     fn next_line(&mut self) -> Option<(u64, usize, usize)> {
-        if self.pos >= self.text.len() {
-            return None;
-        }
-        let start = self.pos;
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |p| start + p);
-        self.pos = end + 1;
+        let (start, end, next) = line_at(self.text.as_bytes(), self.pos)?;
+        self.pos = next;
         self.line += 1;
-        let mut e = end;
-        if self.text[start..e].ends_with('\r') {
-            e -= 1;
-        }
-        Some((self.line, start, e))
+        Some((self.line, start, end))
     }
 
     fn message(&mut self, h: &Header<'_>) -> Result<Option<Event>, ReadErrorKind> {
@@ -253,6 +289,7 @@ impl ChatExportReader {
                 .ok_or(ReadErrorKind::NoSuchTime {
                     hour: h.hour,
                     minute: h.minute,
+                    pm: None,
                 })?;
         // A phone shows local time; one the clocks skipped reads as if they had not changed.
         let time = calendar::local_time_or_after(self.options.timezone, naive) * 1000;
@@ -284,20 +321,31 @@ impl ChatExportReader {
                     }
                 }
             };
+            let contact = self.last_contact.or(self.first_contact).ok_or_else(|| {
+                ReadErrorKind::NoChatContact {
+                    author: author.to_string(),
+                }
+            })?;
             Ok(Some(Event {
                 time_ms: time,
                 business: self.business,
                 waba: Event::default_waba(),
-                contact: self.last_contact.unwrap_or(self.options.contact),
+                contact,
                 direction: Direction::Outbound,
                 kind,
                 status: Status::Delivered,
                 message_id: None,
                 entry_point: None,
                 verdict: None,
+                details: crate::event::Details::NONE,
             }))
         } else {
-            let contact = number.unwrap_or(self.options.contact);
+            let contact =
+                number
+                    .or(self.options.contact)
+                    .ok_or_else(|| ReadErrorKind::NoChatContact {
+                        author: author.to_string(),
+                    })?;
             self.last_inbound = Some(time);
             self.last_contact = Some(contact);
             Ok(Some(Event {
@@ -311,6 +359,7 @@ impl ChatExportReader {
                 message_id: None,
                 entry_point: None,
                 verdict: None,
+                details: crate::event::Details::NONE,
             }))
         }
     }
@@ -346,6 +395,10 @@ impl Iterator for ChatExportReader {
                     self.message(&h).transpose()
                 }
                 Parsed::Broken => Some(Err(ReadErrorKind::BrokenLine)),
+                Parsed::NoSuchTime { hour, minute, pm } => {
+                    self.started = true;
+                    Some(Err(ReadErrorKind::NoSuchTime { hour, minute, pm }))
+                }
                 Parsed::Other => {
                     if !self.started && !raw.trim().is_empty() {
                         self.system_lines += 1;
@@ -383,6 +436,12 @@ enum Parsed<'a> {
     Header(Header<'a>),
     /// A date and the start of a time, then nothing usable.
     Broken,
+    /// A whole header whose time does not exist (`25:16`, `13:16 PM`), as written.
+    NoSuchTime {
+        hour: u32,
+        minute: u32,
+        pm: Option<bool>,
+    },
     Other,
 }
 
@@ -517,24 +576,27 @@ fn parse_header(line: &str) -> Parsed<'_> {
             _ => c.i = save,
         }
     }
+    let written = hour;
     let mut hour = hour;
     let save = c.i;
     c.spaces();
-    match am_pm(&mut c) {
+    let pm = am_pm(&mut c);
+    // A time that does not exist is an error once the rest of the line reads as a header:
+    // such a line is a broken message, never the continuation of the one before.
+    let mut exists = minute <= 59 && second <= 59;
+    match pm {
         Some(pm) => {
-            if !(1..=12).contains(&hour) {
-                return Parsed::Other;
-            }
+            exists &= (1..=12).contains(&hour);
             hour = match (pm, hour) {
                 (false, 12) => 0,
                 (true, h) if h < 12 => h + 12,
                 (_, h) => h,
             };
         }
-        None => c.i = save,
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Parsed::Other;
+        None => {
+            c.i = save;
+            exists &= hour <= 23;
+        }
     }
     if bracket {
         c.spaces();
@@ -556,6 +618,13 @@ fn parse_header(line: &str) -> Parsed<'_> {
     }
     if c.rest().trim().is_empty() {
         return Parsed::Broken;
+    }
+    if !exists {
+        return Parsed::NoSuchTime {
+            hour: written,
+            minute,
+            pm,
+        };
     }
     Parsed::Header(Header {
         a,
@@ -655,14 +724,18 @@ fn resolve_date(h: &Header<'_>, order: DateOrder) -> Option<NaiveDate> {
 /// message header at all.
 fn infer_order(text: &str) -> (DateOrder, bool, bool) {
     let (mut any, mut any_dm, mut day_first, mut month_first) = (false, false, false, false);
-    for line in text.lines() {
-        if let Parsed::Header(h) = parse_header(line) {
-            any = true;
-            if !h.year_first {
-                any_dm = true;
-                day_first |= h.a > 12;
-                month_first |= h.b > 12;
+    for (s, e) in lines(text) {
+        match parse_header(&text[s..e]) {
+            Parsed::Header(h) => {
+                any = true;
+                if !h.year_first {
+                    any_dm = true;
+                    day_first |= h.a > 12;
+                    month_first |= h.b > 12;
+                }
             }
+            Parsed::NoSuchTime { .. } => any = true,
+            Parsed::Broken | Parsed::Other => {}
         }
     }
     let order = if day_first {
@@ -675,6 +748,89 @@ fn infer_order(text: &str) -> (DateOrder, bool, bool) {
         (DateOrder::DayFirst, true)
     };
     (order.0, order.1, any)
+}
+
+/// The first author of a message that is not the business and is a phone number.
+fn first_customer_number(text: &str, options: &ChatOptions) -> Option<ContactNumber> {
+    let business = ContactNumber::parse(&options.business_number).ok();
+    lines(text).find_map(|(s, e)| {
+        let Parsed::Header(h) = parse_header(&text[s..e]) else {
+            return None;
+        };
+        let (author, _) = split_author(h.rest)?;
+        if author
+            .trim()
+            .eq_ignore_ascii_case(options.business_name.trim())
+        {
+            return None;
+        }
+        ContactNumber::parse(author)
+            .ok()
+            .filter(|n| Some(*n) != business)
+    })
+}
+
+/// The line starting at byte `pos`: its start, its end (before the line end) and where the
+/// next line starts. Lines end with `\n`, `\r\n` or a lone `\r`.
+fn line_at(text: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+    if pos >= text.len() {
+        return None;
+    }
+    let end = memchr::memchr2(b'\n', b'\r', &text[pos..]).map_or(text.len(), |p| pos + p);
+    let next = match text.get(end) {
+        Some(b'\r') if text.get(end + 1) == Some(&b'\n') => end + 2,
+        Some(_) => end + 1,
+        None => end,
+    };
+    Some((pos, end, next))
+}
+
+/// Every line of a text, as (start, end) byte ranges (see [`line_at`]).
+fn lines(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let (start, end, next) = line_at(text.as_bytes(), pos)?;
+        pos = next;
+        Some((start, end))
+    })
+}
+
+/// Reads all of `input`, stopping at the first line longer than `max_line` (the line number
+/// and the error), so that a file without line ends is never held beyond the limit.
+fn read_capped<R: Read>(mut input: R, max_line: usize) -> Result<Vec<u8>, (u64, ReadErrorKind)> {
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    // The current line's length so far, the line ends seen, and whether the last byte was a
+    // `\r` (a `\n` after it ends the same line).
+    let (mut run, mut line_ends, mut after_cr) = (0usize, 0u64, false);
+    loop {
+        let n = match input.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err((line_ends + 1, ReadErrorKind::io(e))),
+        };
+        for &c in &chunk[..n] {
+            match c {
+                b'\n' if after_cr => {}
+                b'\n' | b'\r' => {
+                    line_ends += 1;
+                    run = 0;
+                }
+                _ => {
+                    run += 1;
+                    if run > max_line {
+                        return Err((
+                            line_ends + 1,
+                            ReadErrorKind::LineTooLong { limit: max_line },
+                        ));
+                    }
+                }
+            }
+            after_cr = c == b'\r';
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
 }
 
 #[cfg(test)]
@@ -692,7 +848,7 @@ mod tests {
             business_name: name.to_string(),
             timezone: tz,
             business_number: "+1 555 010 0000".to_string(),
-            contact: contact.parse().unwrap(),
+            contact: Some(contact.parse().unwrap()),
             template_category: category,
         }
     }
@@ -985,6 +1141,102 @@ mod tests {
         assert_eq!(
             rows[1].as_ref().unwrap_err().to_string(),
             "chat.txt:2: date 31.2.2026 does not exist (dates read day-first)"
+        );
+    }
+
+    /// Each event as (line-free) text, each error as its message.
+    fn outcomes(text: &str, o: ChatOptions) -> Vec<String> {
+        reader(text, o)
+            .map(|r| match r {
+                Ok(e) => format!("{} {}", e.direction.as_str(), e.contact.e164()),
+                Err(e) => e.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn times_that_do_not_exist_are_errors_not_continuations() {
+        let text = "06/02/2026, 10:00 - Jane: hi\n\
+                    06/02/2026, 25:16 - Acme Store: glued to hi, once\n\
+                    06/02/2026, 1:16 PM - Acme Store: ok\n\
+                    06/02/2026, 13:16 PM - Jane: glued to ok, once\n\
+                    06/02/2026, 10:61 - Jane: no\n";
+        assert_eq!(
+            outcomes(text, uk()),
+            [
+                "inbound +447700900123",
+                "chat.txt:2: time 25:16 does not exist",
+                "outbound +447700900123",
+                "chat.txt:4: time 13:16 PM does not exist",
+                "chat.txt:5: time 10:61 does not exist",
+            ]
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = "06/02/2026, 10:00 - Jane: hi\rsecond line\r06/02/2026, 10:05 - Acme Store: \
+                    hello\r\n31/02/2026, 10:06 - Jane: x\r";
+        assert_eq!(
+            outcomes(text, uk()),
+            [
+                "inbound +447700900123",
+                "outbound +447700900123",
+                "chat.txt:4: date 31.2.2026 does not exist (dates read day-first)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_contact_known_only_by_name_needs_a_number() {
+        let mut o = uk();
+        o.contact = None;
+        let text = "06/02/2026, 10:00 - Jane: hi\n06/02/2026, 10:05 - Acme Store: hello\n";
+        let rows: Vec<_> = reader(text, o.clone()).collect();
+        let e = rows[0].as_ref().unwrap_err();
+        assert!(e.is_fatal());
+        assert_eq!(
+            e.to_string(),
+            "chat.txt:1: the author \"Jane\" is a name, not a phone number: the contact's number \
+             is needed to find the market its messages are priced in"
+        );
+        // Authors that are numbers need no option: a business message before any of theirs
+        // goes to the first of them.
+        let text = "06/02/2026, 09:00 - Acme Store: welcome\n\
+                    06/02/2026, 10:00 - +44 7700 900456: hi\n";
+        assert_eq!(
+            outcomes(text, o.clone()),
+            ["outbound +447700900456", "inbound +447700900456"]
+        );
+        // A business that only ever writes, to nobody known: no number to price by.
+        let text = "06/02/2026, 09:00 - Acme Store: welcome\n";
+        assert_eq!(
+            outcomes(text, o),
+            [
+                "chat.txt:1: the author \"Acme Store\" is a name, not a phone number: the \
+              contact's number is needed to find the market its messages are priced in"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_stops_the_reading() {
+        let text = "06/02/2026, 10:00 - Jane: hi\n06/02/2026, 10:05 - Acme Store: a long line\n";
+        let rows: Vec<_> =
+            ChatExportReader::with_max_line(text.as_bytes(), "chat.txt", uk(), 30).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].as_ref().unwrap_err().to_string(),
+            "chat.txt:2: line longer than 30 bytes: a broken file, or not a log of this format"
+        );
+        let utf16: Vec<u8> = "06/02/2026, 10:00 - Jane: hi\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let rows: Vec<_> = ChatExportReader::from_bytes(&utf16, "chat.txt", uk()).collect();
+        assert_eq!(
+            rows[0].as_ref().unwrap_err().to_string(),
+            "chat.txt:1: the file is UTF-16 (little-endian) text: save it as UTF-8"
         );
     }
 

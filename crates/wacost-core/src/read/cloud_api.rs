@@ -93,9 +93,9 @@ use super::json::{JsonDocs, join, text};
 use super::time::parse_timestamp;
 use super::{ReadError, ReadErrorKind};
 use crate::event::{
-    BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status, Verdict,
+    BusinessId, Details, Direction, EntryPoint, Event, MessageId, MessageKind, Status, Verdict,
 };
-use crate::pricing::category::{Category, PricingModel, PricingType};
+use crate::pricing::category::{Category, PricingModel, PricingSubtype, PricingType};
 use crate::pricing::phone::ContactNumber;
 
 /// A volume tier fact from an `account_update` webhook (`VOLUME_BASED_PRICING_TIER_UPDATE`):
@@ -132,6 +132,9 @@ pub struct Skipped {
     pub account_updates: u64,
     /// Inbound `type: "system"` notices.
     pub system_messages: u64,
+    /// Statuses of a group message as a whole (no participant): each recipient's delivery
+    /// has its own status.
+    pub group_statuses: u64,
 }
 
 /// Lists the webhook archives of a folder: its `*.json` (and `*.jsonl`, `*.ndjson`) files,
@@ -160,7 +163,10 @@ pub struct CloudApiReader {
     file: String,
     buf: Vec<u8>,
     docs: JsonDocs,
-    queue: VecDeque<Result<Event, ReadError>>,
+    /// What the next calls return, each with the byte offset of the document it came from.
+    queue: VecDeque<(u64, Result<Event, ReadError>)>,
+    /// The offset of the document the last event returned came from.
+    last_offset: u64,
     kinds: KindMemory,
     pending: Pending,
     tier_facts: Vec<TierFact>,
@@ -176,6 +182,7 @@ impl CloudApiReader {
             buf: bytes.into(),
             docs: JsonDocs::default(),
             queue: VecDeque::new(),
+            last_offset: 0,
             kinds: KindMemory::default(),
             pending: Pending::default(),
             tier_facts: Vec::new(),
@@ -184,18 +191,23 @@ impl CloudApiReader {
         }
     }
 
-    /// Reads all of `input` (a JSON document is read whole); a failing read is one fatal
-    /// error.
-    pub fn new<R: Read>(mut input: R, file: &str) -> CloudApiReader {
-        let mut buf = Vec::new();
-        let result = input.read_to_end(&mut buf);
-        let mut r = CloudApiReader::from_bytes(buf, file);
-        if let Err(e) = result {
-            r.queue
-                .push_back(Err(ReadError::at_byte(file, 0, ReadErrorKind::io(e))));
-            r.docs.done = true;
+    /// Reads all of `input` (a JSON document is read whole); a failing read, UTF-16 text or
+    /// a file that does not start like JSON is one error (and nothing more is read).
+    pub fn new<R: Read>(input: R, file: &str) -> CloudApiReader {
+        match super::json::read_whole(input, file) {
+            Ok(buf) => CloudApiReader::from_bytes(buf, file),
+            Err(e) => {
+                let mut r = CloudApiReader::from_bytes(Vec::new(), file);
+                r.queue.push_back((0, Err(e)));
+                r.docs.done = true;
+                r
+            }
         }
-        r
+    }
+
+    /// The byte offset of the document the last event returned was read from.
+    pub fn last_offset(&self) -> u64 {
+        self.last_offset
     }
 
     /// The volume tier facts seen so far (all of them once the iterator is exhausted).
@@ -328,7 +340,7 @@ impl CloudApiReader {
         for (k, m) in messages.into_iter().flatten().enumerate() {
             let p = join(path, &format!("messages[{k}]"));
             match self.message(value, m, business, waba) {
-                Ok(Some(e)) => self.queue.push_back(Ok(e)),
+                Ok(Some(e)) => self.queue.push_back((offset, Ok(e))),
                 Ok(None) => {}
                 Err(kind) => self.fail(offset, &p, kind, m),
             }
@@ -403,6 +415,7 @@ impl CloudApiReader {
             message_id: text(m, "id").and_then(|id| MessageId::new(id.as_bytes())),
             entry_point,
             verdict: None,
+            details: Details::NONE,
         }))
     }
 
@@ -415,10 +428,16 @@ impl CloudApiReader {
         waba: BusinessId,
     ) {
         let event = match self.status_event(s, business, waba) {
-            Ok(e) => e,
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                self.skipped.group_statuses += 1;
+                return;
+            }
             Err(kind) => return self.fail(offset, path, kind, s),
         };
         let kind = match status_kind(s) {
+            // A group's status keeps the group form whatever category Meta wrote.
+            Ok(k) if event.kind.is_group() => k.map(to_group),
             Ok(k) => k,
             Err(kind) => return self.fail(offset, path, kind, s),
         };
@@ -427,16 +446,17 @@ impl CloudApiReader {
                 if let Some(id) = id {
                     self.kinds.insert(&id, kind);
                     for held in self.pending.take(&id) {
-                        self.queue.push_back(Ok(Event { kind, ..held.event }));
+                        let event = Event { kind, ..held.event };
+                        self.queue.push_back((held.offset, Ok(event)));
                     }
                 }
-                self.queue.push_back(Ok(Event { kind, ..event }));
+                self.queue.push_back((offset, Ok(Event { kind, ..event })));
             }
             (None, Some(id)) => {
                 if let Some(kind) = self.kinds.get(&id) {
-                    self.queue.push_back(Ok(Event { kind, ..event }));
+                    self.queue.push_back((offset, Ok(Event { kind, ..event })));
                 } else if event.status == Status::Failed {
-                    self.queue.push_back(Ok(event));
+                    self.queue.push_back((offset, Ok(event)));
                 } else {
                     let raw = s.to_string();
                     let evicted = self.pending.hold(
@@ -454,7 +474,7 @@ impl CloudApiReader {
                 }
             }
             (None, None) if event.status == Status::Failed => {
-                self.queue.push_back(Ok(event));
+                self.queue.push_back((offset, Ok(event)));
             }
             (None, None) => self.fail(
                 offset,
@@ -468,7 +488,7 @@ impl CloudApiReader {
     /// A held-back status whose message never showed a category.
     fn resolve_unknown(&mut self, h: Held) {
         if h.event.status == Status::Failed {
-            self.queue.push_back(Ok(h.event));
+            self.queue.push_back((h.offset, Ok(h.event)));
         } else {
             let kind = ReadErrorKind::NoCategory {
                 message_id: Some(
@@ -481,7 +501,7 @@ impl CloudApiReader {
             let e = ReadError::at_byte(&self.file, h.offset, kind)
                 .within(&h.path)
                 .with_raw(h.raw);
-            self.queue.push_back(Err(e));
+            self.queue.push_back((h.offset, Err(e)));
         }
     }
 
@@ -490,20 +510,33 @@ impl CloudApiReader {
         s: &Value,
         business: BusinessId,
         waba: BusinessId,
-    ) -> Result<Event, ReadErrorKind> {
-        let contact = match text(s, "recipient_id") {
-            Some(r) => parse_contact(&r, "recipient_id")?,
-            None => {
-                return Err(match text(s, "recipient_user_id") {
-                    Some(user_id) => ReadErrorKind::NoPhoneNumber {
-                        user_id,
-                        missing: "the status has no recipient_id",
-                    },
-                    None => ReadErrorKind::Missing {
-                        field: "recipient_id",
-                        message: "status without recipient_id",
-                    },
-                });
+    ) -> Result<Option<Event>, ReadErrorKind> {
+        // Meta (Groups API): a group message's statuses name the group in `recipient_id`
+        // (`recipient_type: "group"`), and each delivered or read participant in
+        // `recipient_participant_id`: one row per recipient, as the canonical CSV has it. A
+        // status of the group as a whole (its `sent`) names no participant and prices
+        // nothing.
+        let group = text(s, "recipient_type").is_some_and(|t| t.eq_ignore_ascii_case("group"));
+        let contact = if group {
+            match text(s, "recipient_participant_id") {
+                Some(p) => parse_contact(&p, "recipient_participant_id")?,
+                None => return Ok(None),
+            }
+        } else {
+            match text(s, "recipient_id") {
+                Some(r) => parse_contact(&r, "recipient_id")?,
+                None => {
+                    return Err(match text(s, "recipient_user_id") {
+                        Some(user_id) => ReadErrorKind::NoPhoneNumber {
+                            user_id,
+                            missing: "the status has no recipient_id",
+                        },
+                        None => ReadErrorKind::Missing {
+                            field: "recipient_id",
+                            message: "status without recipient_id",
+                        },
+                    });
+                }
             }
         };
         let raw_status = text(s, "status").unwrap_or_default();
@@ -530,6 +563,7 @@ impl CloudApiReader {
                         .filter(|c| c.eq_ignore_ascii_case("referral_conversion"))
                         .map(|_| PricingType::FreeEntryPoint)
                 }),
+            subtype: text(p, "subtype").and_then(|t| PricingSubtype::parse(&t)),
             category: text(p, "category").and_then(|t| Category::parse(&t)),
             billable: match p.get("billable") {
                 Some(Value::Bool(b)) => Some(*b),
@@ -538,18 +572,26 @@ impl CloudApiReader {
                 _ => None,
             },
         });
-        Ok(Event {
+        Ok(Some(Event {
             time_ms: time,
             business,
             waba,
             contact,
             direction: Direction::Outbound,
-            kind: MessageKind::FreeForm,
+            kind: if group {
+                MessageKind::GroupFreeForm
+            } else {
+                MessageKind::FreeForm
+            },
             status,
             message_id: text(s, "id").and_then(|id| MessageId::new(id.as_bytes())),
             entry_point: None,
             verdict,
-        })
+            details: Details {
+                free_entry_point_end: free_entry_point_end(s),
+                ..Details::NONE
+            },
+        }))
     }
 
     fn fail(&mut self, offset: u64, path: &str, kind: ReadErrorKind, raw: &Value) {
@@ -557,7 +599,7 @@ impl CloudApiReader {
         if !raw.is_null() {
             e = e.with_raw(raw.to_string());
         }
-        self.queue.push_back(Err(e));
+        self.queue.push_back((offset, Err(e)));
     }
 }
 
@@ -566,7 +608,8 @@ impl Iterator for CloudApiReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.queue.pop_front() {
+            if let Some((offset, item)) = self.queue.pop_front() {
+                self.last_offset = offset;
                 return Some(item);
             }
             if self.finished {
@@ -574,7 +617,7 @@ impl Iterator for CloudApiReader {
             }
             match self.docs.next(&self.buf) {
                 Some(Ok((offset, doc))) => self.envelope(offset as u64, &doc),
-                Some(Err(e)) => self.queue.push_back(Err(e.at(&self.file))),
+                Some(Err(e)) => self.queue.push_back((0, Err(e.at(&self.file)))),
                 None => {
                     self.finished = true;
                     for h in self.pending.drain() {
@@ -616,13 +659,34 @@ pub fn kind_of_category(category: &str) -> Option<MessageKind> {
     if eq("business_initiated") {
         return Some(MessageKind::Template(Category::Marketing));
     }
-    match Category::parse(t)? {
-        Category::Service => Some(MessageKind::FreeForm),
-        Category::AuthenticationInternational => {
-            Some(MessageKind::Template(Category::Authentication))
-        }
-        c => Some(MessageKind::Template(c)),
+    Some(MessageKind::for_category(Category::parse(t)?))
+}
+
+/// The group form of a kind (a message whose status names a group participant).
+fn to_group(kind: MessageKind) -> MessageKind {
+    match kind {
+        MessageKind::Template(c) if c.group().is_some() => MessageKind::GroupTemplate(c),
+        MessageKind::GroupTemplate(c) => MessageKind::GroupTemplate(c),
+        _ => MessageKind::GroupFreeForm,
     }
+}
+
+/// Meta's end of a free entry point window, from a status's `conversation`: its
+/// `expiration_timestamp` when the conversation is a free entry point one (origin
+/// `referral_conversion`, or the status's pricing type `free_entry_point`). Meta advises
+/// reading it since the window may last up to 7 days (from about 2026-09-30); under
+/// per-message pricing the conversation object is otherwise meaningless as a window.
+fn free_entry_point_end(s: &Value) -> Option<u32> {
+    let c = s.get("conversation")?;
+    let origin = c.get("origin").and_then(|o| text(o, "type"));
+    let pricing_type = s.get("pricing").and_then(|p| text(p, "type"));
+    let fep = origin.is_some_and(|o| o.eq_ignore_ascii_case("referral_conversion"))
+        || pricing_type.is_some_and(|t| t.eq_ignore_ascii_case("free_entry_point"));
+    if !fep {
+        return None;
+    }
+    let t = parse_timestamp(text(c, "expiration_timestamp")?.as_bytes())?;
+    u32::try_from(t.div_euclid(1000)).ok()
 }
 
 fn timestamp(v: &Value) -> Result<i64, ReadErrorKind> {
@@ -742,6 +806,7 @@ mod tests {
         Some(Verdict {
             pricing_model: Some(PricingModel::Pmp),
             pricing_type: Some(t),
+            subtype: None,
             category: Some(c),
             billable: Some(billable),
         })
@@ -767,6 +832,7 @@ mod tests {
             message_id: MessageId::new(id.as_bytes()),
             entry_point: None,
             verdict,
+            details: Details::NONE,
         }
     }
 
@@ -781,6 +847,10 @@ mod tests {
         let e_service = verdict(Fcs, Category::Service, false);
         let marketing = verdict(Regular, Category::Marketing, true);
         let auth_intl = verdict(Regular, Category::AuthenticationInternational, true);
+        let fep_end = Details {
+            free_entry_point_end: Some(1_770_282_300),
+            ..Details::NONE
+        };
         let (a, b, c, d, e) = (
             "+5511987654321",
             "+447700900123",
@@ -796,15 +866,19 @@ mod tests {
                 status: Status::Delivered,
                 ..out("wamid.day.in.a1", Status::Delivered, 0, a, FreeForm, None)
             },
-            // A free reply (inside the free entry point window).
-            out(
-                "wamid.day.out.a1",
-                Status::Sent,
-                1_770_023_100,
-                a,
-                FreeForm,
-                service,
-            ),
+            // A free reply (inside the free entry point window, whose end Meta reports on
+            // the `sent` status: 72 h after it).
+            Event {
+                details: fep_end,
+                ..out(
+                    "wamid.day.out.a1",
+                    Status::Sent,
+                    1_770_023_100,
+                    a,
+                    FreeForm,
+                    service,
+                )
+            },
             out(
                 "wamid.day.out.a1",
                 Status::Delivered,
@@ -815,14 +889,17 @@ mod tests {
             ),
             // A utility template inside the window; the v24 `read` has no pricing and takes
             // the kind of its siblings.
-            out(
-                "wamid.day.out.a2",
-                Status::Sent,
-                1_770_024_600,
-                a,
-                Template(Category::Utility),
-                utility,
-            ),
+            Event {
+                details: fep_end,
+                ..out(
+                    "wamid.day.out.a2",
+                    Status::Sent,
+                    1_770_024_600,
+                    a,
+                    Template(Category::Utility),
+                    utility,
+                )
+            },
             out(
                 "wamid.day.out.a2",
                 Status::Delivered,

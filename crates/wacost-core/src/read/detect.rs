@@ -5,8 +5,9 @@ use std::io::{Cursor, Read};
 use super::canonical::CanonicalReader;
 use super::chat_export::{ChatExportReader, ChatOptions};
 use super::cloud_api::CloudApiReader;
+use super::records::DEFAULT_MAX_LINE_BYTES;
 use super::twilio::{TwilioOptions, TwilioReader};
-use super::{ReadError, ReadErrorKind};
+use super::{Position, ReadError, ReadErrorKind};
 use crate::event::Event;
 
 /// A log format.
@@ -87,6 +88,43 @@ pub struct FormatOptions {
     pub chat: Option<ChatOptions>,
     /// How to read Parquet logs; without it a Parquet log is an error.
     pub parquet: Option<ParquetOpener>,
+    /// The longest line (or CSV row spanning lines) the line-based readers (canonical CSV,
+    /// Twilio CSV, chat exports) accept, in bytes; `None`: [`DEFAULT_MAX_LINE_BYTES`]. A
+    /// longer line stops the reading of its file with an error at its line.
+    pub max_line_bytes: Option<usize>,
+}
+
+impl FormatOptions {
+    /// The line limit in force ([`FormatOptions::max_line_bytes`] or the default).
+    pub fn line_limit(&self) -> usize {
+        self.max_line_bytes.unwrap_or(DEFAULT_MAX_LINE_BYTES)
+    }
+}
+
+/// Whether the first bytes of a file are UTF-16 text, and then whether big-endian: a
+/// byte-order mark (`FF FE`, `FE FF`), or a NUL every other byte where text is ASCII (a
+/// header, a date). wacost reads UTF-8; UTF-16 read as UTF-8 would be a NUL between every
+/// two letters.
+pub fn utf16(head: &[u8]) -> Option<bool> {
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Some(false);
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Some(true);
+    }
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(32).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let high_nul = pairs.iter().filter(|p| p[1] == 0 && p[0] != 0).count();
+    let low_nul = pairs.iter().filter(|p| p[0] == 0 && p[1] != 0).count();
+    if high_nul == pairs.len() {
+        Some(false)
+    } else if low_nul == pairs.len() {
+        Some(true)
+    } else {
+        None
+    }
 }
 
 /// Tells a format from the first bytes of a log.
@@ -141,8 +179,9 @@ pub enum AnyReader {
     Twilio(Box<TwilioReader<Box<dyn Read + Send>>>),
     /// Chat exports.
     Chat(Box<ChatExportReader>),
-    /// Parquet, through [`FormatOptions::parquet`].
-    Parquet(EventReader),
+    /// Parquet, through [`FormatOptions::parquet`], with the rows returned so far (a Parquet
+    /// reader returns one item per row).
+    Parquet(EventReader, u64),
 }
 
 impl AnyReader {
@@ -162,6 +201,14 @@ impl AnyReader {
             }
         }
         head.truncate(n);
+        if let Some(big_endian) = utf16(&head) {
+            // Whatever the format: read as UTF-8 it would be a NUL between every two letters.
+            return Err(ReadError::at_line(
+                file,
+                1,
+                ReadErrorKind::Utf16 { big_endian },
+            ));
+        }
         let format = match options.format {
             InputFormat::Auto if head.iter().all(u8::is_ascii_whitespace) => InputFormat::Canonical,
             InputFormat::Auto => sniff(&head)
@@ -170,29 +217,35 @@ impl AnyReader {
         };
         let input: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
         Ok(match format {
-            InputFormat::Auto | InputFormat::Canonical => {
-                AnyReader::Canonical(CanonicalReader::new(input, file))
-            }
+            InputFormat::Auto | InputFormat::Canonical => AnyReader::Canonical(
+                CanonicalReader::with_max_line(input, file, options.line_limit()),
+            ),
             InputFormat::CloudApi => {
                 AnyReader::CloudApi(Box::new(CloudApiReader::new(input, file)))
             }
-            InputFormat::Twilio => AnyReader::Twilio(Box::new(TwilioReader::new(
+            InputFormat::Twilio => AnyReader::Twilio(Box::new(TwilioReader::with_max_line(
                 input,
                 file,
                 options.twilio.clone(),
+                options.line_limit(),
             ))),
             InputFormat::ChatExport => {
                 let chat = options
                     .chat
                     .clone()
                     .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoChatOptions))?;
-                AnyReader::Chat(Box::new(ChatExportReader::new(input, file, chat)))
+                AnyReader::Chat(Box::new(ChatExportReader::with_max_line(
+                    input,
+                    file,
+                    chat,
+                    options.line_limit(),
+                )))
             }
             InputFormat::Parquet => {
                 let open = options
                     .parquet
                     .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoParquetReader))?;
-                AnyReader::Parquet(open(input, file)?)
+                AnyReader::Parquet(open(input, file)?, 0)
             }
         })
     }
@@ -204,7 +257,19 @@ impl AnyReader {
             AnyReader::CloudApi(_) => InputFormat::CloudApi,
             AnyReader::Twilio(_) => InputFormat::Twilio,
             AnyReader::Chat(_) => InputFormat::ChatExport,
-            AnyReader::Parquet(_) => InputFormat::Parquet,
+            AnyReader::Parquet(..) => InputFormat::Parquet,
+        }
+    }
+
+    /// Where the last event returned was read: its line (CSV, chat exports; for Parquet the
+    /// row, counted from 1, as Parquet errors say it) or the byte offset of its JSON document.
+    pub fn position(&self) -> Option<Position> {
+        match self {
+            AnyReader::Canonical(r) => Some(Position::Line(r.line())),
+            AnyReader::CloudApi(r) => Some(Position::Byte(r.last_offset())),
+            AnyReader::Twilio(r) => r.last_position(),
+            AnyReader::Chat(r) => Some(Position::Line(r.line())),
+            AnyReader::Parquet(_, rows) => Some(Position::Line(*rows)),
         }
     }
 
@@ -212,7 +277,7 @@ impl AnyReader {
     pub fn notes(&self, file: &str) -> Vec<String> {
         let mut n = Vec::new();
         match self {
-            AnyReader::Canonical(_) | AnyReader::Parquet(_) => {}
+            AnyReader::Canonical(_) | AnyReader::Parquet(..) => {}
             AnyReader::CloudApi(r) => {
                 let s = r.skipped();
                 if s.other_fields + s.account_updates + s.system_messages > 0 {
@@ -274,7 +339,10 @@ impl Iterator for AnyReader {
             AnyReader::CloudApi(r) => r.next(),
             AnyReader::Twilio(r) => r.next(),
             AnyReader::Chat(r) => r.next(),
-            AnyReader::Parquet(r) => r.next(),
+            AnyReader::Parquet(r, rows) => {
+                *rows += 1;
+                r.next()
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::chat_export::DateOrder;
 use super::meta_analytics::AnalyticsKind;
+use crate::pricing::PricingError;
 use crate::pricing::phone::NumberError;
 
 /// A row that cannot be read (or an input that cannot be read at all): which file, where in
@@ -240,7 +241,46 @@ pub enum ReadErrorKind {
         empty: bool,
     },
 
+    /// A line longer than the reader's limit: the file is broken or not of its format, and
+    /// holding the line whole could take all the memory there is.
+    #[error("line longer than {limit} bytes: a broken file, or not a log of this format")]
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// UTF-16 text (a byte-order mark FF FE or FE FF, or a NUL every other byte): wacost
+    /// reads UTF-8.
+    #[error(
+        "the file is UTF-16 ({}) text: save it as UTF-8",
+        if *.big_endian { "big-endian" } else { "little-endian" }
+    )]
+    Utf16 {
+        /// Whether the high byte comes first.
+        big_endian: bool,
+    },
+    /// A chat export whose author is a name, and no contact number to price its messages by.
+    #[error(
+        "the author {author:?} is a name, not a phone number: the contact's number is needed \
+         to find the market its messages are priced in"
+    )]
+    NoChatContact {
+        /// The first author that is a name.
+        author: String,
+    },
+
     // One row.
+    /// A quoted field that runs past the end of its line (or of the input): a quote left
+    /// open would otherwise swallow the rows after it.
+    #[error("{}", if *.at_end {
+        "a quoted field is never closed (file truncated?)"
+    } else {
+        "a quoted field runs past the end of its line: close its quote (a field cannot hold a \
+         line break)"
+    })]
+    UnclosedQuote {
+        /// Whether the input ends inside the quotes (else the line does).
+        at_end: bool,
+    },
     /// A CSV row with more or fewer fields than the header.
     #[error("expected {expected} fields like the header, found {found}")]
     FieldCount {
@@ -377,13 +417,29 @@ pub enum ReadErrorKind {
         /// The order they were read in.
         order: DateOrder,
     },
-    /// A chat export time that does not exist.
-    #[error("time {hour}:{minute:02} does not exist")]
+    /// A chat export time that does not exist (`25:16`, `13:16 PM`).
+    #[error("time {hour}:{minute:02}{} does not exist", match .pm {
+        Some(true) => " PM",
+        Some(false) => " AM",
+        None => "",
+    })]
     NoSuchTime {
         /// The hour as written.
         hour: u32,
         /// The minute as written.
         minute: u32,
+        /// The AM/PM written after it (`Some(true)` for PM), if any.
+        pm: Option<bool>,
+    },
+    /// A message read well that cannot be priced (no pricing rules or card in force, no rate
+    /// for its market and category), set aside like an unreadable row.
+    #[error("message at {time}: {source}")]
+    Unpriceable {
+        /// When the message was sent (RFC 3339).
+        time: String,
+        /// Why it cannot be priced.
+        #[source]
+        source: PricingError,
     },
     /// A chat line that starts like a message and breaks off.
     #[error("line starts like a message but its date, time or author breaks off (file truncated?)")]
@@ -418,6 +474,9 @@ impl ReadErrorKind {
             | NoChatOptions
             | NoParquetReader
             | MissingColumn { .. }
+            | LineTooLong { .. }
+            | Utf16 { .. }
+            | NoChatContact { .. }
             | NotChatExport
             | NoBusinessMessage { .. }
             | MixedAnalytics { .. }
@@ -446,7 +505,9 @@ impl ReadErrorKind {
             | EndNotAfterStart { .. }
             | NoSuchDate { .. }
             | NoSuchTime { .. }
-            | BrokenLine => false,
+            | BrokenLine
+            | UnclosedQuote { .. }
+            | Unpriceable { .. } => false,
         }
     }
 
@@ -461,6 +522,10 @@ impl ReadErrorKind {
             NoChatOptions => "no business name",
             NoParquetReader => "no Parquet reader",
             MissingColumn { .. } => "missing required column",
+            LineTooLong { .. } => "line too long",
+            Utf16 { .. } => "UTF-16 text",
+            NoChatContact { .. } => "no contact number",
+            UnclosedQuote { .. } => "unclosed quote",
             NotChatExport => "not a chat export",
             NoBusinessMessage { .. } => "no message from the business",
             MixedAnalytics { .. } => "mixed analytics answers",
@@ -487,6 +552,12 @@ impl ReadErrorKind {
             NoSuchDate { .. } => "date",
             NoSuchTime { .. } => "time",
             BrokenLine => "truncated line",
+            Unpriceable { source, .. } => match source {
+                PricingError::NoRate { .. } => "no rate",
+                PricingError::NoRegime { .. } => "no pricing rules",
+                PricingError::NoCard { .. } => "no rate card",
+                PricingError::TooManyContacts { .. } => "too many contacts",
+            },
         }
     }
 }
@@ -608,6 +679,46 @@ mod tests {
                 "no analytics answer in this file",
                 true,
                 "no analytics answer",
+            ),
+            (
+                LineTooLong { limit: 1048576 },
+                "line longer than 1048576 bytes: a broken file, or not a log of this format",
+                true,
+                "line too long",
+            ),
+            (
+                Utf16 { big_endian: false },
+                "the file is UTF-16 (little-endian) text: save it as UTF-8",
+                true,
+                "UTF-16 text",
+            ),
+            (
+                Utf16 { big_endian: true },
+                "the file is UTF-16 (big-endian) text: save it as UTF-8",
+                true,
+                "UTF-16 text",
+            ),
+            (
+                NoChatContact {
+                    author: "Jane".into(),
+                },
+                "the author \"Jane\" is a name, not a phone number: the contact's number is \
+                 needed to find the market its messages are priced in",
+                true,
+                "no contact number",
+            ),
+            (
+                UnclosedQuote { at_end: false },
+                "a quoted field runs past the end of its line: close its quote (a field cannot \
+                 hold a line break)",
+                false,
+                "unclosed quote",
+            ),
+            (
+                UnclosedQuote { at_end: true },
+                "a quoted field is never closed (file truncated?)",
+                false,
+                "unclosed quote",
             ),
             (
                 FieldCount {
@@ -795,8 +906,19 @@ mod tests {
                 NoSuchTime {
                     hour: 25,
                     minute: 3,
+                    pm: None,
                 },
                 "time 25:03 does not exist",
+                false,
+                "time",
+            ),
+            (
+                NoSuchTime {
+                    hour: 13,
+                    minute: 16,
+                    pm: Some(true),
+                },
+                "time 13:16 PM does not exist",
                 false,
                 "time",
             ),
@@ -806,6 +928,22 @@ mod tests {
                  truncated?)",
                 false,
                 "truncated line",
+            ),
+            (
+                Unpriceable {
+                    time: "2024-01-02T10:00:00+00:00".into(),
+                    source: PricingError::NoRate {
+                        market: "India".into(),
+                        category: crate::pricing::category::Category::Authentication,
+                        currency: crate::money::Currency::USD,
+                        date: chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+                        card: chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap(),
+                    },
+                },
+                "message at 2024-01-02T10:00:00+00:00: no authentication rate for India on the \
+                 USD card of 2023-06-01 (message of 2024-01-02): the card in force has none",
+                false,
+                "no rate",
             ),
         ]
     }

@@ -3,9 +3,55 @@
 //! ([`JsonDocs`]), reading a field as text, and naming where in a document a value is, for
 //! error messages.
 
+use std::io::Read;
+
 use serde_json::Value;
 
 use super::{ReadError, ReadErrorKind};
+
+/// Reads a JSON file whole (a JSON document is parsed whole), after a look at its first
+/// bytes: UTF-16 text, or a first character that cannot start a JSON document (`{` or `[`,
+/// after any byte-order mark and white space), is an error at once, so that a file that is
+/// not JSON at all (`/dev/zero`) is never read to its end.
+pub(crate) fn read_whole<R: Read>(mut input: R, file: &str) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    let io = |e| ReadError::at_byte(file, 0, ReadErrorKind::io(e));
+    // Enough to see past a byte-order mark and leading white space (which is read on).
+    loop {
+        let before = buf.len();
+        (&mut input).take(4096).read_to_end(&mut buf).map_err(io)?;
+        if let Some(big_endian) = super::detect::utf16(&buf) {
+            return Err(ReadError::at_byte(
+                file,
+                0,
+                ReadErrorKind::Utf16 { big_endian },
+            ));
+        }
+        let text = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+        match text.iter().position(|c| !c.is_ascii_whitespace()) {
+            Some(i) if matches!(text[i], b'{' | b'[') => break,
+            Some(i) => {
+                let offset = (buf.len() - text.len() + i) as u64;
+                let shown =
+                    String::from_utf8_lossy(&text[i..(i + 20).min(text.len())]).into_owned();
+                return Err(ReadError::at_byte(
+                    file,
+                    offset,
+                    ReadErrorKind::InvalidJson {
+                        detail: format!(
+                            "expected {{ or [ at the start of a JSON document, found {shown:?}"
+                        ),
+                    },
+                ));
+            }
+            // Only white space so far: an empty file, or more to come.
+            None if buf.len() == before => return Ok(buf),
+            None => {}
+        }
+    }
+    input.read_to_end(&mut buf).map_err(io)?;
+    Ok(buf)
+}
 
 /// A field as trimmed text, whether the JSON wrote it as a string or a number (Meta writes
 /// ids and timestamps both ways); `None` when missing, empty or of another type.

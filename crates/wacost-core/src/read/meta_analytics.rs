@@ -105,12 +105,8 @@ pub struct Analytics {
 }
 
 /// Reads an analytics file from a reader (read whole: an answer is one JSON document).
-pub fn read<R: Read>(mut input: R, file: &str) -> Result<Analytics, ReadError> {
-    let mut buf = Vec::new();
-    input
-        .read_to_end(&mut buf)
-        .map_err(|e| ReadError::at_byte(file, 0, ReadErrorKind::io(e)))?;
-    from_bytes(&buf, file)
+pub fn read<R: Read>(input: R, file: &str) -> Result<Analytics, ReadError> {
+    from_bytes(&super::json::read_whole(input, file)?, file)
 }
 
 /// Reads an analytics file from bytes. See the [module docs](self).
@@ -308,6 +304,10 @@ fn data_point(kind: AnalyticsKind, p: &Value) -> Result<DataPoint, ReadErrorKind
                 .map_err(|_| cost(format!("{t:?}"), "is not a number"))?;
             if d.is_sign_negative() && !d.is_zero() {
                 return Err(cost(t, "is negative"));
+            }
+            // Sums of costs stay exact (see MAX_INPUT_AMOUNT): a larger cost is no bill.
+            if d > crate::money::MAX_INPUT_AMOUNT {
+                return Err(cost(t, "is over 10^15: not a cost"));
             }
             Some(d.normalize())
         }

@@ -1,26 +1,51 @@
-//! CSV records as the `csv` crate reads them (RFC 4180 quoting, `\n`, `\r\n` or `\r` line
-//! ends, empty lines skipped, the line each record starts on), faster on the lines that
-//! make up nearly every log: lines without a quote or a stray `\r` are split on commas
-//! directly; any other line goes through `csv_core`, the `csv` crate's own parser, from
-//! where it starts. The `csv` crate's reader spends most of a replay's reading time in its
-//! general state machine; a plain line needs none of it.
+//! CSV records as RFC 4180 writes them (quoted fields, `""` inside quotes), with `\n`, `\r\n`
+//! or a lone `\r` (old Mac files) as line ends, empty lines skipped, and the line each record
+//! starts on counted the way an editor numbers lines. Lines without a quote are split on
+//! commas directly; a line with a quote goes through `csv_core`, the `csv` crate's own
+//! parser. The `csv` crate's reader spends most of a replay's reading time in its general
+//! state machine; a plain line needs none of it.
+//!
+//! Two promises hold whatever the input:
+//!
+//! - **Bounded lines.** A line (a header included) longer than the limit
+//!   ([`DEFAULT_MAX_LINE_BYTES`], 1 MiB, unless [`Records::max_line_bytes`] says otherwise)
+//!   stops the reading with [`RecordError::LineTooLong`] at its line, before more than the
+//!   limit is held in memory: `/dev/zero` or a file of ten million columns fails at once.
+//! - **No row swallows the next.** A quoted field may not run past the end of its line (none
+//!   of wacost's own columns can hold a line break): a quote left open is
+//!   [`RecordError::QuoteRunsOn`] at the line where it opened, that line is the bad row, and
+//!   reading goes on at the next line. A reader whose format has free text that may hold line
+//!   breaks (a Twilio message body) asks for [`Records::multiline`]: a quoted field may then
+//!   span lines, within the same limit on the record's size. A quote still open at the end of
+//!   the input is then the bad row of the line it opened on, and so is a record the reader
+//!   finds should not span lines ([`Records::retract`]): reading goes on at the line after.
 //!
 //! ```
 //! use wacost_core::read::records::Records;
 //!
-//! let mut r = Records::new("a,b\n\"x,1\",2\r\n3,4".as_bytes());
+//! let mut r = Records::new("a,b\n\"x,1\",2\r\n3,4\r5,6".as_bytes());
 //! let first = r.next_record().unwrap().unwrap();
 //! assert_eq!((first.get(0), first.get(1), first.line()), (Some(&b"a"[..]), Some(&b"b"[..]), 1));
 //! let quoted = r.next_record().unwrap().unwrap();
 //! assert_eq!((quoted.get(0), quoted.len(), quoted.line()), (Some(&b"x,1"[..]), 2, 2));
+//! let third = r.next_record().unwrap().unwrap();
+//! assert_eq!((third.get(1), third.line()), (Some(&b"4"[..]), 3));
+//! // A lone `\r` ends a line too.
 //! let last = r.next_record().unwrap().unwrap();
-//! assert_eq!((last.get(1), last.line()), (Some(&b"4"[..]), 3));
+//! assert_eq!((last.get(1), last.line()), (Some(&b"6"[..]), 4));
 //! assert!(r.next_record().unwrap().is_none());
 //! ```
 
 use std::io::{self, Read};
 
 use csv_core::ReadRecordResult;
+
+use super::{ReadError, ReadErrorKind};
+
+/// The longest line (or multi-line record) read by default: 1 MiB. A log line is a few hundred
+/// bytes; a longer one is a broken file, and holding it whole would let one line take all the
+/// memory there is.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The fields of a row, however it was read: a [`Record`] or a `csv::ByteRecord`.
 pub trait Fields {
@@ -95,6 +120,88 @@ impl Fields for Record<'_> {
     }
 }
 
+/// Why the next record cannot be read. [`RecordError::Io`] and [`RecordError::LineTooLong`]
+/// end the input (the reader returns no more records); after the two quote errors reading
+/// goes on.
+#[derive(Debug)]
+pub enum RecordError {
+    /// Reading failed.
+    Io {
+        /// The line being read.
+        line: u64,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// A line (or a multi-line record) longer than the limit.
+    LineTooLong {
+        /// The line it starts on.
+        line: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A quoted field that does not close on its line: the line is the bad row.
+    QuoteRunsOn {
+        /// The line the quote opens on.
+        line: u64,
+        /// That line, as read.
+        raw: String,
+    },
+    /// A quoted field still open at the end of the input.
+    UnclosedQuote {
+        /// The line the quote opens on.
+        line: u64,
+        /// That line, as read.
+        raw: String,
+    },
+}
+
+impl RecordError {
+    /// The line the error is at.
+    pub fn line(&self) -> u64 {
+        match self {
+            RecordError::Io { line, .. }
+            | RecordError::LineTooLong { line, .. }
+            | RecordError::QuoteRunsOn { line, .. }
+            | RecordError::UnclosedQuote { line, .. } => *line,
+        }
+    }
+
+    /// The error as a [`ReadError`] of `file`, with the line as read when there is one.
+    pub fn into_read_error(self, file: &str) -> ReadError {
+        let line = self.line();
+        match self {
+            RecordError::Io { source, .. } => {
+                ReadError::at_line(file, line, ReadErrorKind::io(source))
+            }
+            RecordError::LineTooLong { limit, .. } => {
+                ReadError::at_line(file, line, ReadErrorKind::LineTooLong { limit })
+            }
+            RecordError::QuoteRunsOn { raw, .. } => {
+                ReadError::at_line(file, line, ReadErrorKind::UnclosedQuote { at_end: false })
+                    .with_raw(raw)
+            }
+            RecordError::UnclosedQuote { raw, .. } => {
+                ReadError::at_line(file, line, ReadErrorKind::UnclosedQuote { at_end: true })
+                    .with_raw(raw)
+            }
+        }
+    }
+}
+
+/// Where the scan of a quoted line stands: `csv_core`'s states, reduced to what tells a line
+/// end inside quotes from one that ends the record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    FieldStart,
+    /// In an unquoted field (a quote there is text).
+    Unquoted,
+    /// Inside quotes.
+    Quoted,
+    /// Just after a quote inside quotes: the closing quote, or the first of `""`.
+    QuoteInQuoted,
+}
+
 /// Reads CSV records from `R` (see the module documentation).
 pub struct Records<R: Read> {
     input: R,
@@ -103,8 +210,17 @@ pub struct Records<R: Read> {
     start: usize,
     end: usize,
     eof: bool,
-    /// Line ends (`\n`) consumed so far.
-    newlines: u64,
+    /// An error ended the input: no more records.
+    failed: bool,
+    /// Line ends consumed so far (`\r\n` counts once).
+    lines: u64,
+    /// The last line end consumed was a `\r`: a `\n` right after it belongs to it.
+    after_cr: bool,
+    max_line: usize,
+    multiline: bool,
+    /// The last record, when it spans lines: where it starts in `buf`, where its first line
+    /// ends (from its start) and its line. Valid until the next read.
+    spanning: Option<(usize, usize, u64)>,
     core: csv_core::Reader,
     /// The current record: its bytes (a plain line's are copied here too) and field ends.
     fields: Vec<u8>,
@@ -114,7 +230,8 @@ pub struct Records<R: Read> {
 const CAPACITY: usize = 1 << 16;
 
 impl<R: Read> Records<R> {
-    /// A reader of `input`.
+    /// A reader of `input`: lines of at most [`DEFAULT_MAX_LINE_BYTES`], no line break
+    /// inside a field.
     pub fn new(input: R) -> Records<R> {
         Records {
             input,
@@ -122,47 +239,97 @@ impl<R: Read> Records<R> {
             start: 0,
             end: 0,
             eof: false,
-            newlines: 0,
+            failed: false,
+            lines: 0,
+            after_cr: false,
+            max_line: DEFAULT_MAX_LINE_BYTES,
+            multiline: false,
+            spanning: None,
             core: csv_core::Reader::new(),
             fields: Vec::with_capacity(256),
             ends: Vec::with_capacity(16),
         }
     }
 
-    /// The next record, `None` at the end of the input.
-    pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
+    /// The same reader, with another limit on a line's length in bytes (at least 1).
+    pub fn max_line_bytes(mut self, limit: usize) -> Records<R> {
+        self.max_line = limit.max(1);
+        self
+    }
+
+    /// The same reader, letting quoted fields hold line breaks (a record may then span lines,
+    /// its bytes within the line limit).
+    pub fn multiline(mut self, allow: bool) -> Records<R> {
+        self.multiline = allow;
+        self
+    }
+
+    /// The first bytes of the input (at least 4 KiB when the input has them), before any
+    /// record is read: to tell the input's encoding.
+    pub fn head(&mut self) -> Result<&[u8], RecordError> {
+        while !self.eof && self.end - self.start < 4096 {
+            self.fill()?;
+        }
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    /// The next record, `None` at the end of the input (or after an error that ends it).
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, RecordError> {
+        self.spanning = None;
+        if self.failed {
+            return Ok(None);
+        }
         loop {
+            if self.after_cr {
+                // The `\n` of a `\r\n` was counted with its `\r`.
+                if self.start == self.end && !self.eof {
+                    self.fill()?;
+                    continue;
+                }
+                self.after_cr = false;
+                if self.start < self.end && self.buf[self.start] == b'\n' {
+                    self.start += 1;
+                }
+            }
             let window = &self.buf[self.start..self.end];
-            let newline = memchr::memchr(b'\n', window);
-            let text = match newline {
-                Some(n) => &window[..n],
-                // The last line of a file may have no line end.
-                None if self.eof => window,
+            let line_end = memchr::memchr2(b'\n', b'\r', window);
+            let len = match line_end {
+                Some(n) => n,
+                None if self.eof => window.len(),
                 None => {
+                    if window.len() > self.max_line {
+                        return Err(self.too_long());
+                    }
                     self.fill()?;
                     continue;
                 }
             };
-            if text.is_empty() && newline.is_none() {
+            if len > self.max_line {
+                return Err(self.too_long());
+            }
+            if len == 0 && line_end.is_none() {
                 return Ok(None);
             }
-            let crlf = text.last() == Some(&b'\r');
-            let text = if crlf { &text[..text.len() - 1] } else { text };
-            if !split_plain(text, &mut self.ends) {
-                return self.parse_with_core();
+            if memchr::memchr(b'"', &window[..len]).is_some() {
+                return self.quoted();
             }
-            // The line the record is on (empty lines before it skipped). The `csv` crate
-            // says the line where its reader stood instead, one too few after a `\r\n`.
-            let line = self.newlines + 1;
-            let (from, to) = (self.start, self.start + text.len());
-            self.start += newline.map_or(window.len(), |n| n + 1);
-            self.newlines += u64::from(newline.is_some());
+            split_plain(&window[..len], &mut self.ends);
+            let line = self.lines + 1;
+            let from = self.start;
+            match line_end {
+                Some(n) => {
+                    self.after_cr = window[n] == b'\r';
+                    self.start += n + 1;
+                    self.lines += 1;
+                }
+                None => self.start = self.end,
+            }
             if self.ends.is_empty() {
                 // An empty line is no record.
                 continue;
             }
             return Ok(Some(Record {
-                bytes: &self.buf[from..to],
+                bytes: &self.buf[from..from + len],
                 ends: &self.ends,
                 separated: true,
                 line,
@@ -172,12 +339,33 @@ impl<R: Read> Records<R> {
 
     /// Line ends read so far (for the position of an input error).
     pub fn lines_read(&self) -> u64 {
-        self.newlines
+        self.lines
+    }
+
+    /// Takes back the record just read when it spans lines (with [`Records::multiline`]) and
+    /// the reader finds it should not (a line break where the format has none, a later row
+    /// inside a field): its first line becomes the bad row, [`RecordError::QuoteRunsOn`],
+    /// and reading goes on at its second line. `None` (and nothing changes) when the last
+    /// record is on one line. Call it before reading on.
+    pub fn retract(&mut self) -> Option<RecordError> {
+        let (start, first_break, line) = self.spanning.take()?;
+        self.start = start;
+        self.lines = line - 1;
+        Some(self.quote_runs_on(line, first_break))
+    }
+
+    fn too_long(&mut self) -> RecordError {
+        self.failed = true;
+        RecordError::LineTooLong {
+            line: self.lines + 1,
+            limit: self.max_line,
+        }
     }
 
     /// Reads more input behind what is left, moving the rest to the front and growing the
-    /// buffer when a single line fills it.
-    fn fill(&mut self) -> io::Result<()> {
+    /// buffer when a single line fills it (never beyond the line limit and one read more).
+    fn fill(&mut self) -> Result<(), RecordError> {
+        self.spanning = None;
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -198,47 +386,123 @@ impl<R: Read> Records<R> {
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(source) => {
+                    self.failed = true;
+                    return Err(RecordError::Io {
+                        line: self.lines + 1,
+                        source,
+                    });
+                }
             }
         }
     }
 
-    /// A record that is not a plain line (quotes, a `\r` inside): `csv_core` reads it from
-    /// where it starts, across lines and refills if need be.
-    fn parse_with_core(&mut self) -> io::Result<Option<Record<'_>>> {
-        self.fields.clear();
-        self.ends.clear();
-        self.fields.resize(self.fields.capacity().max(256), 0);
-        self.ends.resize(self.ends.capacity().max(16), 0);
-        let (mut out, mut nends) = (0, 0);
-        let mut line = None;
-        loop {
-            let input = &self.buf[self.start..self.end];
-            let (result, nin, nout, nend) =
-                self.core
-                    .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
-            let consumed = &input[..nin];
-            if line.is_none() {
-                // csv_core skips empty lines before a record: the record starts after them.
-                let empty = consumed
-                    .iter()
-                    .take_while(|c| matches!(c, b'\n' | b'\r'))
-                    .count();
-                if empty < consumed.len() {
-                    let skipped = memchr::memchr_iter(b'\n', &consumed[..empty]).count();
-                    line = Some(self.newlines + skipped as u64 + 1);
+    /// A record whose first line has a quote: find where it ends (a line end outside quotes,
+    /// or the end of the input), then let `csv_core` unquote its fields.
+    fn quoted(&mut self) -> Result<Option<Record<'_>>, RecordError> {
+        let line = self.lines + 1;
+        let mut state = Quoting::FieldStart;
+        // Offset from `start` scanned so far, line ends inside quotes, and the record's end.
+        let mut i = 0;
+        let mut inner_lines = 0u64;
+        let mut first_break = None;
+        let mut after_cr = false;
+        let end = loop {
+            let window = &self.buf[self.start..self.end];
+            let mut found = None;
+            while i < window.len() {
+                let c = window[i];
+                let line_end = c == b'\n' || c == b'\r';
+                state = match state {
+                    Quoting::Quoted if c == b'"' => Quoting::QuoteInQuoted,
+                    Quoting::Quoted => Quoting::Quoted,
+                    Quoting::QuoteInQuoted if c == b'"' => Quoting::Quoted,
+                    Quoting::FieldStart if c == b'"' => Quoting::Quoted,
+                    _ if line_end => {
+                        found = Some(i);
+                        break;
+                    }
+                    _ if c == b',' => Quoting::FieldStart,
+                    _ => Quoting::Unquoted,
+                };
+                if line_end && state == Quoting::Quoted {
+                    if !self.multiline {
+                        return Err(self.quote_runs_on(line, i));
+                    }
+                    // `\r\n` is one line end.
+                    if !(c == b'\n' && after_cr) {
+                        inner_lines += 1;
+                    }
+                    first_break.get_or_insert(i);
+                }
+                after_cr = c == b'\r';
+                i += 1;
+                if i > self.max_line {
+                    return Err(self.too_long_at(line));
                 }
             }
-            self.newlines += memchr::memchr_iter(b'\n', consumed).count() as u64;
-            self.start += nin;
+            if let Some(e) = found {
+                break Some(e);
+            }
+            if self.eof {
+                if state == Quoting::Quoted {
+                    // The quote opened on the first line and was never closed: that line is
+                    // the bad row, and the lines it took are read again.
+                    return Err(match first_break {
+                        Some(at) => self.quote_runs_on(line, at),
+                        None => self.unclosed(line),
+                    });
+                }
+                break None;
+            }
+            self.fill()?;
+        };
+        let len = end.unwrap_or(self.end - self.start);
+        self.unquote(len);
+        let from = self.start;
+        self.spanning = first_break.map(|at| (from, at, line));
+        match end {
+            Some(e) => {
+                self.after_cr = self.buf[from + e] == b'\r';
+                self.start += e + 1;
+                self.lines += 1 + inner_lines;
+            }
+            None => {
+                self.start = self.end;
+                self.lines += inner_lines;
+            }
+        }
+        Ok(Some(Record {
+            bytes: &self.fields,
+            ends: &self.ends,
+            separated: false,
+            line,
+        }))
+    }
+
+    /// Has `csv_core` read the record in `buf[start..start + len]` (no line end after it)
+    /// into `fields` and `ends`.
+    fn unquote(&mut self, len: usize) {
+        self.core.reset();
+        self.fields.clear();
+        self.ends.clear();
+        self.fields
+            .resize(self.fields.capacity().max(256).max(len), 0);
+        self.ends.resize(self.ends.capacity().max(16), 0);
+        let input = &self.buf[self.start..self.start + len];
+        let (mut consumed, mut out, mut nends) = (0, 0, 0);
+        loop {
+            // All of it, then nothing: the end of input ends the record.
+            let (result, nin, nout, nend) = self.core.read_record(
+                &input[consumed..],
+                &mut self.fields[out..],
+                &mut self.ends[nends..],
+            );
+            consumed += nin;
             out += nout;
             nends += nend;
             match result {
-                ReadRecordResult::InputEmpty => {
-                    if !self.eof {
-                        self.fill()?;
-                    }
-                }
+                ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => {
                     let grown = self.fields.len() * 2;
                     self.fields.resize(grown, 0);
@@ -247,37 +511,36 @@ impl<R: Read> Records<R> {
                     let grown = self.ends.len() * 2;
                     self.ends.resize(grown, 0);
                 }
-                ReadRecordResult::Record => {
-                    self.fields.truncate(out);
-                    self.ends.truncate(nends);
-                    // csv_core leaves the `\n` of a `\r\n` for the next record: take it here
-                    // so that the next plain line starts clean.
-                    self.take_lone_newline()?;
-                    return Ok(Some(Record {
-                        bytes: &self.fields,
-                        ends: &self.ends,
-                        separated: false,
-                        line: line.unwrap_or(self.newlines + 1),
-                    }));
-                }
-                ReadRecordResult::End => {
-                    self.fields.clear();
-                    self.ends.clear();
-                    return Ok(None);
-                }
+                ReadRecordResult::Record | ReadRecordResult::End => break,
             }
         }
+        self.fields.truncate(out);
+        self.ends.truncate(nends);
     }
 
-    fn take_lone_newline(&mut self) -> io::Result<()> {
-        if self.start == self.end && !self.eof {
-            self.fill()?;
+    fn quote_runs_on(&mut self, line: u64, at: usize) -> RecordError {
+        let raw = String::from_utf8_lossy(&self.buf[self.start..self.start + at]).into_owned();
+        self.after_cr = self.buf[self.start + at] == b'\r';
+        self.start += at + 1;
+        self.lines += 1;
+        RecordError::QuoteRunsOn { line, raw }
+    }
+
+    fn unclosed(&mut self, line: u64) -> RecordError {
+        let rest = &self.buf[self.start..self.end];
+        let first = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+        let raw = String::from_utf8_lossy(&rest[..first]).into_owned();
+        self.start = self.end;
+        self.failed = true;
+        RecordError::UnclosedQuote { line, raw }
+    }
+
+    fn too_long_at(&mut self, line: u64) -> RecordError {
+        self.failed = true;
+        RecordError::LineTooLong {
+            line,
+            limit: self.max_line,
         }
-        if self.buf[self.start..self.end].first() == Some(&b'\n') {
-            self.start += 1;
-            self.newlines += 1;
-        }
-        Ok(())
     }
 }
 
@@ -343,14 +606,26 @@ mod tests {
                     .iter()
                     .take_while(|c| matches!(c, b'\n' | b'\r'))
                     .count();
-            let line = 1 + bytes[..start].iter().filter(|c| **c == b'\n').count() as u64;
+            let line = 1 + line_ends(&bytes[..start]);
             out.push((rec.iter().map(<[u8]>::to_vec).collect(), line));
         }
         out
     }
 
+    /// Line ends as an editor counts them: `\n`, `\r\n` or a lone `\r`.
+    fn line_ends(bytes: &[u8]) -> u64 {
+        let crs = bytes.iter().filter(|c| **c == b'\r').count();
+        let lone_lfs = bytes
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| **c == b'\n' && (*i == 0 || bytes[i - 1] != b'\r'))
+            .count();
+        (crs + lone_lfs) as u64
+    }
+
+    /// Every record, reading quoted fields across lines as the `csv` crate does.
     fn by_records(bytes: &[u8], chunk: usize) -> Vec<(Vec<Vec<u8>>, u64)> {
-        let mut r = Records::new(Chunks(bytes, chunk));
+        let mut r = Records::new(Chunks(bytes, chunk)).multiline(true);
         let mut out = Vec::new();
         while let Some(rec) = r.next_record().unwrap() {
             let fields = (0..rec.len())
@@ -383,8 +658,146 @@ mod tests {
             [1, 3, 4, 7],
             "lines as an editor numbers them"
         );
+        // Without line breaks in fields, the quoted field that spans lines 4 and 5 is the bad
+        // row of line 4, and line 5 is a row of its own.
+        let mut r = Records::new(&text[..]);
+        let mut seen = Vec::new();
+        loop {
+            match r.next_record() {
+                Ok(Some(rec)) => seen.push(format!("{}: {}", rec.line(), rec.joined())),
+                Ok(None) => break,
+                Err(e) => seen.push(e.into_read_error("t.csv").to_string()),
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "1: h1,h2,h3",
+                "3: 1,,3",
+                "t.csv:4: a quoted field runs past the end of its line: close its quote (a \
+                 field cannot hold a line break)",
+                "5: b\",say \"hi\",x",
+                "7: last,,z",
+            ]
+        );
         assert_eq!(by_records(text, 1 << 20), expected);
         assert_eq!(by_records(text, 1), expected);
+    }
+
+    /// Every record or error of `bytes` read with `limit`, as text.
+    fn outcomes(bytes: &[u8], limit: usize, multiline: bool, chunk: usize) -> Vec<String> {
+        let mut r = Records::new(Chunks(bytes, chunk))
+            .max_line_bytes(limit)
+            .multiline(multiline);
+        let mut seen = Vec::new();
+        loop {
+            match r.next_record() {
+                Ok(Some(rec)) => seen.push(format!("{}: {}", rec.line(), rec.joined())),
+                Ok(None) => return seen,
+                Err(e) => seen.push(e.into_read_error("t.csv").to_string()),
+            }
+        }
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = b"a,b\r1,2\r\r\"x\",3\r\n4,5\r";
+        for chunk in [1, 2, 3, 1 << 16] {
+            assert_eq!(
+                outcomes(text, 100, false, chunk),
+                ["1: a,b", "2: 1,2", "4: x,3", "5: 4,5"],
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_ends_the_input_at_its_line() {
+        let text = b"a,b\n1234567890\nnext\n";
+        let too_long =
+            "t.csv:2: line longer than 8 bytes: a broken file, or not a log of this format";
+        for chunk in [1, 5, 1 << 16] {
+            assert_eq!(outcomes(text, 8, false, chunk), ["1: a,b", too_long]);
+            assert_eq!(
+                outcomes(b"a,b\n\"123456789", 8, false, chunk),
+                ["1: a,b", too_long]
+            );
+            assert_eq!(
+                outcomes(b"a,b\n\"1\n2\n3\n4\n5\n\"\n", 8, true, chunk),
+                ["1: a,b", too_long]
+            );
+        }
+        // Without a line end in sight, no more than the limit and a buffer is read.
+        struct Zeros(u64);
+        impl Read for Zeros {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.0 += buf.len() as u64;
+                buf.fill(0);
+                Ok(buf.len())
+            }
+        }
+        let mut zeros = Zeros(0);
+        let mut r = Records::new(&mut zeros).max_line_bytes(1000);
+        let e = r.next_record().unwrap_err();
+        assert_eq!(e.line(), 1);
+        assert!(r.next_record().unwrap().is_none());
+        assert!(zeros.0 <= 2 * CAPACITY as u64, "read {} bytes", zeros.0);
+    }
+
+    #[test]
+    fn a_quote_left_open_is_the_bad_row_of_its_line() {
+        let text = b"h1,h2\n1,\"oops\n2,3\n\"4\",5\n6,\"7";
+        for chunk in [1, 4, 1 << 16] {
+            assert_eq!(
+                outcomes(text, 100, false, chunk),
+                [
+                    "1: h1,h2",
+                    "t.csv:2: a quoted field runs past the end of its line: close its quote \
+                     (a field cannot hold a line break)",
+                    "3: 2,3",
+                    "4: 4,5",
+                    "t.csv:5: a quoted field is never closed (file truncated?)",
+                ],
+                "chunk {chunk}"
+            );
+            // With line breaks allowed, a quote still open at the end is the bad row of its
+            // first line all the same, and the lines after it are read again.
+            assert_eq!(
+                outcomes(b"h1,h2\n1,\"oops\n2,3\n", 100, true, chunk),
+                [
+                    "1: h1,h2",
+                    "t.csv:2: a quoted field runs past the end of its line: close its quote \
+                     (a field cannot hold a line break)",
+                    "3: 2,3",
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_spanning_lines_can_be_taken_back() {
+        let text = b"h\r\n\"a\r\nb\",c\r\n\"d\ne\"\nlast\n";
+        let mut r = Records::new(&text[..]).multiline(true);
+        assert_eq!(r.next_record().unwrap().unwrap().line(), 1);
+        let spanning = r.next_record().unwrap().unwrap();
+        assert_eq!(
+            (spanning.get(0), spanning.line()),
+            (Some(&b"a\r\nb"[..]), 2)
+        );
+        let e = r.retract().unwrap();
+        assert_eq!(
+            (e.line(), e.into_read_error("t").raw.as_deref()),
+            (2, Some("\"a"))
+        );
+        // Its second line is read again, as a line of its own, with its number (a quote
+        // inside an unquoted field is text).
+        let again = r.next_record().unwrap().unwrap();
+        assert_eq!((again.joined(), again.line()), ("b\",c".to_string(), 3));
+        let next = r.next_record().unwrap().unwrap();
+        assert_eq!((next.get(0), next.line()), (Some(&b"d\ne"[..]), 4));
+        let last = r.next_record().unwrap().unwrap();
+        assert_eq!((last.get(0), last.line()), (Some(&b"last"[..]), 6));
+        assert!(r.retract().is_none(), "one line: nothing to take back");
     }
 
     #[test]
@@ -464,8 +877,15 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300), chunk in 1usize..50) {
-            let _ = by_records(&bytes, chunk);
+        fn arbitrary_bytes_never_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..300),
+            chunk in 1usize..50,
+            limit in 1usize..400,
+            multiline in any::<bool>(),
+        ) {
+            let lines = outcomes(&bytes, limit, multiline, chunk);
+            // A record or an error per line at most.
+            prop_assert!(lines.len() as u64 <= line_ends(&bytes) + 1);
         }
     }
 }

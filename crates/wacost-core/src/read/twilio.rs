@@ -15,6 +15,15 @@
 //!
 //! The format is told by the first character: `{` or `[` is JSON, anything else CSV.
 //!
+//! A CSV message body may hold line breaks (inside quotes, as the console writes them); no
+//! other column may. A row that spans lines is taken for a quote left open, an error at the
+//! line where the row starts (reading goes on at the next line), when another field holds a
+//! line break, when it has more or fewer fields than the header, or when its body holds what
+//! only a row has: a cell that is a Twilio direction (`outbound-api`…), or, on a line after
+//! the first, a cell that is an address (`whatsapp:+…`). Lines, and rows that span lines, are
+//! at most [`DEFAULT_MAX_LINE_BYTES`] long unless [`TwilioReader::with_max_line`] says
+//! otherwise.
+//!
 //! # What becomes an [`Event`]
 //!
 //! Each WhatsApp message is one event; rows whose `From` and `To` both lack the `whatsapp:`
@@ -52,11 +61,10 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 
 use chrono::{DateTime, NaiveDateTime};
-use csv::{ByteRecord, ReaderBuilder};
 use serde_json::Value;
 
 use super::json::JsonDocs;
-use super::records::Fields as _;
+use super::records::{DEFAULT_MAX_LINE_BYTES, Fields as _, Record, Records};
 use super::time::parse_timestamp;
 use super::{ReadError, ReadErrorKind};
 use crate::event::{BusinessId, Direction, Event, MessageId, MessageKind, Status};
@@ -110,9 +118,10 @@ struct Fields<'a> {
 
 enum Source<R: Read> {
     Csv {
-        csv: Box<csv::Reader<BufReader<R>>>,
+        records: Box<Records<BufReader<R>>>,
         cols: Option<Columns>,
-        record: ByteRecord,
+        /// Fields in the header: every row must have as many.
+        width: usize,
     },
     Json {
         buf: Vec<u8>,
@@ -128,6 +137,10 @@ pub struct TwilioReader<R: Read> {
     mapping: Vec<(String, Category)>,
     source: Source<R>,
     queue: VecDeque<Result<Event, ReadError>>,
+    /// Where the last event returned was read.
+    last: Option<super::Position>,
+    /// The byte offset of the JSON document the queued events come from.
+    queued_from: u64,
     assumptions: Assumptions,
     not_whatsapp: u64,
     cache: Vec<(String, BusinessId)>,
@@ -143,6 +156,17 @@ impl<'a> TwilioReader<&'a [u8]> {
 impl<R: Read> TwilioReader<R> {
     /// Starts reading: tells CSV from JSON and reads the CSV header (or the whole JSON).
     pub fn new(input: R, file: &str, options: TwilioOptions) -> TwilioReader<R> {
+        TwilioReader::with_max_line(input, file, options, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// [`TwilioReader::new`], with CSV lines (and rows spanning lines) of at most
+    /// `max_line_bytes`.
+    pub fn with_max_line(
+        input: R,
+        file: &str,
+        options: TwilioOptions,
+        max_line_bytes: usize,
+    ) -> TwilioReader<R> {
         let mut r = TwilioReader {
             file: file.to_string(),
             template_category: options.template_category,
@@ -154,11 +178,26 @@ impl<R: Read> TwilioReader<R> {
                 .collect(),
             source: Source::Done,
             queue: VecDeque::new(),
+            last: None,
+            queued_from: 0,
             assumptions: Assumptions::default(),
             not_whatsapp: 0,
             cache: Vec::new(),
         };
         let mut input = BufReader::with_capacity(1 << 16, input);
+        match input.fill_buf().map(super::detect::utf16) {
+            Ok(Some(big_endian)) => {
+                let kind = ReadErrorKind::Utf16 { big_endian };
+                r.queue.push_back(Err(ReadError::at_line(file, 1, kind)));
+                return r;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                r.queue
+                    .push_back(Err(ReadError::at_line(file, 1, ReadErrorKind::io(e))));
+                return r;
+            }
+        }
         let first = match first_byte(&mut input) {
             Ok(b) => b,
             Err(e) => {
@@ -182,14 +221,13 @@ impl<R: Read> TwilioReader<R> {
                 };
             }
             Some(_) => {
-                let csv = ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(false)
-                    .from_reader(input);
+                let records = Records::new(input)
+                    .max_line_bytes(max_line_bytes)
+                    .multiline(true);
                 r.source = Source::Csv {
-                    csv: Box::new(csv),
+                    records: Box::new(records),
                     cols: None,
-                    record: ByteRecord::new(),
+                    width: 0,
                 };
                 if let Err(e) = r.read_header() {
                     r.queue.push_back(Err(e));
@@ -205,23 +243,34 @@ impl<R: Read> TwilioReader<R> {
         self.assumptions
     }
 
+    /// Where the last event returned was read: its line (CSV) or the byte offset of its JSON
+    /// document.
+    pub fn last_position(&self) -> Option<super::Position> {
+        self.last
+    }
+
     /// Rows skipped so far because they are not WhatsApp messages (SMS, other channels).
     pub fn not_whatsapp(&self) -> u64 {
         self.not_whatsapp
     }
 
     fn read_header(&mut self) -> Result<(), ReadError> {
-        let Source::Csv { csv, cols, .. } = &mut self.source else {
+        let Source::Csv {
+            records,
+            cols,
+            width,
+        } = &mut self.source
+        else {
             return Ok(());
         };
-        let mut header = ByteRecord::new();
-        match csv.read_byte_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(e) => return Err(csv_error(&self.file, e)),
-        }
-        let names: Vec<String> = header
-            .iter()
+        let header = match records.next_record() {
+            Ok(Some(h)) => h,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(e.into_read_error(&self.file)),
+        };
+        *width = header.len();
+        let names: Vec<String> = (0..header.len())
+            .map(|i| header.get(i).unwrap_or_default())
             .map(|f| {
                 String::from_utf8_lossy(f)
                     .chars()
@@ -241,7 +290,7 @@ impl<R: Read> TwilioReader<R> {
                 let kind = ReadErrorKind::MissingColumn {
                     column,
                     needed: "a Twilio export names From, To, Status, SentDate and Direction",
-                    found: String::from_utf8_lossy(header.as_slice()).into_owned(),
+                    found: header.joined(),
                 };
                 ReadError::at_line(file, 1, kind)
             })
@@ -263,69 +312,85 @@ impl<R: Read> TwilioReader<R> {
 
     fn next_csv(&mut self) -> Option<Result<Event, ReadError>> {
         loop {
-            let Source::Csv { csv, cols, record } = &mut self.source else {
+            let Source::Csv {
+                records,
+                cols,
+                width,
+            } = &mut self.source
+            else {
                 return None;
             };
             let Some(c) = *cols else {
                 self.source = Source::Done;
                 return None;
             };
-            match csv.read_byte_record(record) {
-                Ok(false) => {
+            let width = *width;
+            let record = match records.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => {
                     self.source = Source::Done;
                     return None;
                 }
-                Ok(true) => {
-                    if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    let line = record.position().map_or(0, |p| p.line());
-                    let rec = std::mem::take(record);
-                    let f = |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or(b""));
-                    let opt = |i: Option<usize>| i.map(f).unwrap_or_default();
-                    let (from, to, body, status, date, direction, sid) = (
-                        f(c.from),
-                        f(c.to),
-                        opt(c.body),
-                        f(c.status),
-                        f(c.date),
-                        f(c.direction),
-                        opt(c.sid),
-                    );
-                    let fields = Fields {
-                        from: &from,
-                        to: &to,
-                        body: &body,
-                        status: &status,
-                        date: &date,
-                        direction: &direction,
-                        sid: &sid,
-                    };
-                    let result = self.event(&fields);
-                    let raw = rec.joined();
-                    if let Source::Csv { record, .. } = &mut self.source {
-                        *record = rec;
-                    }
-                    match result {
-                        Ok(Some(e)) => return Some(Ok(e)),
-                        Ok(None) => continue,
-                        Err(kind) => {
-                            return Some(Err(
-                                ReadError::at_line(&self.file, line, kind).with_raw(raw)
-                            ));
-                        }
-                    }
+                // A quote left open is one bad row; any other error ends the input (the
+                // reader returns nothing more).
+                Err(e) => return Some(Err(e.into_read_error(&self.file))),
+            };
+            if record.len() == 1 && record.get(0).unwrap_or_default().trim_ascii().is_empty() {
+                continue;
+            }
+            let line = record.line();
+            if swallows_rows(&record, width, c.body) {
+                // The row's first line is the bad row; the lines it took are read again.
+                let e = match records.retract() {
+                    Some(e) => e.into_read_error(&self.file),
+                    None => ReadError::at_line(
+                        &self.file,
+                        line,
+                        ReadErrorKind::UnclosedQuote { at_end: false },
+                    ),
+                };
+                return Some(Err(e));
+            }
+            let raw = record.joined();
+            let fail =
+                |file: &str, kind| Some(Err(ReadError::at_line(file, line, kind).with_raw(raw)));
+            if record.len() != width {
+                let found = record.len();
+                return fail(
+                    &self.file,
+                    ReadErrorKind::FieldCount {
+                        expected: width,
+                        found,
+                    },
+                );
+            }
+            let f = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or(b"")).into_owned();
+            let opt = |i: Option<usize>| i.map(f).unwrap_or_default();
+            let (from, to, body, status, date, direction, sid) = (
+                f(c.from),
+                f(c.to),
+                opt(c.body),
+                f(c.status),
+                f(c.date),
+                f(c.direction),
+                opt(c.sid),
+            );
+            let fields = Fields {
+                from: &from,
+                to: &to,
+                body: &body,
+                status: &status,
+                date: &date,
+                direction: &direction,
+                sid: &sid,
+            };
+            match self.event(&fields) {
+                Ok(Some(e)) => {
+                    self.last = Some(super::Position::Line(line));
+                    return Some(Ok(e));
                 }
-                Err(e) => {
-                    let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                    let mut err = csv_error(&self.file, e);
-                    if fatal {
-                        self.source = Source::Done;
-                    } else {
-                        err.raw = Some(record.joined());
-                    }
-                    return Some(Err(err));
-                }
+                Ok(None) => continue,
+                Err(kind) => return fail(&self.file, kind),
             }
         }
     }
@@ -344,6 +409,7 @@ impl<R: Read> TwilioReader<R> {
                 true
             }
             Some(Ok((offset, doc))) => {
+                self.queued_from = offset as u64;
                 let list = match &doc {
                     Value::Array(a) => Some(a),
                     Value::Object(o) => o.get("messages").and_then(Value::as_array),
@@ -497,6 +563,7 @@ impl<R: Read> TwilioReader<R> {
             message_id: MessageId::new(f.sid.as_bytes()),
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         }))
     }
 
@@ -543,7 +610,12 @@ impl<R: Read> Iterator for TwilioReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            // The queue holds the messages of one JSON document at a time (or the errors
+            // of opening the file).
             if let Some(item) = self.queue.pop_front() {
+                if item.is_ok() {
+                    self.last = Some(super::Position::Byte(self.queued_from));
+                }
                 return Some(item);
             }
             match self.source {
@@ -551,12 +623,55 @@ impl<R: Read> Iterator for TwilioReader<R> {
                 Source::Csv { .. } => return self.next_csv(),
                 Source::Json { .. } => {
                     if !self.next_json_doc() {
-                        return self.queue.pop_front();
+                        continue;
                     }
                 }
             }
         }
     }
+}
+
+/// Whether a row that spans lines is rather a quote left open that took the rows after it
+/// (see the [module docs](self)); never for a row on one line.
+fn swallows_rows(record: &Record<'_>, width: usize, body: Option<usize>) -> bool {
+    let breaks = |f: &[u8]| f.contains(&b'\n') || f.contains(&b'\r');
+    let fields = || (0..record.len()).filter_map(|i| record.get(i).map(|f| (i, f)));
+    if !fields().any(|(_, f)| breaks(f)) {
+        return false;
+    }
+    if record.len() != width || fields().any(|(i, f)| Some(i) != body && breaks(f)) {
+        return true;
+    }
+    let Some(text) = body.and_then(|b| record.get(b)) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(text);
+    text.split(['\n', '\r']).enumerate().any(|(i, line)| {
+        line.split(',').any(|cell| {
+            let cell = cell.trim();
+            is_direction(cell) || (i > 0 && is_address(cell))
+        })
+    })
+}
+
+fn is_direction(cell: &str) -> bool {
+    ["inbound", "outbound-api", "outbound-reply", "outbound-call"]
+        .iter()
+        .any(|d| cell.eq_ignore_ascii_case(d))
+}
+
+/// `whatsapp:+5511987654321`, `+5511987654321`: an address as a Twilio row writes one.
+fn is_address(cell: &str) -> bool {
+    let t = cell.as_bytes();
+    let t = if t.len() >= 9 && t[..9].eq_ignore_ascii_case(b"whatsapp:") {
+        &t[9..]
+    } else if t.first() == Some(&b'+') {
+        t
+    } else {
+        return false;
+    };
+    let digits = t.strip_prefix(b"+").unwrap_or(t);
+    digits.len() >= 7 && digits.iter().all(u8::is_ascii_digit)
 }
 
 fn kind_of(c: Category) -> MessageKind {
@@ -631,22 +746,6 @@ fn first_byte<R: Read>(input: &mut BufReader<R>) -> std::io::Result<Option<u8>> 
     }
 }
 
-fn csv_error(file: &str, e: csv::Error) -> ReadError {
-    let line = e.position().map_or(0, |p| p.line());
-    let detail = e.to_string();
-    let kind = match e.into_kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => ReadErrorKind::FieldCount {
-            expected: expected_len as usize,
-            found: len as usize,
-        },
-        csv::ErrorKind::Io(io) => ReadErrorKind::io(io),
-        _ => ReadErrorKind::Csv { detail },
-    };
-    ReadError::at_line(file, line, kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -686,6 +785,7 @@ mod tests {
             message_id: MessageId::new(sid.as_bytes()),
             entry_point: None,
             verdict: None,
+            details: crate::event::Details::NONE,
         }
     }
 
@@ -895,6 +995,48 @@ mod tests {
                 .as_deref()
                 .map(|r| r.ends_with(",S1")),
             Some(true)
+        );
+    }
+
+    #[test]
+    fn a_body_may_span_lines_and_a_quote_left_open_takes_no_row() {
+        let head = "From,To,Body,Status,SentDate,Direction,Sid\n";
+        let row = |body: &str, minute: u32, sid: &str| {
+            format!(
+                "whatsapp:+14155550100,whatsapp:+5511987654321,{body},delivered,\
+                 2026-02-02 10:{minute:02}:00,outbound-api,{sid}\n"
+            )
+        };
+        let text = [
+            head.to_string(),
+            row("\"Your order:\n2 items, shipped\"", 0, "S1"),
+            // A quote opened in the body and never closed on its line...
+            row("\"oops", 1, "S2"),
+            row("\"hello\"", 2, "S3"),
+            // ... and one in another column.
+            "whatsapp:+14155550100,\"whatsapp:+5511987654321,hi,delivered,2026-02-02 10:03:00,\
+             outbound-api,S4\n"
+                .to_string(),
+            row("bye", 4, "S5"),
+        ]
+        .concat();
+        let rows: Vec<String> = TwilioReader::from_bytes(text.as_bytes(), "t.csv", options())
+            .map(|r| match r {
+                Ok(e) => format!("{}", e.message_id.unwrap()),
+                Err(e) => e.to_string(),
+            })
+            .collect();
+        let open = "a quoted field runs past the end of its line: close its quote (a field \
+                    cannot hold a line break)";
+        assert_eq!(
+            rows,
+            [
+                "S1".to_string(),
+                format!("t.csv:4: {open}"),
+                "S3".to_string(),
+                format!("t.csv:6: {open}"),
+                "S5".to_string(),
+            ]
         );
     }
 

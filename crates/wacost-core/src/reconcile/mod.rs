@@ -59,6 +59,7 @@ use crate::pricing::category::{Category, PricingModel, PricingType};
 use crate::read::detect::FormatOptions;
 use crate::read::meta_analytics::Analytics;
 use crate::replay::{LineSink, Outcome, ReplayError, ReplayOptions, Source, replay_with};
+use crate::settle::Allowances;
 
 pub use analytics::{AnalyticsComparison, CellComparison, Tolerance};
 pub use verdict::{Disagreement, Field, Matrix, MetaVerdict, OurVerdict};
@@ -118,11 +119,22 @@ impl Reconciliation {
 
 /// A [`LineSink`] that compares every message line carrying Meta's verdict with ours, and
 /// (with analytics) collects our volumes per analytics cell.
+///
+/// From 2026-10-01 Meta types a service message the monthly free tier covers
+/// `free_customer_service` (the regime's `allowance.meta_type`), while our message line is
+/// `regular` and a monthly allowance line covers it. Which messages the allowance covers is
+/// known only once the month is over (the earliest of the month, as settlement decides), so
+/// such lines are compared when the replay ends.
 pub struct Collector<'a> {
     book: &'a RateBook,
     openers: FxHashMap<u64, (Category, PricingType)>,
     units: Option<analytics::Units<'a>>,
     found: Found,
+    /// Lines a free allowance may cover, compared at the end, with their position among
+    /// the compared lines.
+    deferred: Vec<(u64, Charge)>,
+    allowance: Allowances<usize>,
+    seq: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -133,7 +145,8 @@ struct Found {
     by_category: Matrix<Category>,
     by_billable: Matrix<bool>,
     by_model: Matrix<PricingModel>,
-    disagreements: Vec<Disagreement>,
+    /// With the position of the line among the lines priced.
+    disagreements: Vec<(u64, Disagreement)>,
     differing_fields: BTreeMap<Field, u64>,
     undelivered_with_verdict: u64,
     without_verdict: u64,
@@ -150,10 +163,29 @@ impl<'a> Collector<'a> {
             openers: FxHashMap::default(),
             units: analytics.map(|a| analytics::Units::new(book, a)),
             found: Found::default(),
+            deferred: Vec::new(),
+            allowance: Allowances::default(),
+            seq: 0,
         }
     }
 
     fn message(&mut self, c: &Charge) {
+        self.seq += 1;
+        // A line a free allowance may cover, where Meta types covered items otherwise than
+        // `regular`: compared once the months are settled.
+        if c.verdict.is_some()
+            && (c.billable() || c.flags.exempt)
+            && allowance_meta_type(self.book, c).is_some()
+        {
+            let i = self.deferred.len();
+            self.deferred.push((self.seq, *c));
+            self.allowance.offer_any(self.book, c, i);
+            return;
+        }
+        self.compare(self.seq, c, false);
+    }
+
+    fn compare(&mut self, seq: u64, c: &Charge, covered: bool) {
         // CBP: remember what each conversation opened as, for the lines inside it.
         if c.model == PricingModel::Cbp
             && c.pricing_type != PricingType::InConversation
@@ -181,7 +213,10 @@ impl<'a> Collector<'a> {
             return;
         }
         let opener = c.conversation.and_then(|id| self.openers.get(&id).copied());
-        let ours = OurVerdict::of(c, opener);
+        let mut ours = OurVerdict::of(c, opener);
+        if covered && let Some(t) = allowance_meta_type(self.book, c) {
+            ours = ours.covered(t);
+        }
         f.compared += 1;
         if meta.billable_derived {
             f.billable_derived += 1;
@@ -199,17 +234,36 @@ impl<'a> Collector<'a> {
             *f.differing_fields.entry(*field).or_default() += 1;
         }
         let market = self.book.names.name(c.market);
-        f.disagreements.push(Disagreement {
-            message_id: c.message_id,
-            time_ms: c.time_ms,
-            date: c.date,
-            business: c.business,
-            contact: c.contact,
-            fields,
-            ours,
-            our_reason: c.reason(market),
-            meta,
-        });
+        f.disagreements.push((
+            seq,
+            Disagreement {
+                message_id: c.message_id,
+                time_ms: c.time_ms,
+                date: c.date,
+                business: c.business,
+                contact: c.contact,
+                fields,
+                ours,
+                our_reason: c.reason(market),
+                meta,
+            },
+        ));
+    }
+
+    /// Compares the deferred lines, now that the allowances' items are known.
+    fn compare_deferred(&mut self) {
+        let deferred = std::mem::take(&mut self.deferred);
+        let mut covered = vec![false; deferred.len()];
+        for (_, items) in std::mem::take(&mut self.allowance).into_covered() {
+            for i in items {
+                if let Some(c) = covered.get_mut(i) {
+                    *c = true;
+                }
+            }
+        }
+        for ((seq, c), covered) in deferred.iter().zip(covered) {
+            self.compare(*seq, c, covered);
+        }
     }
 
     /// The comparison, once the replay that fed this collector is done: `outcome` is that
@@ -222,7 +276,12 @@ impl<'a> Collector<'a> {
         tolerance: Tolerance,
         timezone: Tz,
     ) -> Reconciliation {
-        let Collector { units, found, .. } = self;
+        let mut this = self;
+        this.compare_deferred();
+        let Collector {
+            units, mut found, ..
+        } = this;
+        found.disagreements.sort_by_key(|(seq, _)| *seq);
         let mut analytics = match (units, analytics) {
             (Some(u), Some(a)) => {
                 Some(u.compare(a, tolerance, timezone, outcome.settlement.allowance_items))
@@ -250,7 +309,7 @@ impl<'a> Collector<'a> {
             by_category: found.by_category,
             by_billable: found.by_billable,
             by_model: found.by_model,
-            disagreements: found.disagreements,
+            disagreements: found.disagreements.into_iter().map(|(_, d)| d).collect(),
             differing_fields: found.differing_fields,
             undelivered_with_verdict: found.undelivered_with_verdict,
             without_verdict: found.without_verdict,
@@ -276,11 +335,23 @@ impl LineSink for Collector<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
         self.openers.clear();
         self.found = Found::default();
+        self.deferred.clear();
+        self.allowance = Allowances::default();
+        self.seq = 0;
         if let Some(u) = self.units.as_mut() {
             u.reset();
         }
         Ok(())
     }
+}
+
+/// How Meta's webhooks type a line's item when the free allowance of the regime in force
+/// covers it, where that is not `regular` (from 2026-10-01: `free_customer_service`, or its
+/// group form).
+fn allowance_meta_type(book: &RateBook, c: &Charge) -> Option<PricingType> {
+    let regime = book.regime_at(c.date).ok()?;
+    let a = regime.allowance.as_ref().filter(|a| a.covers(c.category))?;
+    a.meta_type_of(c.category)
 }
 
 /// Replays `sources` and compares our verdicts (and, with `analytics`, our volumes and

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::charge::Charge;
 use crate::event::{BusinessId, MessageId, Verdict};
-use crate::pricing::category::{Category, PricingModel, PricingType};
+use crate::pricing::category::{Category, PricingModel, PricingSubtype, PricingType};
 use crate::pricing::phone::ContactNumber;
 
 /// A field of a verdict that is compared.
@@ -23,6 +23,8 @@ pub enum Field {
     Category,
     /// Whether Meta bills the message (CBP: the conversation that covers it).
     Billable,
+    /// Meta's `pricing.subtype` (`paid_exempt`), from about 2026-10-12.
+    Subtype,
 }
 
 impl Field {
@@ -33,6 +35,7 @@ impl Field {
             Field::PricingType => "pricing_type",
             Field::Category => "category",
             Field::Billable => "billable",
+            Field::Subtype => "subtype",
         }
     }
 }
@@ -59,6 +62,9 @@ pub struct OurVerdict {
     pub billable: bool,
     /// CBP: the message is inside a conversation an earlier message opened.
     pub in_conversation: bool,
+    /// `paid_exempt` for an exempt government's or non-profit's service message beyond the
+    /// free tier.
+    pub subtype: Option<PricingSubtype>,
 }
 
 impl OurVerdict {
@@ -73,9 +79,20 @@ impl OurVerdict {
             pricing_model: c.model,
             pricing_type,
             category,
-            billable: pricing_type == PricingType::Regular,
+            billable: pricing_type == PricingType::Regular && !c.flags.exempt,
             in_conversation,
+            subtype: c.flags.exempt.then_some(PricingSubtype::PaidExempt),
         }
+    }
+
+    /// Our verdict on a line a monthly free allowance covers, where the regime says how
+    /// Meta's webhooks type such an item (`free_customer_service` from 2026-10-01): that
+    /// type, not billable, no subtype.
+    pub fn covered(mut self, meta_type: PricingType) -> OurVerdict {
+        self.pricing_type = meta_type;
+        self.billable = false;
+        self.subtype = None;
+        self
     }
 
     /// In words: `PMP, regular, marketing, billable`.
@@ -91,6 +108,9 @@ impl OurVerdict {
                 "not billable"
             }
         );
+        if let Some(t) = self.subtype {
+            s.push_str(&format!(", {t}"));
+        }
         if self.in_conversation {
             s.push_str(&format!(
                 " (inside a {} conversation opened earlier)",
@@ -109,6 +129,8 @@ pub struct MetaVerdict {
     /// Meta's pricing type, when given (CBP's `referral_conversion` category is read as
     /// `free_entry_point` by the webhook reader).
     pub pricing_type: Option<PricingType>,
+    /// Meta's pricing subtype, when given.
+    pub subtype: Option<PricingSubtype>,
     /// Meta's category, when given and one wacost knows.
     pub category: Option<Category>,
     /// Meta's `billable`, or derived from the type when Meta left it out.
@@ -120,16 +142,18 @@ pub struct MetaVerdict {
 impl MetaVerdict {
     /// Meta's verdict as the webhook gave it; `billable`, when missing, is derived from the
     /// type: Meta deprecates the flag and says to derive it — a message is billable exactly
-    /// when its type is `regular` (every other type is free).
+    /// when its type is `regular` (every other type is free) and it is not `paid_exempt`.
     pub fn of(v: &Verdict) -> MetaVerdict {
+        let exempt = v.subtype == Some(PricingSubtype::PaidExempt);
         let (billable, billable_derived) = match (v.billable, v.pricing_type) {
             (Some(b), _) => (Some(b), false),
-            (None, Some(t)) => (Some(t == PricingType::Regular), true),
+            (None, Some(t)) => (Some(t == PricingType::Regular && !exempt), true),
             (None, None) => (None, false),
         };
         MetaVerdict {
             pricing_model: v.pricing_model,
             pricing_type: v.pricing_type,
+            subtype: v.subtype,
             category: v.category,
             billable,
             billable_derived,
@@ -159,6 +183,9 @@ impl MetaVerdict {
                 None => "billable not given",
             }
         );
+        if let Some(t) = self.subtype {
+            s.push_str(&format!(", {t}"));
+        }
         if self.billable_derived {
             s.push_str(" (billable not given: derived from the type)");
         }
@@ -181,6 +208,9 @@ pub fn differences(ours: &OurVerdict, meta: &MetaVerdict) -> Vec<Field> {
     }
     if meta.billable.is_some_and(|b| b != ours.billable) {
         out.push(Field::Billable);
+    }
+    if meta.subtype.is_some() && meta.subtype != ours.subtype {
+        out.push(Field::Subtype);
     }
     out
 }
@@ -281,6 +311,7 @@ mod tests {
         MetaVerdict::of(&Verdict {
             pricing_model: Some(PricingModel::Pmp),
             pricing_type: t,
+            subtype: None,
             category: c,
             billable: b,
         })
@@ -293,6 +324,7 @@ mod tests {
             category: c,
             billable: t == PricingType::Regular,
             in_conversation: false,
+            subtype: None,
         }
     }
 
@@ -337,6 +369,7 @@ mod tests {
             MetaVerdict::of(&Verdict {
                 pricing_model: None,
                 pricing_type: None,
+                subtype: None,
                 category: None,
                 billable: None
             })

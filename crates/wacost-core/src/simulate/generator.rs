@@ -22,7 +22,7 @@ use super::random::{
     SplitMix, exponential, fnv32, group_tag, inverse_normal, month_seeds, poisson, rounded,
     run_key, segment,
 };
-use super::scenario::{Counts, DeliveryRates, Scenario, ScenarioError};
+use super::scenario::{AutomationEngine, Counts, DeliveryRates, Scenario, ScenarioError};
 use crate::calendar;
 use crate::event::{BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status};
 use crate::pricing::category::Category;
@@ -48,7 +48,8 @@ struct Rec {
 
 // Tag bits: 0 direction (1 outbound); 1-2 kind (0 free-form, 1 marketing, 2 utility,
 // 3 authentication); 3-4 status (0 delivered, 1 failed, 2 sent); 5-6 entry point (0 none,
-// 1 ad, 2 Page button).
+// 1 ad, 2 Page button); 7 an automated reply by Meta's Business Agent; 8 an automated reply
+// by a third-party bot.
 const OUT: u16 = 1;
 const KIND_MARKETING: u16 = 1 << 1;
 const KIND_UTILITY: u16 = 2 << 1;
@@ -57,6 +58,8 @@ const STATUS_FAILED: u16 = 1 << 3;
 const STATUS_SENT: u16 = 2 << 3;
 const ENTRY_AD: u16 = 1 << 5;
 const ENTRY_PAGE: u16 = 2 << 5;
+const BY_BUSINESS_AGENT: u16 = 1 << 7;
+const BY_BOT: u16 = 1 << 8;
 
 /// A seeded, deterministic traffic generator for one scenario.
 #[derive(Clone, Debug)]
@@ -97,6 +100,11 @@ struct Params {
     page_share: f64,
     automation: f64,
     bot_seconds: f64,
+    /// The automated replies' tag: [`BY_BOT`] or [`BY_BUSINESS_AGENT`].
+    automated_by: u16,
+    /// Business Agent tokens per reply: log-normal, ln of the median and sigma.
+    tokens_mu: f64,
+    tokens_sigma: f64,
     agent_mu: f64,
     agent_sigma: f64,
     replies: f64,
@@ -233,6 +241,13 @@ impl Generator {
                 page_share: i.page_cta_share,
                 automation: s.automation_share,
                 bot_seconds: s.automation_reply_seconds,
+                automated_by: match s.automation_engine {
+                    AutomationEngine::Bot => BY_BOT,
+                    AutomationEngine::BusinessAgent => BY_BUSINESS_AGENT,
+                },
+                tokens_mu: s.business_agent_tokens_median.ln(),
+                tokens_sigma: (s.business_agent_tokens_p90 / s.business_agent_tokens_median).ln()
+                    / 1.281_551_565_544_600_5,
                 agent_mu: (s.agent_median_minutes * 60.0).ln(),
                 agent_sigma: (s.agent_p90_minutes / s.agent_median_minutes).ln()
                     / 1.281_551_565_544_600_5,
@@ -487,7 +502,7 @@ impl Generator {
                 exponential(p.reply_gap, sub.u01())
             };
             let at = target.max(previous) + seconds(delay.round());
-            emit(at, OUT);
+            emit(at, if bot { OUT | p.automated_by } else { OUT });
             previous = at;
         }
         if u_follow < p.follow_up {
@@ -594,19 +609,25 @@ impl Generator {
         (buckets, spill)
     }
 
-    fn event(&self, r: Rec, id: u64) -> Event {
+    fn event(&self, r: Rec, id: u64, key: &[u8; 32]) -> Event {
         let t = r.tag;
         let direction = if t & OUT != 0 {
             Direction::Outbound
         } else {
             Direction::Inbound
         };
+        let mut details = crate::event::Details::NONE;
         let kind = match (t >> 1) & 3 {
             1 => MessageKind::Template(Category::Marketing),
             2 => MessageKind::Template(Category::Utility),
             3 => MessageKind::Template(Category::Authentication),
+            _ if t & BY_BUSINESS_AGENT != 0 => {
+                details.tokens = Some(self.tokens(r, key));
+                MessageKind::BusinessAgent
+            }
             _ => MessageKind::FreeForm,
         };
+        details.automated = t & BY_BOT != 0;
         let status = match (t >> 3) & 3 {
             1 => Status::Failed,
             2 => Status::Sent,
@@ -628,7 +649,28 @@ impl Generator {
             message_id: Some(message_id(id)),
             entry_point,
             verdict: None,
+            details,
         }
+    }
+
+    /// A Business Agent reply's tokens: log-normal around the scenario's median, drawn from
+    /// the run's seed and the reply's contact, time and order, so that a run is the same
+    /// whatever the threads.
+    fn tokens(&self, r: Rec, key: &[u8; 32]) -> u32 {
+        let mut k = [0u8; 8];
+        k.copy_from_slice(&key[..8]);
+        let mut rng = SplitMix(
+            u64::from_le_bytes(k)
+                ^ (u64::from(r.contact) << 32)
+                ^ (u64::from(r.time).rotate_left(17))
+                ^ u64::from(r.seq),
+        );
+        let u = rng.u01().clamp(1e-12, 1.0 - 1e-12);
+        let n = (self.p.tokens_mu + self.p.tokens_sigma * inverse_normal(u))
+            .exp()
+            .round();
+        // Within u32 by the scenario's checks (p90 ≤ u32::MAX); the tail is capped.
+        n.clamp(1.0, f64::from(u32::MAX)) as u32
     }
 }
 
@@ -674,7 +716,7 @@ impl Iterator for Events<'_> {
                 if let Some(r) = b.get(self.pos) {
                     self.pos += 1;
                     self.next_id += 1;
-                    return Some(self.generator.event(*r, self.next_id));
+                    return Some(self.generator.event(*r, self.next_id, &self.key));
                 }
                 self.buckets[self.bucket] = Vec::new();
                 self.bucket += 1;

@@ -64,6 +64,9 @@ pub struct RunTotals {
     pub messages: u64,
     /// Messages charged.
     pub charged: u64,
+    /// Your own cost of a third-party bot's delivered replies (the scenario's
+    /// `bot_cost_per_reply` × replies), included in `total`; not one of Meta's categories.
+    pub automation_fees: Decimal,
 }
 
 impl RunTotals {
@@ -79,7 +82,16 @@ impl RunTotals {
                 .collect(),
             messages: ledger.messages(),
             charged: ledger.charged(),
+            automation_fees: Decimal::ZERO,
         }
+    }
+
+    /// Adds your own cost of `replies` automated replies at `per_reply` to the total.
+    pub fn with_automation_fees(mut self, replies: u64, per_reply: Decimal) -> RunTotals {
+        let fees = per_reply * Decimal::from(replies);
+        self.automation_fees += fees;
+        self.total += fees;
+        self
     }
 }
 
@@ -200,6 +212,8 @@ struct Variant {
     generator: Generator,
     book: RateBook,
     config: ClassifyConfig,
+    /// Your own cost of one automated reply of a third-party bot.
+    bot_cost_per_reply: Decimal,
 }
 
 impl Variant {
@@ -217,8 +231,13 @@ impl Variant {
             book: scenario.rules.apply(book),
             config: ClassifyConfig {
                 timezone: scenario.timezone,
+                profile: crate::pricing::BusinessProfile {
+                    service_exempt: classify.profile.service_exempt || scenario.service_exempt,
+                    ..classify.profile
+                },
                 ..classify
             },
+            bot_cost_per_reply: scenario.service.bot_cost_per_reply,
         })
     }
 
@@ -231,7 +250,9 @@ impl Variant {
             &mut NoLines,
             threads,
         )?;
-        Ok(RunTotals::of(seed, &priced.ledger))
+        let bot_replies: u64 = priced.usage.values().map(|u| u.automated_replies).sum();
+        Ok(RunTotals::of(seed, &priced.ledger)
+            .with_automation_fees(bot_replies, self.bot_cost_per_reply))
     }
 }
 

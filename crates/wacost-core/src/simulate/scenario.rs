@@ -22,6 +22,10 @@
 //!
 //! [service]
 //! automation_share = 0.4
+//! # "bot" (a third-party bot: service messages, plus `bot_cost_per_reply`) or
+//! # "business_agent" (Meta's, per token: `business_agent_tokens_median` and `_p90`)
+//! automation_engine = "bot"
+//! bot_cost_per_reply = "0.004"
 //! agent_median_minutes = 10
 //! agent_p90_minutes = 90
 //!
@@ -181,6 +185,29 @@ pub struct Service {
     pub follow_up_share: f64,
     /// Mean delay of that follow-up after the window closes, in hours (exponential).
     pub follow_up_delay_hours: f64,
+    /// Who writes the automated replies: `"bot"` (a third-party bot: its replies are
+    /// service messages, plus your own AI cost per reply) or `"business_agent"` (Meta's
+    /// Business Agent: charged per token from 2026-08-01, never free in a window).
+    pub automation_engine: AutomationEngine,
+    /// Business Agent: tokens of one reply, prompt and response together, median
+    /// (log-normal; Meta calls 20,000–25,000 typical).
+    pub business_agent_tokens_median: f64,
+    /// Business Agent: the 90th percentile of tokens per reply (at least the median).
+    pub business_agent_tokens_p90: f64,
+    /// A third-party bot: your own AI cost of one delivered reply, in the run's currency (a
+    /// decimal string, `"0.004"`), added to the totals as automation fees.
+    pub bot_cost_per_reply: rust_decimal::Decimal,
+}
+
+/// Who writes a scenario's automated replies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutomationEngine {
+    /// A third-party bot (service messages).
+    #[default]
+    Bot,
+    /// Meta's Business Agent (per token).
+    BusinessAgent,
 }
 
 impl Default for Service {
@@ -194,6 +221,10 @@ impl Default for Service {
             reply_gap_minutes: 2.0,
             follow_up_share: 0.0,
             follow_up_delay_hours: 12.0,
+            automation_engine: AutomationEngine::Bot,
+            business_agent_tokens_median: 22_500.0,
+            business_agent_tokens_p90: 25_000.0,
+            bot_cost_per_reply: rust_decimal::Decimal::ZERO,
         }
     }
 }
@@ -422,6 +453,10 @@ pub struct Scenario {
     /// What-ifs on the pricing rules.
     #[serde(default)]
     pub rules: Rules,
+    /// The business is an eligible government or non-profit (service messages free beyond
+    /// the monthly free tier while Meta's exemption lasts).
+    #[serde(default)]
+    pub service_exempt: bool,
     /// Named strategies as written: overrides laid over the rest of the scenario (see
     /// [`Scenario::strategy`]).
     #[serde(default)]
@@ -649,6 +684,28 @@ impl Scenario {
             return err(format!(
                 "service.automation_reply_seconds = {}: at least 1",
                 s.automation_reply_seconds
+            ));
+        }
+        if !(s.business_agent_tokens_median.is_finite() && s.business_agent_tokens_median >= 1.0) {
+            return err(format!(
+                "service.business_agent_tokens_median = {}: at least 1",
+                s.business_agent_tokens_median
+            ));
+        }
+        if !(s.business_agent_tokens_p90.is_finite()
+            && s.business_agent_tokens_p90 >= s.business_agent_tokens_median
+            && s.business_agent_tokens_p90 <= f64::from(u32::MAX))
+        {
+            return err(format!(
+                "service.business_agent_tokens_p90 = {}: must be at least the median ({}) and \
+                 at most 4,294,967,295",
+                s.business_agent_tokens_p90, s.business_agent_tokens_median
+            ));
+        }
+        if s.bot_cost_per_reply.is_sign_negative() {
+            return err(format!(
+                "service.bot_cost_per_reply = {}: must not be negative",
+                s.bot_cost_per_reply
             ));
         }
         if !(s.agent_median_minutes.is_finite() && s.agent_median_minutes > 0.0) {
@@ -880,6 +937,10 @@ allowance_scope = \"waba\"
             (
                 "fintech",
                 include_str!("../../../../data/scenarios/fintech.toml"),
+            ),
+            (
+                "support_2026_11",
+                include_str!("../../../../data/scenarios/support_2026_11.toml"),
             ),
         ] {
             let s = Scenario::parse(text, name).unwrap();

@@ -437,8 +437,11 @@ pub fn price_log(
         skipped: log.skipped.clone(),
         sorted: log.sorted,
         events: events.len() as u64,
+        // The log's rows: its events as read (before any what-if) and those skipped.
+        rows: log.events.len() as u64 + log.skipped.values().sum::<u64>(),
         contacts: priced.contacts,
         usage: priced.usage,
+        facts: priced.facts,
         reader_notes: log.reader_notes.clone(),
     })
 }

@@ -34,6 +34,7 @@ mod bars;
 mod bitmap_text;
 mod daily;
 mod distribution;
+mod forecast;
 mod format;
 mod layout;
 mod messages;
@@ -43,9 +44,11 @@ mod ranked;
 mod stacked;
 mod strategies;
 mod svg_text;
+mod whatifs;
 
 pub use daily::Daily;
 pub use distribution::Distribution;
+pub use forecast::{ForecastChart, ForecastMonth};
 pub use format::{format_amount, format_count, format_exact, format_money, format_rate};
 pub use messages::{MessageCount, Messages};
 pub use palette::series_colour;
@@ -53,6 +56,7 @@ pub use providers::{ProviderCost, Providers};
 pub use ranked::Ranked;
 pub use stacked::Stacked;
 pub use strategies::{Strategies, StrategyStats};
+pub use whatifs::WhatIfTotals;
 
 use bitmap_text::TextBackend;
 use layout::{Drawn, err};
@@ -77,6 +81,10 @@ pub enum Chart {
     Providers(Providers),
     /// Monte Carlo distribution.
     Distribution(Distribution),
+    /// The log's total under each what-if.
+    WhatIfTotals(WhatIfTotals),
+    /// Actual months, then a forecast with its band.
+    ForecastChart(ForecastChart),
 }
 
 macro_rules! chart_from {
@@ -95,7 +103,9 @@ chart_from!(
     Messages,
     Strategies,
     Providers,
-    Distribution
+    Distribution,
+    WhatIfTotals,
+    ForecastChart
 );
 
 impl Chart {
@@ -109,6 +119,8 @@ impl Chart {
             Chart::Strategies(c) => &c.title,
             Chart::Providers(c) => &c.title,
             Chart::Distribution(c) => &c.title,
+            Chart::WhatIfTotals(c) => &c.title,
+            Chart::ForecastChart(c) => &c.title,
         }
     }
 }
@@ -208,6 +220,8 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Dra
         Chart::Strategies(c) => c.draw(root)?,
         Chart::Providers(c) => c.draw(root)?,
         Chart::Distribution(c) => c.draw(root)?,
+        Chart::WhatIfTotals(c) => c.draw(root)?,
+        Chart::ForecastChart(c) => c.draw(root)?,
     }
     root.present().map_err(err)
 }
