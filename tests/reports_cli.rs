@@ -308,47 +308,42 @@ fn compare_report_adds_the_providers() {
 fn demo_writes_the_full_report() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("demo");
-    // Few runs keep the test short (the demo's default is 60).
+    // Few forecast runs keep the test short (the demo's default is 40).
     let o = ok(wacost(&["demo", "--out", s(&dir), "--runs", "3"]));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains(&format!("Report: {}", dir.join("index.html").display())),
         "{stdout}"
     );
-    assert!(stdout.contains("total spend: USD "), "{stdout}");
-    assert!(stdout.contains("cheapest provider: "), "{stdout}");
     // The worked quotes are still there.
     assert!(stdout.contains("Worked quotes"), "{stdout}");
-    // The example scenario's simulation: headline figures of the base and every strategy.
+    // One business from start to end: its replay, providers, advice and forecast.
     assert!(
-        stdout.contains(
-            "Simulation of the example scenario (data/scenarios/shop.toml: Online shop, BR + MX"
-        ),
+        stdout.contains("The business: Online shop, BR + MX + CO, Oct-Nov 2026"),
         "{stdout}"
     );
-    assert!(stdout.contains("3 runs (seeds 42 to 44)"), "{stdout}");
-    for strategy in [
-        "agents_only",
-        "bot_first",
-        "four_newsletters",
-        "service_charged",
-        "utility_in_window",
+    for line in [
+        "total spend: USD ",
+        "cheapest provider: ",
+        "largest saving: USD ",
+        "forecast for 2026-12: P50 USD ",
+        "what to change, largest saving first",
+        "forecast of the next 2 months, 3 runs",
     ] {
-        assert!(
-            stdout.contains(&format!("{strategy}: delta vs base")),
-            "{strategy}: {stdout}"
-        );
+        assert!(stdout.contains(line), "{line}: {stdout}");
     }
-    assert!(
-        stdout.contains(
-            "simulated spend of the example scenario (data/scenarios/shop.toml): P50 USD "
-        ),
-        "{stdout}"
-    );
     let mut charts = LEDGER_CHARTS.to_vec();
-    charts.extend(["providers", "strategies", "spend_distribution"]);
+    charts.extend(["providers", "what_if_totals", "forecast"]);
     let html = check_report(&dir, &charts);
-    check_simulation(&dir, &html, 3, 5);
+    for section in [
+        ">What to change<",
+        ">Forecast<",
+        "Provider comparison (USD, cheapest first",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    // The page is about that business only: no simulated example shop beside it.
+    assert!(!html.contains("Simulated spend by strategy"));
     for f in ["lines.csv", "lines.parquet", "providers.csv"] {
         assert!(dir.join(f).is_file(), "{f}");
         assert!(html.contains(&format!("href=\"{f}\"")), "{f} linked");
@@ -357,13 +352,36 @@ fn demo_writes_the_full_report() {
         let png = std::fs::metadata(dir.join("charts").join(format!("{c}.png"))).expect("png");
         assert!(png.len() > 10_000, "{c}.png drawn");
     }
-    // And `wacost report` can rebuild it.
+    // The demo's log is the scenario's first run, as `simulate --export-log` writes it: its
+    // replay gives the demo's total, to the last decimal.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    let log = tmp.path().join("demo.csv");
     ok(wacost(&[
-        "report",
-        s(&dir),
-        "--to",
-        s(&tmp.path().join("again")),
+        "simulate",
+        "data/scenarios/demo.toml",
+        "--runs",
+        "1",
+        "--export-log",
+        s(&log),
     ]));
+    let o = ok(wacost(&[
+        "replay",
+        s(&log),
+        "--timezone",
+        "America/Sao_Paulo",
+        "--format",
+        "json",
+    ]));
+    let replayed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(replayed["total"], summary["total"]);
+    assert_eq!(replayed["messages"], summary["messages"]);
+    // And `wacost report` can rebuild it, sections included.
+    let again = tmp.path().join("again");
+    ok(wacost(&["report", s(&dir), "--to", s(&again)]));
+    let rebuilt = std::fs::read_to_string(again.join("index.html")).expect("page");
+    assert!(rebuilt.contains(">What to change<") && rebuilt.contains(">Forecast<"));
 }
 
 /// The simulation's part of a report: its charts inline (by their titles), its tables on the

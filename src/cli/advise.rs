@@ -10,9 +10,13 @@ use wacost::replay::{NoLines, ReadLog, read_events};
 use wacost::report::{Report, ReportBuilder};
 use wacost::whatif;
 
+use wacost::report::output::OutputDir;
+
 use super::input::InputArgs;
+use super::outputs::Plan;
 use super::period::PeriodArgs;
 use super::replay::parse_what_ifs;
+use super::terminal::{out, outln};
 use super::{Failure, Global};
 
 /// Output format of `advise` and `forecast`.
@@ -61,6 +65,14 @@ pub fn run(global: &Global, args: &AdviseArgs) -> Result<(), Failure> {
     if !(1..=168).contains(&args.window_hours) {
         return Err(Failure::usage("--window-hours: give 1 to 168 hours"));
     }
+    Plan::new(global)
+        .logs(&args.logs)
+        .maybe_input(
+            "the template map (--template-map)",
+            args.input.template_map(),
+        )
+        .folder("--report", args.report.as_ref())
+        .check()?;
     let book = global.rate_book()?;
     let options = global.replay_options(args.skip_invalid)?;
     let formats = args.input.format_options(global)?;
@@ -74,19 +86,25 @@ pub fn run(global: &Global, args: &AdviseArgs) -> Result<(), Failure> {
     let log = read_events(&sources, options, &formats, None)?;
     let advice = advise(&book, options.classify, &log, &period, &advise_options)?;
     if let Some(dir) = &args.report {
-        write_report(global, &args.logs, dir, &book, &log, &period, |b| {
-            b.advice(advice.clone())
-        })?;
-        write_json(dir, "advice.json", &advice.to_json())?;
+        let beside = [("advice.json", advice.to_json())];
+        write_report(
+            global,
+            &args.logs,
+            dir,
+            &book,
+            &log,
+            &period,
+            |b| b.advice(advice.clone()),
+            &beside,
+        )?;
     }
-    print(&advice, args.format);
-    Ok(())
+    print(&advice, args.format)
 }
 
-fn print(advice: &Advice, format: TextOrJson) {
+fn print(advice: &Advice, format: TextOrJson) -> Result<(), Failure> {
     match format {
-        TextOrJson::Table => print!("{}", advice.to_text()),
-        TextOrJson::Json => println!("{}", advice.to_json()),
+        TextOrJson::Table => out!("{}", advice.to_text()),
+        TextOrJson::Json => outln!("{}", advice.to_json()),
     }
 }
 
@@ -100,6 +118,7 @@ pub fn write_report(
     log: &ReadLog,
     period: &Period,
     add: impl FnOnce(ReportBuilder) -> ReportBuilder,
+    beside: &[(&str, String)],
 ) -> Result<(), Failure> {
     let config = global.classify_config()?;
     let run = whatif::run(book, config, log, &[], period, &mut NoLines)?;
@@ -107,17 +126,19 @@ pub fn write_report(
         .source(logs.join(", "))
         .run(super::report::run_info(logs, global, false)))
     .build();
-    let written = super::report::write(dir, &report, book)?;
-    eprintln!("wacost: report written to {}", written.index.display());
-    Ok(())
-}
-
-/// Writes one file into a folder, creating the folder.
-pub fn write_json(dir: &std::path::Path, name: &str, text: &str) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    let path = dir.join(name);
-    std::fs::write(&path, format!("{text}\n"))
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    eprintln!("wacost: written {}", path.display());
+    // Whole or not at all: into a temporary sibling that replaces the folder at the end.
+    let out = OutputDir::create(dir).map_err(super::report::failure)?;
+    let written = super::report::write(out.path(), &report, book)?;
+    for (name, text) in beside {
+        let path = out.path().join(name);
+        std::fs::write(&path, format!("{}\n", text.trim_end()))
+            .map_err(|e| Failure::input(format!("{}: {e}", dir.join(name).display())))?;
+    }
+    out.commit().map_err(super::report::failure)?;
+    let index = written.index.file_name().map(|n| dir.join(n));
+    super::terminal::note(&format!(
+        "report written to {}",
+        index.unwrap_or_else(|| dir.to_path_buf()).display()
+    ));
     Ok(())
 }

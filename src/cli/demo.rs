@@ -5,21 +5,24 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;
+use wacost::advise::{AdviseOptions, advise};
+use wacost::forecast::{ForecastOptions, forecast};
+use wacost::period::Period;
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::{ContactNumber, Country};
 use wacost::pricing::quote::{QuoteRequest, quote};
 use wacost::pricing::{BusinessProfile, RateBook};
-use wacost::replay::{Source, replay};
-use wacost::report::bundle::{Collect, KEPT_LINES, SimulationSection};
+use wacost::read::detect::FormatOptions;
+use wacost::replay::{Source, read_events, replay};
+use wacost::report::bundle::{Collect, KEPT_LINES};
 use wacost::report::output::OutputDir;
-use wacost::report::simulation;
 use wacost::report::table::Table;
 use wacost::report::{Report, RunFolder};
-use wacost::simulate::{Limits, Scenario, Spread, Workload};
+use wacost::simulate::{Generator, Scenario, Workload, write_log};
 
 use super::compare::{self, ProviderOptions};
 use super::outputs::Plan;
-use super::simulate::{LimitArgs, Simulated, simulate};
+use super::simulate::LimitArgs;
 use super::terminal::{out, outln};
 use super::{Failure, Format, Global};
 
@@ -29,7 +32,7 @@ pub struct DemoArgs {
     /// Where to write the report (index.html, charts, tables, workbook, charge lines).
     #[arg(long, value_name = "DIR", default_value = "reports/demo")]
     out: PathBuf,
-    /// Monte Carlo runs of the example scenario (data/scenarios/shop.toml).
+    /// Monte Carlo runs of the forecast of the demo business (data/scenarios/demo.toml).
     #[arg(long, value_name = "N", default_value_t = EXAMPLE_RUNS)]
     runs: u32,
     #[command(flatten)]
@@ -52,15 +55,11 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--runs must be at least 1"));
     }
     Plan::new(global).folder("--out", Some(&args.out)).check()?;
-    let scenario = Scenario::parse(EXAMPLE_SCENARIO, EXAMPLE_NAME).map_err(Failure::input)?;
-    Workload::new(
-        &scenario,
-        &scenario.strategy_names(),
-        u64::from(args.runs),
-        2,
-    )
-    .map_err(Failure::input)?
-    .check(&args.limits.limits())?;
+    let scenario = Scenario::parse(BUSINESS_SCENARIO, BUSINESS_NAME).map_err(Failure::input)?;
+    // The forecast simulates the months after the log `--runs` times.
+    Workload::new(&scenario, &[], u64::from(args.runs) + 1, 2)
+        .map_err(Failure::input)?
+        .check(&args.limits.limits())?;
     // Refused now (a folder wacost did not write, another run writing it) rather than
     // after the tour.
     let staged = OutputDir::create(&args.out).map_err(super::report::failure)?;
@@ -286,73 +285,67 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<(), Failure> {
         out!("{}", q.to_text())?;
         outln!()?;
     }
-    report_sample(global, args, &book, staged)
+    report_business(global, args, &book, &scenario, staged)
 }
 
-/// The sample log shipped in `data/`: a month of a small shop's traffic.
-const SAMPLE_LOG: &str = include_str!("../../data/sample_log.csv");
+/// The business the demo is about, embedded: a mid-size online shop in Brazil, Mexico and
+/// Colombia, October and November 2026. One run of it (its seed) is the demo's log.
+const BUSINESS_SCENARIO: &str = include_str!("../../data/scenarios/demo.toml");
 /// Its name in reports.
-const SAMPLE_NAME: &str = "data/sample_log.csv";
+const BUSINESS_NAME: &str = "data/scenarios/demo.toml";
+/// Months the demo forecasts after the log.
+const FORECAST_MONTHS: u32 = 2;
+/// Monte Carlo runs of the forecast by default: P5 and P95 are the 2nd and 39th of 40 sorted
+/// totals, and the whole demo stays under 5 s of CPU in release mode.
+const EXAMPLE_RUNS: u32 = 40;
 
-/// The example scenario, embedded: an online shop in Brazil and Mexico, February 2026, with
-/// its strategies (bot first, agents only, utility inside the window, four newsletters,
-/// service charged).
-const EXAMPLE_SCENARIO: &str = include_str!("../../data/scenarios/shop.toml");
-/// Its name in reports.
-const EXAMPLE_NAME: &str = "data/scenarios/shop.toml";
-/// Monte Carlo runs of the example scenario by default: enough for P5 and P95 to be the 3rd
-/// and 57th of 60 sorted totals, few enough that the whole demo stays well under 30 s in
-/// release mode on two cores.
-const EXAMPLE_RUNS: u32 = 60;
-
-/// Simulates the example scenario with each of its strategies (same seeds), prints the
-/// headline figures and returns what the report shows of it (strategy comparison with P5–P95
-/// whiskers, Monte Carlo spend distribution, tables, notes) and the spread of the base's
-/// total.
-fn simulate_example_scenario(
-    global: &Global,
-    book: &RateBook,
-    runs: u32,
-    limits: Limits,
-) -> Result<(SimulationSection, Spread), Failure> {
-    let scenario = Scenario::parse(EXAMPLE_SCENARIO, EXAMPLE_NAME).map_err(Failure::input)?;
-    let sim = Simulated::new(global, &scenario, EXAMPLE_NAME, None)?;
-    let result = simulate(book, &sim, runs, scenario.strategy_names(), limits)?;
-    outln!(
-        "\nSimulation of the example scenario ({EXAMPLE_NAME}: {scenario}), {}, amounts in {}; \
-         strategies run with the same seeds, deltas are strategy − base run by run:\n",
-        simulation::runs_text(result.runs, result.seed),
-        result.currency
-    )?;
-    out!("{}", simulation::headline_text(&result))?;
-    Ok((
-        simulation::section(&result, &scenario, EXAMPLE_NAME),
-        result.base.total,
-    ))
-}
-
-/// Replays the sample log, compares the providers on it, and writes the full report (into a
-/// temporary folder that replaces `--out` once everything is written).
-fn report_sample(
+/// Generates the business's log (one run of its scenario, as `wacost simulate
+/// data/scenarios/demo.toml --runs 1 --export-log FILE` writes it), replays it, compares the
+/// providers on it, advises on it and forecasts from it, and writes the full report (into a
+/// temporary folder that replaces `--out` once everything is written): every figure on the
+/// page is about the same business.
+fn report_business(
     global: &Global,
     args: &DemoArgs,
     book: &RateBook,
+    scenario: &Scenario,
     staged: OutputDir,
 ) -> Result<(), Failure> {
     let dir = &args.out;
+    // The log is read in the business's own time zone, as its scenario says.
+    let global = &Global {
+        timezone: scenario.timezone,
+        ..global.clone()
+    };
+    let business = scenario
+        .name
+        .clone()
+        .unwrap_or_else(|| "the demo business".to_string());
+    let name = format!("{BUSINESS_NAME} (one run, seed {})", scenario.seed);
+    let generator = Generator::new(scenario, scenario.seed).map_err(Failure::input)?;
+    let mut log_bytes = Vec::new();
+    write_log(&mut log_bytes, generator.events())
+        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    let source = Source::Bytes(name.clone(), log_bytes.into());
+
     let folder = RunFolder::new(staged.path());
     let mut files = folder
         .line_files(&book.names, false)
         .map_err(super::report::failure)?;
     let mut collect = Collect::new(&mut files, KEPT_LINES);
     let options = global.replay_options(false)?;
-    let source = Source::Bytes(SAMPLE_NAME.to_string(), SAMPLE_LOG.as_bytes().into());
-    let outcome = replay(book, &[source], options, &mut collect, None)?;
+    let outcome = replay(
+        book,
+        std::slice::from_ref(&source),
+        options,
+        &mut collect,
+        None,
+    )?;
     let report = Report::builder(&outcome, book)
-        .title("WhatsApp Business spend: wacost demo")
-        .source(SAMPLE_NAME)
+        .title(format!("WhatsApp Business spend: {business}"))
+        .source(&name)
         .run(super::report::run_info(
-            &[SAMPLE_NAME.to_string()],
+            std::slice::from_ref(&name),
             global,
             false,
         ))
@@ -360,7 +353,11 @@ fn report_sample(
     files
         .finish()
         .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    outln!("Replay of the sample log ({SAMPLE_NAME}, February 2026):\n")?;
+    outln!(
+        "The business: {business} ({BUSINESS_NAME}); its log, generated from the scenario, \
+         read in {}:\n",
+        scenario.timezone
+    )?;
     super::replay::print_summary(report.summary(), Format::Table)?;
 
     let provider_options = ProviderOptions::default();
@@ -371,11 +368,36 @@ fn report_sample(
         compare::render(&comparison, &outcome.ledger, &outcome.usage, Format::Table)?
     )?;
 
-    let (simulation, simulated) =
-        simulate_example_scenario(global, book, args.runs, args.limits.limits())?;
+    // What to change, and what comes next: on the same log, held in memory.
+    let formats = FormatOptions::default();
+    let log = read_events(std::slice::from_ref(&source), options, &formats, None)?;
+    let all = Period::default();
+    let advice = advise(
+        book,
+        options.classify,
+        &log,
+        &all,
+        &AdviseOptions::default(),
+    )?;
+    outln!()?;
+    out!("{}", advice.to_text())?;
+    let forecast_options = ForecastOptions {
+        months: FORECAST_MONTHS,
+        runs: args.runs,
+        seed: 1,
+        workers: 2,
+    };
+    let forecast =
+        forecast(book, options.classify, &log, &all, &forecast_options).map_err(Failure::input)?;
+    outln!()?;
+    out!("{}", forecast.to_text())?;
+
+    let top_saving = advice.findings.first().cloned();
+    let next = forecast.months.first().cloned();
     let report = report
         .comparison(&comparison)
-        .simulation(simulation)
+        .advice(advice)
+        .forecast(forecast)
         .build();
     super::report::write(staged.path(), &report, book)?;
     staged.commit().map_err(super::report::failure)?;
@@ -401,15 +423,26 @@ fn report_sample(
             best.provider_fees
         )?;
     }
-    outln!(
-        "  simulated spend of the example scenario ({EXAMPLE_NAME}): P50 {} {} (P5–P95 \
-         {} to {}) over {} runs; its strategies compared in the report",
-        global.currency,
-        simulated.p50,
-        simulated.p5,
-        simulated.p95,
-        args.runs
-    )?;
+    if let Some(f) = top_saving {
+        outln!(
+            "  largest saving: {} {} ({}, {} messages)",
+            l.currency,
+            f.saving,
+            f.id,
+            f.messages
+        )?;
+    }
+    if let Some(m) = next {
+        outln!(
+            "  forecast for {}: P50 {} {} (P5–P95 {} to {}) over {} runs",
+            m.month,
+            l.currency,
+            m.p50,
+            m.p5,
+            m.p95,
+            args.runs
+        )?;
+    }
     outln!(
         "  charts, tables (CSV, JSON, Parquet), workbook.xlsx and every charge line (lines.csv) \
          in {}",

@@ -1,5 +1,6 @@
 //! `wacost forecast`: next months' spend, learnt from the user's own log.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -7,9 +8,13 @@ use wacost::forecast::{ForecastError, ForecastOptions, forecast};
 use wacost::period::Period;
 use wacost::replay::read_events;
 
-use super::advise::{TextOrJson, write_json, write_report};
+use wacost::report::output::OutputFile;
+
+use super::advise::{TextOrJson, write_report};
 use super::input::InputArgs;
+use super::outputs::Plan;
 use super::period::PeriodArgs;
+use super::terminal::{out, outln};
 use super::{Failure, Global};
 
 /// Arguments of `wacost forecast`.
@@ -56,6 +61,15 @@ pub fn run(global: &Global, args: &ForecastArgs) -> Result<(), Failure> {
     if args.runs == 0 {
         return Err(Failure::usage("--runs: give at least 1 run"));
     }
+    Plan::new(global)
+        .logs(&args.logs)
+        .maybe_input(
+            "the template map (--template-map)",
+            args.input.template_map(),
+        )
+        .file("--write-scenario", args.write_scenario.as_ref())
+        .folder("--report", args.report.as_ref())
+        .check()?;
     let book = global.rate_book()?;
     let options = global.replay_options(args.skip_invalid)?;
     let formats = args.input.format_options(global)?;
@@ -83,20 +97,30 @@ pub fn run(global: &Global, args: &ForecastArgs) -> Result<(), Failure> {
         other => Failure::input(other),
     })?;
     if let Some(path) = &args.write_scenario {
-        std::fs::write(path, &f.scenario)
+        let mut file = OutputFile::create(path).map_err(super::report::failure)?;
+        file.write_all(f.scenario.as_bytes())
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-        eprintln!("wacost: scenario written to {}", path.display());
+        file.commit().map_err(super::report::failure)?;
+        super::terminal::note(&format!("scenario written to {}", path.display()));
     }
     if let Some(dir) = &args.report {
-        write_report(global, &args.logs, dir, &book, &log, &Period::all(), |b| {
-            b.forecast(f.clone())
-        })?;
-        write_json(dir, "forecast.json", &f.to_json())?;
-        write_json(dir, "scenario.toml", f.scenario.trim_end())?;
+        let beside = [
+            ("forecast.json", f.to_json()),
+            ("scenario.toml", f.scenario.clone()),
+        ];
+        write_report(
+            global,
+            &args.logs,
+            dir,
+            &book,
+            &log,
+            &Period::all(),
+            |b| b.forecast(f.clone()),
+            &beside,
+        )?;
     }
     match args.format {
-        TextOrJson::Table => print!("{}", f.to_text()),
-        TextOrJson::Json => println!("{}", f.to_json()),
+        TextOrJson::Table => out!("{}", f.to_text()),
+        TextOrJson::Json => outln!("{}", f.to_json()),
     }
-    Ok(())
 }

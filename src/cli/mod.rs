@@ -307,8 +307,7 @@ fn completions(args: &CompletionsArgs) -> Result<(), Failure> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "wacost", &mut script);
-    std::io::stdout().write_all(&script)?;
-    Ok(())
+    terminal::out!("{}", String::from_utf8_lossy(&script))
 }
 
 /// `wacost man --out DIR`: one manual page per command.
@@ -317,7 +316,7 @@ fn man(args: &ManArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
     clap_mangen::generate_to(Cli::command(), &args.out)
         .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
-    eprintln!("wacost: manual pages written to {}", args.out.display());
+    terminal::note(&format!("manual pages written to {}", args.out.display()));
     Ok(())
 }
 

@@ -32,8 +32,11 @@ use std::path::{Path, PathBuf};
 use crate::error::ReportError;
 
 /// Files wacost writes in an output folder (`--out`, `--report`, `simulate --out`).
-const OUR_FILES: [&str; 13] = [
+const OUR_FILES: [&str; 16] = [
     "index.html",
+    "advice.json",
+    "forecast.json",
+    "scenario.toml",
     "summary.json",
     "summary.csv",
     "ledger.parquet",
