@@ -125,6 +125,13 @@ impl<R: Read> CanonicalReader<R> {
                 ReadErrorKind::Utf16 { big_endian },
             ));
         }
+        if super::detect::is_zip(head) {
+            return Err(ReadError::at_line(&self.file, 1, ReadErrorKind::Workbook));
+        }
+        let delimiter = super::detect::csv_delimiter(head);
+        if delimiter != b',' {
+            self.records.set_delimiter(delimiter);
+        }
         let header = match self.records.next_record() {
             Ok(Some(h)) => h,
             Ok(None) => {
@@ -142,14 +149,24 @@ impl<R: Read> CanonicalReader<R> {
     }
 }
 
+/// A header cell as a canonical column name: trimmed, without a byte order mark, lower
+/// case, spaces and hyphens as `_` (`Message Type` and `message-type` are `message_type`).
+fn column_name(header: &str) -> String {
+    header
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_ascii_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 impl RowParser {
     /// A parser for rows with these column names (any case, any order; unknown names
     /// ignored). Fails when a required column is missing.
     pub fn new(header: &[String], file: &str) -> Result<RowParser, ReadError> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|f| f.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-            .collect();
+        let names: Vec<String> = header.iter().map(|f| column_name(f)).collect();
         let file = file.to_string();
         let find = |n: &str| names.iter().position(|h| h == n);
         let need = |column: &'static str| {
@@ -222,11 +239,14 @@ impl RowParser {
         let time = self.timestamps.parse(field(c.timestamp));
         let err = |kind: ReadErrorKind| ReadError::at_line(&self.file, line, kind);
         let time = time.ok_or_else(|| {
-            err(bad(
-                "timestamp",
-                field(c.timestamp),
-                "is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
-            ))
+            let raw = field(c.timestamp);
+            let problem = if super::time::excel_serial(raw) {
+                "looks like an Excel serial date (days since 1899-12-30): format the column as \
+                 yyyy-mm-ddThh:mm:ssZ before saving the CSV"
+            } else {
+                "is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds"
+            };
+            err(bad("timestamp", raw, problem))
         })?;
         let contact = ContactNumber::parse_bytes(field(c.contact)).map_err(|source| {
             err(ReadErrorKind::Contact {
@@ -450,6 +470,51 @@ mod tests {
 
     fn read(text: &str) -> Vec<Result<Event, ReadError>> {
         CanonicalReader::new(text.as_bytes(), "log.csv").collect()
+    }
+
+    #[test]
+    fn spreadsheet_dialects_read_the_same() {
+        // Saved by a spreadsheet in a comma-decimal locale: `;` between fields, a byte order
+        // mark, headers as people write them, CRLF line ends; and the same with tabs.
+        let semicolons = "\u{feff}Timestamp;Business;Contact;Direction;Message Type;Category;Status;Message ID\r\n\
+                          2026-02-02T10:00:00Z;+15550001;+5511987654321;outbound;template;marketing;delivered;w1\r\n\
+                          2026-02-02T10:05:00Z;+15550001;+5511987654321;inbound;;;;w2\r\n";
+        let tabs = semicolons.replace(';', "\t");
+        for text in [semicolons.to_string(), tabs] {
+            let rows = read(&text);
+            assert_eq!(rows.len(), 2, "{text:?}");
+            let first = rows[0].as_ref().expect("a row");
+            assert_eq!(first.time_ms, 1_770_026_400_000);
+            assert_eq!(first.kind, MessageKind::Template(Category::Marketing));
+            assert_eq!(
+                first.message_id.map(|m| m.to_string()).as_deref(),
+                Some("w1")
+            );
+            assert_eq!(
+                rows[1].as_ref().expect("a row").direction,
+                Direction::Inbound
+            );
+        }
+    }
+
+    #[test]
+    fn excel_serial_dates_and_workbooks_are_named() {
+        let text =
+            "timestamp,business,contact,direction\n45689.4166,+15550001,+5511987654321,inbound\n";
+        let e = read(text)[0].clone().expect_err("a serial date");
+        assert_eq!(
+            e.to_string(),
+            "log.csv:2: timestamp \"45689.4166\" looks like an Excel serial date (days since \
+             1899-12-30): format the column as yyyy-mm-ddThh:mm:ssZ before saving the CSV"
+        );
+        let e = read("PK\u{3}\u{4}rest of a zip")[0]
+            .clone()
+            .expect_err("a workbook");
+        assert_eq!(*e.kind, ReadErrorKind::Workbook);
+        assert!(
+            e.to_string()
+                .starts_with("log.csv:1: this is an Excel workbook (.xlsx)")
+        );
     }
 
     #[test]

@@ -127,6 +127,44 @@ pub fn utf16(head: &[u8]) -> Option<bool> {
     }
 }
 
+/// The field separator of a CSV log, from its first line: `;` or a tab when the line holds
+/// more of them (outside quotes) than commas, as spreadsheets in many locales save CSV;
+/// else `,`.
+///
+/// ```
+/// use wacost_core::read::detect::csv_delimiter;
+/// assert_eq!(csv_delimiter(b"timestamp;business;contact;direction\n"), b';');
+/// assert_eq!(csv_delimiter(b"timestamp\tbusiness\tcontact\n"), b'\t');
+/// assert_eq!(csv_delimiter(b"timestamp,business,\"a;b;c\",direction\n"), b',');
+/// ```
+pub fn csv_delimiter(head: &[u8]) -> u8 {
+    let line = head
+        .split(|c| *c == b'\n' || *c == b'\r')
+        .next()
+        .unwrap_or(head);
+    let (mut quoted, mut counts) = (false, [0usize; 3]);
+    for &c in line {
+        match c {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = [b',', b';', b'\t']
+        .into_iter()
+        .zip(counts)
+        .max_by_key(|(d, n)| (*n, *d == b','))
+        .map_or(b',', |(d, _)| d);
+    best
+}
+
+/// Whether the first bytes are a ZIP archive, as an Excel workbook (`.xlsx`) is.
+pub fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04")
+}
+
 /// Tells a format from the first bytes of a log.
 pub fn sniff(head: &[u8]) -> Option<InputFormat> {
     if head.starts_with(b"PAR1") {

@@ -258,6 +258,12 @@ pub enum ReadErrorKind {
         /// Whether the high byte comes first.
         big_endian: bool,
     },
+    /// An Excel workbook (a ZIP archive) given as a log.
+    #[error(
+        "this is an Excel workbook (.xlsx), not a CSV log: save the sheet as CSV (File > Save \
+         As > CSV UTF-8) and give that file"
+    )]
+    Workbook,
     /// A chat export whose author is a name, and no contact number to price its messages by.
     #[error(
         "the author {author:?} is a name, not a phone number: the contact's number is needed \
@@ -476,6 +482,7 @@ impl ReadErrorKind {
             | MissingColumn { .. }
             | LineTooLong { .. }
             | Utf16 { .. }
+            | Workbook
             | NoChatContact { .. }
             | NotChatExport
             | NoBusinessMessage { .. }
@@ -524,6 +531,7 @@ impl ReadErrorKind {
             MissingColumn { .. } => "missing required column",
             LineTooLong { .. } => "line too long",
             Utf16 { .. } => "UTF-16 text",
+            Workbook => "Excel workbook",
             NoChatContact { .. } => "no contact number",
             UnclosedQuote { .. } => "unclosed quote",
             NotChatExport => "not a chat export",
@@ -685,6 +693,13 @@ mod tests {
                 "line longer than 1048576 bytes: a broken file, or not a log of this format",
                 true,
                 "line too long",
+            ),
+            (
+                Workbook,
+                "this is an Excel workbook (.xlsx), not a CSV log: save the sheet as CSV (File > \
+                 Save As > CSV UTF-8) and give that file",
+                true,
+                "Excel workbook",
             ),
             (
                 Utf16 { big_endian: false },

@@ -222,6 +222,8 @@ pub struct Records<R: Read> {
     /// ends (from its start) and its line. Valid until the next read.
     spanning: Option<(usize, usize, u64)>,
     core: csv_core::Reader,
+    /// The byte between fields: `,` unless the log says otherwise ([`Records::delimiter`]).
+    delimiter: u8,
     /// The current record: its bytes (a plain line's are copied here too) and field ends.
     fields: Vec<u8>,
     ends: Vec<usize>,
@@ -246,6 +248,7 @@ impl<R: Read> Records<R> {
             multiline: false,
             spanning: None,
             core: csv_core::Reader::new(),
+            delimiter: b',',
             fields: Vec::with_capacity(256),
             ends: Vec::with_capacity(16),
         }
@@ -255,6 +258,13 @@ impl<R: Read> Records<R> {
     pub fn max_line_bytes(mut self, limit: usize) -> Records<R> {
         self.max_line = limit.max(1);
         self
+    }
+
+    /// Fields separated by `delimiter` (`;` and tab are what spreadsheets write in many
+    /// locales) instead of `,`.
+    pub fn set_delimiter(&mut self, delimiter: u8) {
+        self.delimiter = delimiter;
+        self.core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     }
 
     /// The same reader, letting quoted fields hold line breaks (a record may then span lines,
@@ -313,7 +323,7 @@ impl<R: Read> Records<R> {
             if memchr::memchr(b'"', &window[..len]).is_some() {
                 return self.quoted();
             }
-            split_plain(&window[..len], &mut self.ends);
+            split_plain(&window[..len], &mut self.ends, self.delimiter);
             let line = self.lines + 1;
             let from = self.start;
             match line_end {
@@ -422,7 +432,7 @@ impl<R: Read> Records<R> {
                         found = Some(i);
                         break;
                     }
-                    _ if c == b',' => Quoting::FieldStart,
+                    _ if c == self.delimiter => Quoting::FieldStart,
                     _ => Quoting::Unquoted,
                 };
                 if line_end && state == Quoting::Quoted {
@@ -544,11 +554,12 @@ impl<R: Read> Records<R> {
     }
 }
 
-/// The field ends of a line without quotes or `\r`, split on commas; `false` (and `ends`
+/// The field ends of a line without quotes or `\r`, split on `delimiter` (a comma unless
+/// the log uses another); `false` (and `ends`
 /// of no use) when the line has a quote or a `\r`, which need the full parser. An empty
 /// line has no field. Commas are looked for eight bytes at a time (with word arithmetic), a
 /// log line being mostly plain text between them.
-fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
+fn split_plain(line: &[u8], ends: &mut Vec<usize>, delimiter: u8) -> bool {
     ends.clear();
     if line.is_empty() {
         return true;
@@ -560,7 +571,7 @@ fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
     let mut base = 0;
     for word in &mut words {
         let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let mut commas = bytes_equal(w, b',');
+        let mut commas = bytes_equal(w, delimiter);
         while commas != 0 {
             ends.push(base + commas.trailing_zeros() as usize / 8);
             commas &= commas - 1;
@@ -568,7 +579,7 @@ fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
         base += 8;
     }
     for (i, &c) in words.remainder().iter().enumerate() {
-        if c == b',' {
+        if c == delimiter {
             ends.push(base + i);
         }
     }
@@ -829,10 +840,10 @@ mod tests {
     fn a_byte_after_a_match_is_not_a_match() {
         // ',' is 0x2C and '-' 0x2D: the inexact word test would flag the '-' too.
         let mut ends = Vec::new();
-        assert!(split_plain(b",-,-,-,-,-,-", &mut ends));
+        assert!(split_plain(b",-,-,-,-,-,-", &mut ends, b','));
         assert_eq!(ends, [0, 2, 4, 6, 8, 10, 12]);
-        assert!(!split_plain(b"abcdefg\"hij", &mut ends));
-        assert!(!split_plain(b"abcdefghij\rk", &mut ends));
+        assert!(!split_plain(b"abcdefg\"hij", &mut ends, b','));
+        assert!(!split_plain(b"abcdefghij\rk", &mut ends, b','));
     }
 
     proptest! {
@@ -842,7 +853,7 @@ mod tests {
             0..40,
         )) {
             let mut ends = Vec::new();
-            let plain = split_plain(&line, &mut ends);
+            let plain = split_plain(&line, &mut ends, b',');
             prop_assert_eq!(plain.then_some(ends), split_naively(&line));
         }
 

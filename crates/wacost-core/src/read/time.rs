@@ -26,6 +26,9 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
     if let Some(t) = plain_unix_seconds(b) {
         return Some(t * 1000);
     }
+    if excel_serial(b) {
+        return None;
+    }
     if b[0].is_ascii_digit() && b.len() <= 24 && !b.contains(&b'-') && !b.contains(&b':') {
         return parse_unix(b);
     }
@@ -80,6 +83,23 @@ impl TimestampParser {
         }
         parse_timestamp(raw)
     }
+}
+
+/// Whether a timestamp cell holds an Excel serial date (`45689.4166`: days since
+/// 1899-12-30 and a fraction of a day), what a spreadsheet writes when a date column is
+/// saved as a number. As Unix seconds it would fall in the first months of 1970, so
+/// [`parse_timestamp`] refuses it rather than price a message in 1970.
+pub fn excel_serial(raw: &[u8]) -> bool {
+    let b = raw.trim_ascii();
+    let int = b.split(|c| *c == b'.').next().unwrap_or(b);
+    let frac_ok = b
+        .get(int.len() + 1..)
+        .is_none_or(|f| f.iter().all(u8::is_ascii_digit));
+    !int.is_empty()
+        && int.len() <= 7
+        && int.iter().all(u8::is_ascii_digit)
+        && frac_ok
+        && b.iter().filter(|c| **c == b'.').count() <= 1
 }
 
 /// `HH:MM:SS` as seconds since midnight (no leap second: those take the general path).
