@@ -37,6 +37,61 @@ fn total(v: &Value) -> Decimal {
     v["total"].as_str().unwrap().parse().unwrap()
 }
 
+/// The sample log as a spreadsheet saves it: `sep` between fields, a byte order mark, CRLF
+/// line ends, and the header as people write it.
+fn spreadsheet_copy(dir: &Path, name: &str, sep: &str, header: &str) -> String {
+    let text = std::fs::read_to_string("data/sample_log.csv").expect("sample log");
+    let mut out = format!("\u{feff}{header}\r\n");
+    for line in text.lines().skip(1) {
+        assert!(!line.contains(sep) && !line.contains('"'), "{line}");
+        out.push_str(&line.replace(',', sep));
+        out.push_str("\r\n");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).expect("written");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn csv_dialects_of_spreadsheets_price_as_the_canonical_file() {
+    let canonical = replay(&["data/sample_log.csv"]);
+    assert_eq!(total(&canonical), dec!(0.8573));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dialects = [
+        (
+            "semicolons.csv",
+            ";",
+            "Timestamp;Business;Contact;Direction;Message Type;Category;Status;Message ID;Entry Point",
+        ),
+        (
+            "tabs.csv",
+            "\t",
+            "TIMESTAMP\tbusiness\tContact\tdirection\tmessage-type\tCategory\tstatus\tmessage id\tentry_point",
+        ),
+    ];
+    for (name, sep, header) in dialects {
+        let path = spreadsheet_copy(tmp.path(), name, sep, header);
+        let v = replay(&[&path]);
+        assert_eq!(total(&v), dec!(0.8573), "{name}");
+        assert_eq!(v["messages"], canonical["messages"], "{name}");
+        assert_eq!(v["skipped"], 0, "{name}");
+    }
+    // A workbook is refused with what to do, not dumped to the terminal.
+    let xlsx = tmp.path().join("log.xlsx");
+    std::fs::write(&xlsx, b"PK\x03\x04\x14\x00\x06\x00binary workbook bytes").expect("written");
+    let o = wacost(&["replay", &xlsx.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).ends_with(
+            "log.xlsx:1: this is an Excel workbook (.xlsx), not a CSV log: save the sheet as CSV \
+             (File > Save As > CSV UTF-8) and give that file"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn cloud_api_day() {
     // tests/data/cloudapi_day.json, 2026-02-02 (PMP; card of 2026-01-01):

@@ -344,6 +344,7 @@ fn demo_writes_the_full_report() {
     }
     // The page is about that business only: no simulated example shop beside it.
     assert!(!html.contains("Simulated spend by strategy"));
+    numbers_never_wrap(&html);
     for f in ["lines.csv", "lines.parquet", "providers.csv"] {
         assert!(dir.join(f).is_file(), "{f}");
         assert!(html.contains(&format!("href=\"{f}\"")), "{f} linked");
@@ -382,6 +383,50 @@ fn demo_writes_the_full_report() {
     ok(wacost(&["report", s(&dir), "--to", s(&again)]));
     let rebuilt = std::fs::read_to_string(again.join("index.html")).expect("page");
     assert!(rebuilt.contains(">What to change<") && rebuilt.contains(">Forecast<"));
+}
+
+/// No table cell breaks a number across lines: every cell whose text is a figure
+/// (`1,234.50`, `-33.65`, `0.0625`, `12 %`) is a `num` cell, which the page's style keeps on
+/// one line; every other cell is on one line too unless it is prose; and tables scroll
+/// sideways in a narrow window rather than squeeze.
+fn numbers_never_wrap(html: &str) {
+    assert!(
+        html.contains("th,td{white-space:nowrap}"),
+        "cells on one line"
+    );
+    assert!(
+        html.contains(
+            ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+        ),
+        "figures on one line"
+    );
+    assert!(
+        html.contains(".scroll{overflow-x:auto"),
+        "wide tables scroll"
+    );
+    let mut figures = 0;
+    for cell in html.split("<td").skip(1) {
+        let (attrs, rest) = cell.split_once('>').expect("a cell");
+        let text = rest.split("</td>").next().expect("cell text");
+        let figure = !text.is_empty()
+            && text.chars().any(|c| c.is_ascii_digit())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || ",.-−+% ".contains(c));
+        if figure {
+            figures += 1;
+            assert!(
+                attrs.contains("class=\"num\"") || attrs.contains("class=\"num "),
+                "figure {text:?} in a cell that may wrap: <td{attrs}>"
+            );
+        } else {
+            assert!(
+                !attrs.contains("white-space:normal"),
+                "cell {text:?} styled to wrap"
+            );
+        }
+    }
+    assert!(figures > 50, "the page's tables hold figures ({figures})");
 }
 
 /// The simulation's part of a report: its charts inline (by their titles), its tables on the

@@ -95,6 +95,10 @@ impl AdviseOptions {
             WhatIf::FewerMarketing {
                 per_month: self.marketing_per_month,
             },
+            WhatIf::AgentReplies {
+                tokens: crate::whatif::DEFAULT_AGENT_TOKENS,
+            },
+            WhatIf::ServiceReplies,
             WhatIf::ServiceFree,
             WhatIf::AllowancePerWaba,
         ];

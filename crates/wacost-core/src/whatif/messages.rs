@@ -42,6 +42,9 @@ pub(crate) enum Edit {
     Drop,
     /// It is sent this many milliseconds later (every row of it).
     Move(i64),
+    /// It is sent as another kind of message (a free-form reply written by Meta's Business
+    /// Agent instead of a person, or the reverse), with these tokens.
+    Retype(MessageKind, Option<u32>),
 }
 
 type Pair = (BusinessId, ContactNumber);
@@ -108,6 +111,14 @@ pub(crate) fn apply(
             Some(Edit::Drop) => {}
             Some(Edit::Move(by)) => out.push(Event {
                 time_ms: ev.time_ms.saturating_add(*by),
+                ..*ev
+            }),
+            Some(Edit::Retype(kind, tokens)) => out.push(Event {
+                kind: *kind,
+                details: crate::event::Details {
+                    tokens: *tokens,
+                    ..ev.details
+                },
                 ..*ev
             }),
         }

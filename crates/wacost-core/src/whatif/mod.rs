@@ -46,6 +46,9 @@ pub const HELD_BACK_MS: i64 = 1000;
 pub const DEFAULT_WINDOW_HOURS: u32 = 6;
 /// Default of `fewer-marketing`: marketing templates a contact gets in a month at most.
 pub const DEFAULT_MARKETING_PER_MONTH: u32 = 4;
+/// Default of `agent-replies`: tokens per Business Agent reply, the default the embedded
+/// regimes price a reply without tokens at (Meta: 20,000 to 25,000 typical).
+pub const DEFAULT_AGENT_TOKENS: u32 = 22_500;
 
 /// One change to re-price a log with.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +68,15 @@ pub enum WhatIf {
     AllowancePerWaba,
     /// Service messages never charged.
     ServiceFree,
+    /// Free-form replies written by Meta's Business Agent instead of people, `tokens` each
+    /// (Meta: USD 2.00 per million tokens from 2026-08-01, never free in a window).
+    AgentReplies {
+        /// Tokens per reply, prompt and response together.
+        tokens: u32,
+    },
+    /// Business Agent replies written by the business's own people or bot instead (priced
+    /// as free-form service messages).
+    ServiceReplies,
     /// Another set of rule regimes.
     Regimes {
         /// Where they come from.
@@ -141,9 +153,11 @@ pub struct Applied {
 
 impl WhatIf {
     /// The ids, as written without a value.
-    pub const IDS: [&'static str; 5] = [
+    pub const IDS: [&'static str; 7] = [
         "utility-in-window",
         "fewer-marketing",
+        "agent-replies",
+        "service-replies",
         "allowance-per-waba",
         "service-free",
         "regimes=FILE",
@@ -202,6 +216,23 @@ impl WhatIf {
                     "a number of templates per contact and month, 0 or more",
                 )?,
             }),
+            "agent-replies" => {
+                let tokens = number(
+                    "agent-replies",
+                    DEFAULT_AGENT_TOKENS,
+                    10_000_000,
+                    "a number of tokens per reply from 1 to 10,000,000",
+                )?;
+                if tokens == 0 {
+                    return Err(WhatIfError::BadValue {
+                        id: "agent-replies",
+                        value: "0".into(),
+                        expected: "a number of tokens per reply from 1 to 10,000,000",
+                    });
+                }
+                Ok(WhatIf::AgentReplies { tokens })
+            }
+            "service-replies" => bare("service-replies", WhatIf::ServiceReplies),
             "allowance-per-waba" => bare("allowance-per-waba", WhatIf::AllowancePerWaba),
             "service-free" => bare("service-free", WhatIf::ServiceFree),
             "regimes" => {
@@ -244,6 +275,11 @@ impl WhatIf {
                 "fewer-marketing".into()
             }
             WhatIf::FewerMarketing { per_month } => format!("fewer-marketing={per_month}"),
+            WhatIf::AgentReplies { tokens } if *tokens == DEFAULT_AGENT_TOKENS => {
+                "agent-replies".into()
+            }
+            WhatIf::AgentReplies { tokens } => format!("agent-replies={tokens}"),
+            WhatIf::ServiceReplies => "service-replies".into(),
             WhatIf::AllowancePerWaba => "allowance-per-waba".into(),
             WhatIf::ServiceFree => "service-free".into(),
             WhatIf::Regimes { path, .. } => format!("regimes={path}"),
@@ -263,6 +299,12 @@ impl WhatIf {
                 "the free service allowance shared per WABA, not per business number".into()
             }
             WhatIf::ServiceFree => "service messages free".into(),
+            WhatIf::AgentReplies { tokens } => {
+                format!("free-form replies written by Meta's Business Agent ({tokens} tokens each)")
+            }
+            WhatIf::ServiceReplies => {
+                "Business Agent replies written by the business's own people or bot".into()
+            }
             WhatIf::Regimes { path, .. } => format!("the rules of {path}"),
         }
     }
@@ -284,6 +326,14 @@ impl WhatIf {
                 .into(),
             WhatIf::ServiceFree => "a change of Meta's rules, not of the business: what \
                  charging service messages costs this traffic"
+                .into(),
+            WhatIf::AgentReplies { tokens } => format!(
+                "every free-form reply could have been written by Meta's Business Agent in \
+                 {tokens} tokens (prompt and response), with the same timing; the cost of the \
+                 business's own agents or bot is not counted"
+            ),
+            WhatIf::ServiceReplies => "the business's own people or bot answer as Meta's \
+                 Business Agent did, with the same timing; their own cost is not counted"
                 .into(),
             WhatIf::Regimes { path, .. } => {
                 format!("a change of the rules ({path}), not of the business")
@@ -345,6 +395,14 @@ impl WhatIf {
                     count(messages, "message")
                 )
             }
+            WhatIf::AgentReplies { tokens } => format!(
+                "{} written by Meta's Business Agent ({tokens} tokens each)",
+                count(messages, "free-form reply")
+            ),
+            WhatIf::ServiceReplies => format!(
+                "{} written by the business's own people or bot",
+                count(messages, "Business Agent reply")
+            ),
             WhatIf::Regimes { path, .. } => {
                 format!(
                     "the rules of {path}: {} cost something else",
@@ -378,6 +436,16 @@ impl WhatIf {
                  cost {money} less",
                 count(messages, "service message")
             ),
+            WhatIf::AgentReplies { tokens } => format!(
+                "{} were written by people or a bot; Meta's Business Agent at {tokens} tokens \
+                 a reply would have cost {money} less in Meta's fees",
+                count(messages, "free-form reply")
+            ),
+            WhatIf::ServiceReplies => format!(
+                "{} were written by Meta's Business Agent; answering them as service messages \
+                 would have saved {money} in Meta's fees",
+                count(messages, "Business Agent reply")
+            ),
             WhatIf::Regimes { path, .. } => format!(
                 "under the rules of {path}, {} would cost something else: \
                  {money} less",
@@ -392,6 +460,9 @@ impl WhatIf {
 fn count(n: u64, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
+    } else if let Some(stem) = what.strip_suffix("ly") {
+        // "reply" → "replies".
+        format!("{n} {stem}lies")
     } else {
         format!("{n} {what}s")
     }
@@ -483,6 +554,8 @@ pub fn run(
             WhatIf::FewerMarketing { per_month } => {
                 traffic::fewer_marketing(&lines, *per_month, period)
             }
+            WhatIf::AgentReplies { tokens } => traffic::agent_replies(&lines, *tokens, period),
+            WhatIf::ServiceReplies => traffic::service_replies(&lines, period),
             _ => traffic::Selection::default(),
         };
         applied.push(w.applied(selection.in_period));

@@ -5,7 +5,7 @@ use rust_decimal_macros::dec;
 
 use super::*;
 use crate::charge::Charge;
-use crate::event::Status;
+use crate::event::{MessageKind, Status};
 use crate::pricing::category::{Category, PricingType};
 
 const SHOP: &str = "+1 555 010 0001";
@@ -222,6 +222,69 @@ fn free_service_messages_and_the_allowance_per_waba() {
 }
 
 #[test]
+fn business_agent_replies_and_back() {
+    // November 2026, Brazil, one free service message per business number: Ana writes at
+    // 09:00 and gets three free-form replies; the first is free (the allowance), the two
+    // others cost the utility rate, USD 0.0068 each.
+    let book = small_allowance();
+    let ana = n("+5511900000001");
+    let t = |h| at(2026, 11, 2, h, 0);
+    let people = log(vec![
+        Event::inbound(t(9), SHOP, ana),
+        Event::free_form(t(10), SHOP, ana),
+        Event::free_form(t(11), SHOP, ana),
+        Event::free_form(t(12), SHOP, ana),
+    ]);
+    let (base, _) = priced(&book, &[], &people);
+    assert_eq!(base.outcome.ledger.total(), dec!(0.0136));
+    // Written by Meta's Business Agent at 20,000 tokens each: USD 2.00 per million tokens,
+    // 0.0400 a reply, never free in a window nor under the allowance: 3 × 0.0400.
+    let w = WhatIf::parse("agent-replies=20000").unwrap();
+    assert_eq!(w.id(), "agent-replies=20000");
+    let (agent, lines) = priced(&book, std::slice::from_ref(&w), &people);
+    assert_eq!(agent.outcome.ledger.total(), dec!(0.1200));
+    assert_eq!(agent.applied[0].messages, 3);
+    assert!(
+        lines
+            .iter()
+            .all(|c| c.offer == Some(MessageKind::BusinessAgent))
+    );
+    assert!(lines.iter().all(|c| c.tokens == Some(20_000)));
+    // The reverse: a log of Business Agent replies answered by people instead.
+    let agents = log(vec![
+        Event::inbound(t(9), SHOP, ana),
+        Event::business_agent(t(10), SHOP, ana, Some(20_000)),
+        Event::business_agent(t(11), SHOP, ana, Some(20_000)),
+    ]);
+    let (base, _) = priced(&book, &[], &agents);
+    assert_eq!(base.outcome.ledger.total(), dec!(0.0800));
+    let (people, _) = priced(&book, &[WhatIf::ServiceReplies], &agents);
+    // The first reply under the allowance, the second at 0.0068.
+    assert_eq!(people.outcome.ledger.total(), dec!(0.0068));
+    assert_eq!(people.applied[0].messages, 2);
+    // Advice finds it, and the saving is the difference, exactly.
+    let advice = crate::advise::advise(
+        &book,
+        ClassifyConfig::default(),
+        &agents,
+        &Period::all(),
+        &crate::advise::AdviseOptions::default(),
+    )
+    .unwrap();
+    let f = advice
+        .findings
+        .iter()
+        .find(|f| f.id == "service-replies")
+        .expect("a finding");
+    assert_eq!(f.saving, dec!(0.0732));
+    assert_eq!(
+        f.title,
+        "2 Business Agent replies were written by Meta's Business Agent; answering them as \
+         service messages would have saved USD 0.07 in Meta's fees"
+    );
+}
+
+#[test]
 fn ids_parse_and_mistakes_say_why() {
     for id in [
         "utility-in-window",
@@ -243,7 +306,7 @@ fn ids_parse_and_mistakes_say_why() {
     assert_eq!(
         e.to_string(),
         "unknown what-if \"cheaper\": the what-ifs are utility-in-window, fewer-marketing, \
-         allowance-per-waba, service-free, regimes=FILE"
+         agent-replies, service-replies, allowance-per-waba, service-free, regimes=FILE"
     );
     assert!(matches!(
         WhatIf::parse("provider=twilio"),

@@ -95,3 +95,32 @@ pub(crate) fn fewer_marketing(lines: &[Charge], per_month: u32, period: &Period)
     }
     s
 }
+
+/// Free-form replies a person wrote (delivered or not, not rejected by Meta) written by
+/// Meta's Business Agent instead, `tokens` each: priced per token, never free in a window.
+pub(crate) fn agent_replies(lines: &[Charge], tokens: u32, period: &Period) -> Selection {
+    let mut s = Selection::default();
+    for (j, c) in lines.iter().enumerate() {
+        if c.offer == Some(MessageKind::FreeForm) && !c.flags.rejected_free_form {
+            s.add(
+                j,
+                c,
+                Edit::Retype(MessageKind::BusinessAgent, Some(tokens)),
+                period,
+            );
+        }
+    }
+    s
+}
+
+/// Business Agent replies written by the business's own people (or bot) instead: priced as
+/// free-form service messages.
+pub(crate) fn service_replies(lines: &[Charge], period: &Period) -> Selection {
+    let mut s = Selection::default();
+    for (j, c) in lines.iter().enumerate() {
+        if c.offer == Some(MessageKind::BusinessAgent) {
+            s.add(j, c, Edit::Retype(MessageKind::FreeForm, None), period);
+        }
+    }
+    s
+}
