@@ -170,6 +170,10 @@ pub fn sniff(head: &[u8]) -> Option<InputFormat> {
     if head.starts_with(b"PAR1") {
         return Some(InputFormat::Parquet);
     }
+    // An Excel workbook: the CSV reader says what to do with it.
+    if is_zip(head) {
+        return Some(InputFormat::Canonical);
+    }
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     // iOS chat exports start with a bracketed date: `[03.02.26, 14:05:10] Author: text`.
@@ -193,7 +197,18 @@ pub fn sniff(head: &[u8]) -> Option<InputFormat> {
         return Some(InputFormat::CloudApi);
     }
     let first = t.lines().next().unwrap_or("").to_ascii_lowercase();
-    let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+    let delimiter = char::from(csv_delimiter(first.as_bytes()));
+    let cells: Vec<String> = first
+        .split(delimiter)
+        .map(|c| {
+            c.trim()
+                .split(|ch: char| ch.is_whitespace() || ch == '-' || ch == '_')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("_")
+        })
+        .collect();
+    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
     if cells.contains(&"timestamp") && cells.contains(&"direction") {
         return Some(InputFormat::Canonical);
     }
