@@ -385,10 +385,10 @@ fn demo_writes_the_full_report() {
     assert!(rebuilt.contains(">What to change<") && rebuilt.contains(">Forecast<"));
 }
 
-/// No table cell breaks a number across lines: every cell whose text is a figure
-/// (`1,234.50`, `-33.65`, `0.0625`, `12 %`) is a `num` cell, which the page's style keeps on
-/// one line; every other cell is on one line too unless it is prose; and tables scroll
-/// sideways in a narrow window rather than squeeze.
+/// No table cell breaks a number across lines: every cell is kept on one line by the page's
+/// style (`th,td{white-space:nowrap}`) except prose cells (a finding's sentence), and no
+/// figure (`1,234.50`, `-33.65`, `0.0625`, `12 %`) is in a prose cell; figures are `num`
+/// cells; wide tables scroll sideways in a narrow window rather than squeeze.
 fn numbers_never_wrap(html: &str) {
     assert!(
         html.contains("th,td{white-space:nowrap}"),
@@ -401,6 +401,10 @@ fn numbers_never_wrap(html: &str) {
         "figures on one line"
     );
     assert!(
+        html.contains("td.prose,th.prose{white-space:normal"),
+        "only prose wraps"
+    );
+    assert!(
         html.contains(".scroll{overflow-x:auto"),
         "wide tables scroll"
     );
@@ -408,25 +412,27 @@ fn numbers_never_wrap(html: &str) {
     for cell in html.split("<td").skip(1) {
         let (attrs, rest) = cell.split_once('>').expect("a cell");
         let text = rest.split("</td>").next().expect("cell text");
-        let figure = !text.is_empty()
-            && text.chars().any(|c| c.is_ascii_digit())
-            && text
+        // A sign, then digits with separators, then an optional percent sign.
+        let unsigned = text.trim_start_matches(['-', '−', '+']);
+        let unsigned = unsigned.trim_end_matches([' ', '%']);
+        let figure = !unsigned.is_empty()
+            && unsigned.starts_with(|c: char| c.is_ascii_digit())
+            && unsigned
                 .chars()
-                .all(|c| c.is_ascii_digit() || ",.-−+% ".contains(c));
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
         if figure {
             figures += 1;
             assert!(
-                attrs.contains("class=\"num\"") || attrs.contains("class=\"num "),
-                "figure {text:?} in a cell that may wrap: <td{attrs}>"
-            );
-        } else {
-            assert!(
-                !attrs.contains("white-space:normal"),
-                "cell {text:?} styled to wrap"
+                !attrs.contains("prose"),
+                "figure {text:?} in a cell that wraps: <td{attrs}>"
             );
         }
     }
     assert!(figures > 50, "the page's tables hold figures ({figures})");
+    assert!(
+        html.matches("<td class=\"num\">").count() > 50,
+        "figures are num cells"
+    );
 }
 
 /// The simulation's part of a report: its charts inline (by their titles), its tables on the
