@@ -39,7 +39,10 @@ fn event(start: i64, (minute, contact, business, code): Row, i: usize) -> Event 
     let business = ["+1 555 010 0001", "+1 555 010 0002"][usize::from(business % 2)];
     let kind = match code % 8 {
         0 | 1 => None,
-        2 | 3 => Some(MessageKind::FreeForm),
+        2 => Some(MessageKind::FreeForm),
+        // Meta's Business Agent (the regime's default tokens): agent-replies and
+        // service-replies have something to change both ways.
+        3 => Some(MessageKind::BusinessAgent),
         4 => Some(MessageKind::Template(Category::Utility)),
         5 | 6 => Some(MessageKind::Template(Category::Marketing)),
         _ => Some(MessageKind::Template(Category::Authentication)),
@@ -101,7 +104,10 @@ proptest! {
         let advice = advise(book(), config, &log, &period, &options).unwrap();
         let replayed = Replay::new(book()).events(&events).unwrap();
         prop_assert_eq!(advice.total, period.ledger(&replayed.ledger).total());
-        prop_assert_eq!(advice.checked.len(), 4);
+        // Every what-if is checked: utility-in-window, fewer-marketing, agent-replies,
+        // service-replies, service-free, allowance-per-waba.
+        prop_assert_eq!(advice.checked.len(), options.what_ifs().len());
+        prop_assert_eq!(advice.checked.len(), 6);
         for c in &advice.checked {
             let w = WhatIf::parse(&c.id).unwrap();
             let r = whatif::run(book(), config, &log, &[w], &period, &mut NoLines).unwrap();
