@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wacost_core::calendar::Month;
 use wacost_core::charge::Charge;
-use wacost_core::classify::{Classifier, ClassifyStats};
+use wacost_core::classify::{Classifier, ClassifyStats, RuleFacts};
 use wacost_core::event::{
     BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status,
 };
@@ -48,6 +48,8 @@ use wacost_core::settle::{
     AllowanceKey, Basis, KeptItem, Precedence, Settlement, SettlementNotes, SettlementState,
     VolumeKey,
 };
+use wacost_core::summary::Summary;
+use wacost_core::units::{self, ActivityByMonth};
 use wacost_core::usage::Usage;
 
 use crate::arrow_in::{Row, for_each_row, import_stream, next_batch};
@@ -540,6 +542,94 @@ impl CountsDoc {
     }
 }
 
+/// What the rules of 2026 did in a partition ([`RuleFacts`]) as it travels: markets by name,
+/// countries by ISO code, amounts as exact decimals. The driver merges every partition's.
+#[derive(Serialize, Deserialize, Default)]
+struct FactsDoc {
+    business_agent_replies: u64,
+    business_agent_tokens: u64,
+    business_agent_amount: Decimal,
+    business_agent_default_tokens: u64,
+    business_agent_default_amount: Decimal,
+    reactions: u64,
+    exempt_service: u64,
+    exempt_list_value: Decimal,
+    group_deliveries: u64,
+    meta_window_ends: u64,
+    free_entry_point_at_stake: u64,
+    free_entry_point_at_stake_amount: Decimal,
+    free_entry_point_longest_hours: u32,
+    max_price_messages: u64,
+    max_price_amount: Decimal,
+    max_price_other_currency: u64,
+    shared_code: BTreeMap<String, u64>,
+    estimated_by_market: BTreeMap<String, Decimal>,
+}
+
+impl FactsDoc {
+    fn of(f: &RuleFacts, book: &RateBook) -> FactsDoc {
+        FactsDoc {
+            business_agent_replies: f.business_agent_replies,
+            business_agent_tokens: f.business_agent_tokens,
+            business_agent_amount: f.business_agent_amount,
+            business_agent_default_tokens: f.business_agent_default_tokens,
+            business_agent_default_amount: f.business_agent_default_amount,
+            reactions: f.reactions,
+            exempt_service: f.exempt_service,
+            exempt_list_value: f.exempt_list_value,
+            group_deliveries: f.group_deliveries,
+            meta_window_ends: f.meta_window_ends,
+            free_entry_point_at_stake: f.free_entry_point_at_stake,
+            free_entry_point_at_stake_amount: f.free_entry_point_at_stake_amount,
+            free_entry_point_longest_hours: f.free_entry_point_longest_hours,
+            max_price_messages: f.max_price_messages,
+            max_price_amount: f.max_price_amount,
+            max_price_other_currency: f.max_price_other_currency,
+            shared_code: f
+                .shared_code
+                .iter()
+                .map(|(c, n)| (c.code().to_string(), *n))
+                .collect(),
+            estimated_by_market: f
+                .estimated_by_market
+                .iter()
+                .map(|(m, a)| (book.names.name(*m).to_string(), *a))
+                .collect(),
+        }
+    }
+
+    fn facts(&self, book: &RateBook) -> Result<RuleFacts, Failure> {
+        let mut shared_code = BTreeMap::new();
+        for (c, n) in &self.shared_code {
+            shared_code.insert(parse_or(Country::parse(c), "country")?, *n);
+        }
+        let mut estimated_by_market = BTreeMap::new();
+        for (m, a) in &self.estimated_by_market {
+            estimated_by_market.insert(parse_or(book.names.get(m), "market")?, *a);
+        }
+        Ok(RuleFacts {
+            business_agent_replies: self.business_agent_replies,
+            business_agent_tokens: self.business_agent_tokens,
+            business_agent_amount: self.business_agent_amount,
+            business_agent_default_tokens: self.business_agent_default_tokens,
+            business_agent_default_amount: self.business_agent_default_amount,
+            reactions: self.reactions,
+            exempt_service: self.exempt_service,
+            exempt_list_value: self.exempt_list_value,
+            group_deliveries: self.group_deliveries,
+            meta_window_ends: self.meta_window_ends,
+            free_entry_point_at_stake: self.free_entry_point_at_stake,
+            free_entry_point_at_stake_amount: self.free_entry_point_at_stake_amount,
+            free_entry_point_longest_hours: self.free_entry_point_longest_hours,
+            max_price_messages: self.max_price_messages,
+            max_price_amount: self.max_price_amount,
+            max_price_other_currency: self.max_price_other_currency,
+            shared_code,
+            estimated_by_market,
+        })
+    }
+}
+
 /// Phase 2: classifies one partition (its events in time order) with the core's
 /// classifier, and keeps its settlement's state and its ledger for the end.
 #[pyclass(module = "wacost._native", unsendable)]
@@ -804,7 +894,13 @@ impl PartitionClassifier {
                 contacts: self.classifier.contacts() as u64,
             };
             let mut c = Columns::new(&[("_record", Kind::Text), ("_payload", Kind::Text)]);
-            let doc = serde_json::to_string(&counts).map_err(Failure::input)?;
+            let mut doc = serde_json::to_value(&counts).map_err(Failure::input)?;
+            doc["facts"] = serde_json::to_value(FactsDoc::of(&self.classifier.facts(), self.book))
+                .map_err(Failure::input)?;
+            doc["activity"] =
+                serde_json::to_value(units::activity(&self.classifier.usage(), self.book))
+                    .map_err(Failure::input)?;
+            let doc = doc.to_string();
             c.text(Some(record::STATS)).text(Some(&doc));
             out.push(c.take());
             Ok(stream_of(&self.columns, out))
@@ -1061,6 +1157,12 @@ struct LedgerDoc {
 #[derive(Deserialize)]
 struct RunDoc {
     counts: CountsDoc,
+    /// Every partition's rule facts.
+    #[serde(default)]
+    facts: Vec<FactsDoc>,
+    /// Every partition's contacts and conversations by month and market.
+    #[serde(default)]
+    activity: Vec<ActivityByMonth>,
     notes: NotesDoc,
     skipped: BTreeMap<String, u64>,
     sorted: bool,
@@ -1090,6 +1192,10 @@ pub fn summarize(
             serde_json::from_str(run).map_err(|e| Failure::input(format!("internal: run: {e}")))?;
         let mut counts = CountsDoc::default();
         counts.add(&run.counts);
+        let mut facts = RuleFacts::default();
+        for f in &run.facts {
+            facts.merge(&f.facts(book)?);
+        }
         let mut ledger = Ledger::new(currency);
         for r in &ledger_rows {
             let d: LedgerDoc = serde_json::from_str(r)
@@ -1136,11 +1242,28 @@ pub fn summarize(
             rows: counts.events,
             contacts: counts.contacts as usize,
             usage: Usage::new(),
-            facts: Default::default(),
+            facts,
             reader_notes: Vec::new(),
         };
+        // Contacts and conversations by month and market: each partition holds whole
+        // contacts, so their counts add up.
+        let mut activity = ActivityByMonth::new();
+        for a in &run.activity {
+            for (month, markets) in a {
+                let m = activity.entry(month.clone()).or_default();
+                for (market, x) in markets {
+                    let e = m.entry(market.clone()).or_default();
+                    e.contacts += x.contacts;
+                    e.conversations += x.conversations;
+                }
+            }
+        }
+        let mut summary = Summary::from_outcome(&outcome, book);
+        summary.run = None;
+        summary.unit_costs = units::unit_costs(&outcome.ledger, &activity, book);
+        summary.monthly_activity = activity;
         Ok((
-            crate::replay::outcome_summary(&outcome, book),
+            summary.to_json(),
             crate::replay::ledger_of(&outcome.ledger, book),
         ))
     })

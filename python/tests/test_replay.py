@@ -305,9 +305,18 @@ def test_a_rate_card_with_its_effective_date(tmp_path):
     import datetime as dt
 
     card = str(DATA / "meta_pricing_usd.csv")
-    expected = cli_json(str(SAMPLE), "--rate-card", card, "--effective", "2026-02-01")
-    got = wacost.replay(SAMPLE, rate_card=card, effective=dt.date(2026, 2, 1))
-    assert got.summary == expected
-    assert wacost.replay(SAMPLE, rate_card=[card], effective=["2026-02-01"]).summary == expected
+    # That card has no authentication rate for Mexico: the CLI and Python both stop at the
+    # log's first such message, with the same message (a missing rate is never priced at 0
+    # unless asked).
+    out = cli(
+        "replay", str(SAMPLE), "--rate-card", card, "--effective", "2026-02-01", check=False
+    )
+    assert out.returncode == 1
+    why = "no authentication rate for Mexico on the USD card of 2026-02-01"
+    assert why in out.stderr
+    with pytest.raises(wacost.InputError, match=why):
+        wacost.replay(SAMPLE, rate_card=card, effective=dt.date(2026, 2, 1))
+    with pytest.raises(wacost.InputError, match=why):
+        wacost.replay(SAMPLE, rate_card=[card], effective=["2026-02-01"])
     with pytest.raises(ValueError, match="effective given more often"):
         wacost.replay(SAMPLE, effective="2026-02-01")

@@ -276,10 +276,19 @@ def replay(
         )
     )  # fmt: skip
     counts: dict = {}
+    facts: list = []
+    activity: list = []
     for r in small:
         if r["_record"] == "stats":
             for k, v in json.loads(r["_payload"]).items():
-                counts[k] = counts.get(k, 0) + v
+                if k == "facts":
+                    # What the rules of 2026 did, merged by the core on the driver.
+                    facts.append(v)
+                elif k == "activity":
+                    # Contacts and conversations by month and market, added up there too.
+                    activity.append(v)
+                else:
+                    counts[k] = counts.get(k, 0) + v
     segments = [r for r in small if r["_record"] == "segment"]
     in_order = _in_time_order(segments)
     if in_order is None:
@@ -342,6 +351,8 @@ def replay(
                 "rejected_free_form", "missing_rate", "estimated_rates_used", "contacts",
             )
         },
+        "facts": facts,
+        "activity": activity,
         "notes": json.loads(notes),
         "skipped": skipped,
         "sorted": not in_order,
