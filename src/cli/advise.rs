@@ -66,11 +66,7 @@ pub fn run(global: &Global, args: &AdviseArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--window-hours: give 1 to 168 hours"));
     }
     Plan::new(global)
-        .logs(&args.logs)
-        .maybe_input(
-            "the template map (--template-map)",
-            args.input.template_map(),
-        )
+        .log_inputs(&args.logs, &args.input)
         .folder("--report", args.report.as_ref())
         .check()?;
     let book = global.rate_book()?;

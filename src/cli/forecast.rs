@@ -62,11 +62,7 @@ pub fn run(global: &Global, args: &ForecastArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--runs: give at least 1 run"));
     }
     Plan::new(global)
-        .logs(&args.logs)
-        .maybe_input(
-            "the template map (--template-map)",
-            args.input.template_map(),
-        )
+        .log_inputs(&args.logs, &args.input)
         .file("--write-scenario", args.write_scenario.as_ref())
         .folder("--report", args.report.as_ref())
         .check()?;

@@ -84,6 +84,13 @@ impl Plan {
         self
     }
 
+    /// Adds the logs and the files reading them takes (the template map): the inputs of
+    /// every command that reads logs.
+    pub fn log_inputs(self, logs: &[String], input: &super::input::InputArgs) -> Plan {
+        self.logs(logs)
+            .maybe_input("the template map (--template-map)", input.template_map())
+    }
+
     /// Adds an output file, if given.
     pub fn file(mut self, flag: &str, path: Option<&PathBuf>) -> Plan {
         if let Some(p) = path {

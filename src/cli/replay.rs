@@ -81,11 +81,7 @@ pub fn run(global: &Global, args: &ReplayArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--rejects needs --skip-invalid"));
     }
     Plan::new(global)
-        .logs(&args.logs)
-        .maybe_input(
-            "the template map (--template-map)",
-            args.input.template_map(),
-        )
+        .log_inputs(&args.logs, &args.input)
         .file("--rejects", args.rejects.as_ref())
         .folder("--out", args.out.as_ref())
         .folder("--report", args.report.as_ref())
