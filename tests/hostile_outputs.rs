@@ -158,10 +158,10 @@ fn other_commands_refuse_inputs_as_outputs() {
     // `report --to` the folder that holds the run folder it reads.
     let o = wacost_in(d, &["replay", "log.csv", "--out", "run"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = wacost_in(d, &["report", "run", "--to", "."]);
+    let o = wacost_in(d, &["report", "run", "--out", "."]);
     refused(
         &o,
-        "--to . holds an input (the run folder run), and the folder is replaced as a whole: \
+        "--out . holds an input (the run folder run), and the folder is replaced as a whole: \
          give another folder",
     );
     // `demo --out` is refused before the tour is printed.

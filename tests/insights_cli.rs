@@ -147,6 +147,67 @@ fn periods_report_the_lines_dated_in_them() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `wacost report DIR` with a period reports what `replay` with that period reports: the
+/// run folder keeps the whole run, the period's report goes to `--out`.
+#[test]
+fn a_run_folder_is_reported_over_a_period() {
+    let dir = std::env::temp_dir().join(format!("wacost-period-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = dir.join("run");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let o = wacost(&["advise", LOG, "--report", &s(&run)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let total = |folder: &std::path::Path| {
+        let text = std::fs::read_to_string(folder.join("summary.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        (
+            v["total"].as_str().unwrap().to_string(),
+            v["messages"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(total(&run), ("0.2011".to_string(), 5));
+    // To 2026-02-09: the three marketing templates, as `replay --to 2026-02-09` says.
+    let cut = dir.join("to-9");
+    let o = wacost(&["report", &s(&run), "--to", "2026-02-09", "--out", &s(&cut)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Total spend: USD 0.1875 (3 messages priced, 3 charged)"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(total(&cut), ("0.1875".to_string(), 3));
+    let page = std::fs::read_to_string(cut.join("index.html")).unwrap();
+    assert!(page.contains("period to 2026-02-09: the whole log was priced"));
+    assert!(
+        page.contains("what to change left out"),
+        "the advice is the whole run's"
+    );
+    // The run folder is untouched, and a month reports the month.
+    assert_eq!(total(&run), ("0.2011".to_string(), 5));
+    let feb = dir.join("feb");
+    let o = wacost(&["report", &s(&run), "--month", "2026-02", "--out", &s(&feb)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(&feb), ("0.2011".to_string(), 5));
+    // A period's report never replaces the run it is cut from.
+    let o = wacost(&["report", &s(&run), "--month", "2026-02"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a report of period 2026-02 goes to another folder: add --out OUT"),
+        "{}",
+        stderr(&o)
+    );
+    // The old `--to OUT` is a day now, and says how it is written.
+    let o = wacost(&["report", &s(&run), "--to", &s(&feb)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a day: write it as 2026-11-30"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn advise_lists_savings_largest_first_and_replay_agrees() {
     let v = json(&[

@@ -271,9 +271,9 @@ fn report_rebuilds_from_an_out_folder() {
         "{csv}"
     );
 
-    // Elsewhere, with --to.
+    // Elsewhere, with --out.
     let other = tmp.path().join("elsewhere");
-    ok(wacost(&["report", s(&out), "--to", s(&other)]));
+    ok(wacost(&["report", s(&out), "--out", s(&other)]));
     let html = check_report(&other, &LEDGER_CHARTS);
     assert!(!html.contains("href=\"lines.csv\""), "no lines next to it");
 
@@ -380,7 +380,7 @@ fn demo_writes_the_full_report() {
     assert_eq!(replayed["messages"], summary["messages"]);
     // And `wacost report` can rebuild it, sections included.
     let again = tmp.path().join("again");
-    ok(wacost(&["report", s(&dir), "--to", s(&again)]));
+    ok(wacost(&["report", s(&dir), "--out", s(&again)]));
     let rebuilt = std::fs::read_to_string(again.join("index.html")).expect("page");
     assert!(rebuilt.contains(">What to change<") && rebuilt.contains(">Forecast<"));
 }
@@ -599,7 +599,7 @@ fn report_rebuilds_a_simulate_report_with_its_simulation() {
     ]));
     let first = std::fs::read_to_string(dir.join("index.html")).expect("page");
     let again = tmp.path().join("again");
-    let o = ok(wacost(&["report", s(&dir), "--to", s(&again)]));
+    let o = ok(wacost(&["report", s(&dir), "--out", s(&again)]));
     assert!(String::from_utf8_lossy(&o.stdout).contains("again"));
     let mut charts = LEDGER_CHARTS.to_vec();
     charts.extend(["strategies", "spend_distribution"]);

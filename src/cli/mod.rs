@@ -74,10 +74,10 @@ enum Command {
     )]
     Compare(compare::CompareArgs),
     /// Rebuild the full report (HTML page, charts, tables, workbook) from a folder `replay
-    /// --out` (or any `--report`) wrote.
+    /// --out` (or any `--report`) wrote, for the whole run or one period of it.
     #[command(
         after_help = "Examples:\n  wacost replay log.csv --out run/ && wacost report run/\n  \
-                            wacost report run/ --to report/"
+                            wacost report run/ --month 2026-11 --out november/"
     )]
     Report(report::ReportArgs),
     /// Simulate a scenario of expected traffic many times: P5/P50/P95 of spend, and

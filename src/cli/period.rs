@@ -15,14 +15,20 @@ use super::Failure;
 pub struct PeriodArgs {
     /// Report only the lines dated from this day (WABA time zone, included). The whole log
     /// is still priced, so windows opened before the day count.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = day)]
     from: Option<NaiveDate>,
     /// Report only the lines dated up to this day (WABA time zone, included).
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = day)]
     to: Option<NaiveDate>,
     /// Report only the lines of this calendar month (WABA time zone).
     #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"])]
     month: Option<String>,
+}
+
+/// A day as the period flags take it: `2026-11-30`.
+fn day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a day: write it as 2026-11-30"))
 }
 
 impl PeriodArgs {

@@ -13,6 +13,7 @@ use wacost::report::{Report, ReportError, RunFolder};
 use wacost::summary::RunInfo;
 
 use super::outputs::Plan;
+use super::period::PeriodArgs;
 use super::terminal::outln;
 use super::{Failure, Global};
 
@@ -23,9 +24,14 @@ pub struct ReportArgs {
     /// holds summary.json and ledger.parquet).
     #[arg(value_name = "DIR")]
     dir: PathBuf,
-    /// Write the report to this folder instead of DIR.
+    /// Write the report to this folder instead of DIR (DIR is left as it is). Needed with a
+    /// period: the run folder keeps the whole run.
     #[arg(long, value_name = "OUT")]
-    to: Option<PathBuf>,
+    out: Option<PathBuf>,
+    /// The days to report: the run's lines dated in them (the run was priced whole, so no
+    /// price changes).
+    #[command(flatten)]
+    period: PeriodArgs,
     /// Show full phone numbers (when the lines were written with them).
     #[arg(long)]
     show_contacts: bool,
@@ -69,24 +75,32 @@ pub fn write_folder(target: &Path, report: &Report, book: &RateBook) -> Result<P
     Ok(target.join(INDEX))
 }
 
-/// Runs `wacost report`. Into the folder itself (no `--to`), the new report replaces the old
+/// Runs `wacost report`. Into the folder itself (no `--out`), the new report replaces the old
 /// one whole and keeps the charge lines `replay --out` wrote.
 pub fn run(global: &Global, args: &ReportArgs) -> Result<(), Failure> {
     let in_place = args
-        .to
+        .out
         .as_ref()
-        .is_none_or(|to| super::outputs::same_place(to, &args.dir));
+        .is_none_or(|out| super::outputs::same_place(out, &args.dir));
+    let period = args.period.period()?;
+    if in_place && !period.is_all() {
+        return Err(Failure::usage(format!(
+            "a report of period {period} goes to another folder: add --out OUT ({} keeps \
+             the whole run)",
+            args.dir.display()
+        )));
+    }
     let mut plan = Plan::new(global);
     if !in_place {
         plan = plan
             .input("the run folder", &args.dir)
-            .folder("--to", args.to.as_ref());
+            .folder("--out", args.out.as_ref());
     }
     plan.check()?;
     let mut book = global.rate_book()?;
     let folder = RunFolder::new(&args.dir);
     let mut report = folder
-        .read(&mut book.names, args.show_contacts)
+        .read_period(&mut book, args.show_contacts, &period)
         .map_err(failure)?;
     let written_in_full = report.summary.run.as_ref().is_some_and(|r| r.show_contacts);
     if args.show_contacts && !written_in_full && !report.contacts.is_empty() {
@@ -107,7 +121,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<(), Failure> {
     let target = if in_place {
         &args.dir
     } else {
-        args.to.as_ref().unwrap_or(&args.dir)
+        args.out.as_ref().unwrap_or(&args.dir)
     };
     let out = OutputDir::create(target).map_err(failure)?;
     if in_place {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Ledger, Totals};
 use crate::money::Currency;
+use crate::period::Period;
 use crate::pricing::RateBook;
 use crate::replay::Outcome;
 use crate::table::Table;
@@ -498,6 +499,48 @@ impl Summary {
         s
     }
 
+    /// This run's summary over a [`Period`]: the figures of `ledger`'s (the whole run's
+    /// ledger) lines dated in the period, exactly as a replay with that period gives them.
+    ///
+    /// A period never changes a price (see [`crate::period`]), so a run's report can be cut
+    /// to a month afterwards: the totals, groupings and unit costs are the period's lines';
+    /// activity is kept for the months the period overlaps; counts only the whole log has
+    /// (rows read, skipped, inbound, duplicates, the rules' counts) stay the whole run's, and
+    /// the notes say so.
+    pub fn for_period(&self, period: &Period, ledger: &Ledger, book: &RateBook) -> Summary {
+        if period.is_all() {
+            return self.clone();
+        }
+        let kept = period.ledger(ledger);
+        let from_ledger = Summary::from_ledger(&kept, book);
+        let monthly_activity: ActivityByMonth = self
+            .monthly_activity
+            .iter()
+            .filter(|(month, _)| Period::parse_month(month).is_ok_and(|m| period.overlaps(m)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let unit_costs = crate::units::unit_costs(&kept, &monthly_activity, book);
+        // The ledger's figures are the period's; everything else is the run's.
+        let mut s = self.clone();
+        s.total = from_ledger.total;
+        s.messages = from_ledger.messages;
+        s.charged = from_ledger.charged;
+        s.estimated_rates_used = from_ledger.estimated_rates_used;
+        s.messages_by_pricing_type = from_ledger.messages_by_pricing_type;
+        s.by_category = from_ledger.by_category;
+        s.by_market = from_ledger.by_market;
+        s.by_month = from_ledger.by_month;
+        s.by_pricing_type = from_ledger.by_pricing_type;
+        s.by_country = from_ledger.by_country;
+        s.by_business = from_ledger.by_business;
+        s.by_day = from_ledger.by_day;
+        s.rules = rules_in_force(&s.by_month, book);
+        s.monthly_activity = monthly_activity;
+        s.unit_costs = unit_costs;
+        s.notes.extend(period.notes(ledger));
+        s
+    }
+
     /// The same summary, recording the run behind it.
     pub fn with_run(mut self, run: RunInfo) -> Summary {
         self.run = Some(run);
@@ -672,6 +715,48 @@ mod tests {
             let sum: Decimal = g.values().map(|v| v.amount).sum();
             assert_eq!(sum, s.total, "{name}");
         }
+    }
+
+    /// A run's summary cut to a period afterwards is the summary of a replay with that
+    /// period: the same totals, groupings, activity and unit costs.
+    #[test]
+    fn a_summary_cut_to_a_period_is_the_periods_replay() {
+        let book = RateBook::embedded().expect("embedded data");
+        let log = include_str!("../../../data/sample_log.csv");
+        let source = Source::Bytes("sample".into(), log.as_bytes().into());
+        let outcome = Replay::new(&book).logs(&[source]).expect("sample replays");
+        let whole = outcome.summary(&book);
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let period = Period::between(d("2026-02-03"), d("2026-02-09")).unwrap();
+        let replayed = period.outcome(&outcome).summary(&book);
+        let cut = whole.for_period(&period, &outcome.ledger, &book);
+        assert_eq!(cut.total, replayed.total);
+        assert!(cut.total < whole.total, "the period leaves lines out");
+        assert_eq!(
+            (cut.messages, cut.charged),
+            (replayed.messages, replayed.charged)
+        );
+        assert_eq!(cut.groupings(), replayed.groupings());
+        assert_eq!(cut.monthly_activity, replayed.monthly_activity);
+        assert_eq!(cut.unit_costs, replayed.unit_costs);
+        assert_eq!(cut.rules, replayed.rules);
+        // Counts of the whole log stay the whole log's.
+        assert_eq!(
+            (cut.inbound, cut.rows_read),
+            (whole.inbound, whole.rows_read)
+        );
+        assert!(
+            cut.notes
+                .iter()
+                .any(|n| n.starts_with("period 2026-02-03 to 2026-02-09: the whole log")),
+            "{:?}",
+            cut.notes
+        );
+        // Every day: the summary itself.
+        assert_eq!(
+            whole.for_period(&Period::all(), &outcome.ledger, &book),
+            whole
+        );
     }
 
     #[test]

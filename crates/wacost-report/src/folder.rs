@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
+use wacost_core::period::Period;
 use wacost_core::pricing::RateBook;
 use wacost_core::pricing::market::MarketNames;
 use wacost_core::pricing::phone::{ContactNumber, masked_distinct};
@@ -134,7 +135,7 @@ impl RunFolder {
             report.summary = summary;
             report.ledger = ledger;
             if report.contacts.is_empty() {
-                report.contacts = self.contacts_from_lines(written_in_full)?;
+                report.contacts = self.contacts_from_lines(written_in_full, &Period::all())?;
             }
             report
         } else {
@@ -144,6 +145,28 @@ impl RunFolder {
         if !report.show_contacts {
             mask_contacts(&mut report.contacts);
         }
+        Ok(report)
+    }
+
+    /// Reads the report a run wrote, cut to the lines dated in `period` (see
+    /// [`Report::cut_to_period`]): the top contacts are counted again over the period's
+    /// lines in `lines.parquet` (none when the folder has no lines).
+    pub fn read_period(
+        &self,
+        book: &mut RateBook,
+        show_contacts: bool,
+        period: &Period,
+    ) -> Result<Report, ReportError> {
+        let mut report = self.read(&mut book.names, show_contacts)?;
+        if period.is_all() {
+            return Ok(report);
+        }
+        let written_in_full = report.summary.run.as_ref().is_some_and(|r| r.show_contacts);
+        let mut contacts = self.contacts_from_lines(written_in_full, period)?;
+        if !report.show_contacts {
+            mask_contacts(&mut contacts);
+        }
+        report.cut_to_period(period, book, contacts);
         Ok(report)
     }
 
@@ -160,7 +183,7 @@ impl RunFolder {
         } else {
             run.inputs.join(", ")
         };
-        let contacts = self.contacts_from_lines(run.show_contacts)?;
+        let contacts = self.contacts_from_lines(run.show_contacts, &Period::all())?;
         let mut report = ReportBuilder::new(summary, ledger)
             .source(source)
             .contacts(contacts)
@@ -175,24 +198,41 @@ impl RunFolder {
 impl RunFolder {
     /// The top contacts of the folder's `lines.parquet`, when it has one (`replay --out`
     /// without a report keeps no contacts of its own).
-    fn contacts_from_lines(&self, written_in_full: bool) -> Result<Vec<ContactSpend>, ReportError> {
+    fn contacts_from_lines(
+        &self,
+        written_in_full: bool,
+        period: &Period,
+    ) -> Result<Vec<ContactSpend>, ReportError> {
         let lines = self.file(LINES_PARQUET);
         if !lines.is_file() {
             return Ok(Vec::new());
         }
-        top_contacts_from_parquet(&lines, TOP_CONTACTS, written_in_full)
+        top_contacts_from_parquet(&lines, TOP_CONTACTS, written_in_full, period)
             .map_err(ReportError::parquet(&lines))
     }
 }
 
+/// Lines whose `date` (`YYYY-MM-DD`, so text order is date order) is in the period.
+fn in_period(period: &Period) -> Expr {
+    let mut e = lit(true);
+    if let Some(from) = period.from {
+        e = e.and(col("date").gt_eq(lit(from.to_string())));
+    }
+    if let Some(to) = period.to {
+        e = e.and(col("date").lt_eq(lit(to.to_string())));
+    }
+    e
+}
+
 /// The top contacts of a `lines.parquet` file (as `wacost replay --out` writes it): message
-/// lines grouped by contact, the `n` that cost most. Numbers written in full are masked
-/// unless `show_contacts`; numbers written masked stay masked (and contacts sharing a mask
-/// are counted together).
+/// lines dated in `period` grouped by contact, the `n` that cost most. Numbers written in
+/// full are masked unless `show_contacts`; numbers written masked stay masked (and contacts
+/// sharing a mask are counted together).
 pub fn top_contacts_from_parquet(
     path: &Path,
     n: usize,
     show_contacts: bool,
+    period: &Period,
 ) -> PolarsResult<Vec<ContactSpend>> {
     let lf = LazyFrame::scan_parquet(
         PlRefPath::new(path.to_string_lossy().as_ref()),
@@ -202,7 +242,8 @@ pub fn top_contacts_from_parquet(
         .filter(
             col("line_kind")
                 .eq(lit("message"))
-                .and(col("contact").neq(lit(""))),
+                .and(col("contact").neq(lit("")))
+                .and(in_period(period)),
         )
         .group_by([col("contact")])
         .agg([

@@ -15,6 +15,7 @@ use wacost_core::advise::Advice;
 use wacost_core::charge::{Charge, LineKind, LineSink};
 use wacost_core::forecast::Forecast;
 use wacost_core::ledger::Ledger;
+use wacost_core::period::Period;
 use wacost_core::pricing::RateBook;
 use wacost_core::pricing::phone::{ContactNumber, masked_distinct};
 use wacost_core::providers::Comparison;
@@ -121,6 +122,44 @@ impl Report {
     /// summary and notes. Add the rest with the builder's methods.
     pub fn builder(outcome: &Outcome, book: &RateBook) -> ReportBuilder {
         ReportBuilder::new(Summary::from_outcome(outcome, book), outcome.ledger.clone())
+    }
+
+    /// Cuts the report to the lines dated in `period`, as a replay with that period would
+    /// report them (a period never changes a price: see [`wacost_core::period`]): the ledger
+    /// and summary become the period's ([`Summary::for_period`]), `contacts` are the top
+    /// contacts of the period's lines. Sections computed on the whole run (the provider
+    /// comparison, the advice, the forecast, a simulation) are left out, and a note says
+    /// so; so is the workbook's sheet of lines (the period's lines are in the run's files).
+    pub fn cut_to_period(&mut self, period: &Period, book: &RateBook, contacts: Vec<ContactSpend>) {
+        if period.is_all() {
+            return;
+        }
+        self.summary = self.summary.for_period(period, &self.ledger, book);
+        self.notes.extend(period.notes(&self.ledger));
+        self.ledger = period.ledger(&self.ledger);
+        self.contacts = contacts;
+        self.lines = None;
+        self.lines_dropped = 0;
+        let mut left_out = Vec::new();
+        if self.comparison.take().is_some() {
+            left_out.push("the provider comparison");
+        }
+        if self.advice.take().is_some() {
+            left_out.push("what to change");
+        }
+        if self.forecast.take().is_some() {
+            left_out.push("the forecast");
+        }
+        if self.simulation.take().is_some() {
+            left_out.push("the simulation");
+        }
+        if !left_out.is_empty() {
+            self.notes.push(format!(
+                "period {period}: {} left out: they were computed over the whole run \
+                 (run them again over the period)",
+                left_out.join(", ")
+            ));
+        }
     }
 }
 
