@@ -50,7 +50,8 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Adds another group's totals.
+    /// Adds another group's totals. The groups of one [`Ledger`] always add up exactly (the
+    /// ledger bounds the sum of its amounts).
     pub fn add(&mut self, other: &Totals) {
         self.lines += other.lines;
         self.quantity += other.quantity;
@@ -70,10 +71,20 @@ pub struct LedgerRow {
 }
 
 /// The totals of a run.
+///
+/// Every sum of its amounts is exact: the ledger keeps the sum of the absolute amounts it
+/// was given (checked, at most [`MAX_EXACT_SUM`]), and that bounds the total, every group and
+/// every sum a report makes of its rows. A line that would break the bound is not added; the
+/// ledger remembers it ([`Ledger::overflow`]) and the run stops with that error rather than
+/// a wrong total.
 #[derive(Clone, Debug)]
 pub struct Ledger {
     /// Currency of every amount.
     pub currency: Currency,
+    /// The sum of the absolute amounts added: a bound on every sum of rows.
+    magnitude: Decimal,
+    /// The first line (or row) that could not be added without breaking that bound.
+    overflow: Option<LedgerOverflow>,
     /// The rows, in the order their keys first appeared.
     rows: Vec<(RowKey, Totals)>,
     /// Where each key's row is.
@@ -84,6 +95,31 @@ pub struct Ledger {
 }
 
 const RECENT_SLOTS: usize = 64;
+
+/// The largest sum of absolute amounts a ledger holds: 10^18 in the currency's units. A
+/// [`Decimal`] has 28 significant digits; below 10^18 a sum keeps 10 decimals, more than any
+/// rate or fee carries, so every sum is exact (beyond it a sum would round silently).
+pub const MAX_EXACT_SUM: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
+
+/// Amounts too large to add up exactly (a sum of absolute amounts beyond [`MAX_EXACT_SUM`]).
+/// Inputs are bounded when read (rates, fees, analytics costs), so this takes a vast log or
+/// a hostile file; the figures are refused, never rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "amounts too large to add up exactly: a {} line of {amount} {currency} on {date} would \
+     take the sum of the run's amounts past 10^18, where decimals would be lost",
+    .kind.as_str()
+)]
+pub struct LedgerOverflow {
+    /// The line's day.
+    pub date: NaiveDate,
+    /// Message line or adjustment.
+    pub kind: LineKind,
+    /// Its amount.
+    pub amount: Decimal,
+    /// The ledger's currency.
+    pub currency: Currency,
+}
 
 /// A slot of [`Ledger::recent`] from the parts of a key that vary within a day.
 fn recent_slot(k: &RowKey) -> usize {
@@ -102,6 +138,8 @@ impl Ledger {
     pub fn new(currency: Currency) -> Ledger {
         Ledger {
             currency,
+            magnitude: Decimal::ZERO,
+            overflow: None,
             rows: Vec::new(),
             index: FxHashMap::default(),
             recent: [0; RECENT_SLOTS],
@@ -128,7 +166,37 @@ impl Ledger {
         &mut self.rows[i].1
     }
 
-    /// Adds a line.
+    /// Counts `amount` into the bound on every sum; false (and the overflow remembered) when
+    /// it would break it.
+    fn bound(&mut self, key: &RowKey, amount: Decimal) -> bool {
+        match self
+            .magnitude
+            .checked_add(amount.abs())
+            .filter(|m| *m <= MAX_EXACT_SUM)
+        {
+            Some(m) => {
+                self.magnitude = m;
+                true
+            }
+            None => {
+                self.overflow.get_or_insert(LedgerOverflow {
+                    date: key.date,
+                    kind: key.kind,
+                    amount,
+                    currency: self.currency,
+                });
+                false
+            }
+        }
+    }
+
+    /// The first line that could not be added because the run's amounts would no longer add
+    /// up exactly; a run checks it before it reports a figure.
+    pub fn overflow(&self) -> Result<(), LedgerOverflow> {
+        self.overflow.map_or(Ok(()), Err)
+    }
+
+    /// Adds a line (none when its amount would break the bound: see [`Ledger::overflow`]).
     pub fn add(&mut self, c: &Charge) {
         let key = RowKey {
             date: c.date,
@@ -139,6 +207,9 @@ impl Ledger {
             pricing_type: c.pricing_type,
             kind: c.kind,
         };
+        if !self.bound(&key, c.amount) {
+            return;
+        }
         let t = self.row(key);
         t.lines += 1;
         t.quantity += c.quantity;
@@ -155,13 +226,18 @@ impl Ledger {
 
     /// Adds the totals of a whole row (e.g. one read back from a ledger file).
     pub fn add_row(&mut self, key: RowKey, totals: &Totals) {
-        self.row(key).add(totals);
+        if self.bound(&key, totals.amount) {
+            self.row(key).add(totals);
+        }
     }
 
     /// Adds every row of another ledger (for runs split over threads).
     pub fn merge(&mut self, other: &Ledger) {
+        if let Some(o) = other.overflow {
+            self.overflow.get_or_insert(o);
+        }
         for (k, t) in &other.rows {
-            self.row(*k).add(t);
+            self.add_row(*k, t);
         }
     }
 
@@ -246,4 +322,72 @@ impl Ledger {
 /// `amount > 0`, without a full decimal comparison (this runs for every line).
 fn is_positive(amount: Decimal) -> bool {
     amount.is_sign_positive() && !amount.is_zero()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::category::PricingModel;
+
+    fn line(amount: Decimal) -> Charge {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        Charge {
+            kind: LineKind::Message,
+            time_ms: 0,
+            date,
+            business: BusinessId(0),
+            waba: BusinessId(0),
+            contact: None,
+            position: 0,
+            message_id: None,
+            offer: None,
+            status: None,
+            model: PricingModel::Pmp,
+            category: Category::Marketing,
+            pricing_type: PricingType::Regular,
+            market: MarketId(0),
+            country: Country::parse("BR").unwrap(),
+            rate: Some(amount),
+            amount,
+            quantity: 1,
+            currency: Currency::USD,
+            conversation: None,
+            provenance: None,
+            card: date,
+            rule: None,
+            flags: Default::default(),
+            verdict: None,
+            tokens: None,
+        }
+    }
+
+    #[test]
+    fn amounts_that_cannot_add_up_exactly_are_refused_not_rounded() {
+        let mut l = Ledger::new(Currency::USD);
+        assert_eq!(MAX_EXACT_SUM, Decimal::from(1_000_000_000_000_000_000u64));
+        let half = MAX_EXACT_SUM / Decimal::TWO;
+        l.add(&line(Decimal::new(625, 4)));
+        l.add(&line(half));
+        assert_eq!(l.overflow(), Ok(()));
+        // A second half takes the sum of absolute amounts past the bound; so would a
+        // negative one, even though the net would fit: every group must add up too.
+        l.add(&line(-half - Decimal::ONE));
+        let e = l.overflow().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "amounts too large to add up exactly: a message line of {} USD on 2026-11-02 \
+                 would take the sum of the run's amounts past 10^18, where decimals would be \
+                 lost",
+                -half - Decimal::ONE
+            )
+        );
+        // The refused line is not in the ledger; what is there still adds up.
+        assert_eq!(l.total(), half + Decimal::new(625, 4));
+        assert_eq!(l.rows()[0].totals.lines, 2);
+        // A merge carries the overflow.
+        let mut whole = Ledger::new(Currency::USD);
+        whole.merge(&l);
+        assert_eq!(whole.overflow(), Err(e));
+    }
 }

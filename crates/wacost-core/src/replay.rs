@@ -160,6 +160,9 @@ pub enum ReplayError {
         /// Events set aside because they could not be priced.
         set_aside: u64,
     },
+    /// The run's amounts do not add up exactly in a decimal.
+    #[error(transparent)]
+    Overflow(#[from] crate::ledger::LedgerOverflow),
     /// Writing the lines or the rejected rows failed.
     #[error("writing {what}: {source}")]
     Write {
@@ -312,6 +315,7 @@ impl Run<'_, '_> {
                 source: e,
             });
         }
+        out.ledger.overflow()?;
         Ok(Priced {
             ledger: out.ledger,
             stats,

@@ -129,6 +129,10 @@ fn finish(u: &mut UnitCost, amounts: &BTreeMap<String, Decimal>) {
 
 /// The unit costs of a ledger over the activity of the same run (none when the run counted
 /// no activity: a ledger read back without its usage).
+///
+/// Amounts are sums of the ledger's rows, so they add up exactly: a [`Ledger`] bounds the sum
+/// of its absolute amounts ([`crate::ledger::MAX_EXACT_SUM`]), and every sum here is a sum of
+/// some of its rows.
 pub fn unit_costs(
     ledger: &Ledger,
     activity: &ActivityByMonth,

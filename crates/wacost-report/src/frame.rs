@@ -109,8 +109,21 @@ impl LedgerFrame for Ledger {
                 )));
             }
             let date = days[i]
-                .map(|d| epoch + chrono::Duration::days(i64::from(d)))
+                .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))))
                 .ok_or_else(|| bad(format!("ledger row {row}: no date")))?;
+            // Counts beyond any real run are a damaged file, and would not add up.
+            let counts = [
+                lines[i],
+                billed[i],
+                estimated[i],
+                quantity[i].unsigned_abs(),
+            ];
+            if counts.iter().any(|n| *n > MAX_COUNT) {
+                return Err(bad(format!(
+                    "ledger row {row}: a count over {MAX_COUNT} (lines, billed, estimated or \
+                     quantity)"
+                )));
+            }
             let business = *business_ids
                 .entry(business[i].as_str())
                 .or_insert_with(|| BusinessId::intern(&business[i]));
@@ -142,6 +155,7 @@ impl LedgerFrame for Ledger {
                 },
             );
         }
+        ledger.overflow().map_err(|e| bad(format!("ledger: {e}")))?;
         Ok(ledger)
     }
 
@@ -220,6 +234,10 @@ pub fn write_parquet(
     ParquetWriter::new(out).finish(&mut df)?;
     Ok(())
 }
+
+/// The largest count a ledger row read back may hold (10^15 lines or messages): more is a
+/// damaged file, and sums of such counts would overflow.
+pub const MAX_COUNT: u64 = 1_000_000_000_000_000;
 
 /// Reads a ledger back from Parquet written by [`write_parquet`]. Market names unknown to
 /// `names` are added to it.
