@@ -234,6 +234,19 @@ pub fn top_contacts_from_parquet(
     show_contacts: bool,
     period: &Period,
 ) -> PolarsResult<Vec<ContactSpend>> {
+    // Checked first: a damaged size would make polars abort (see `parquet_check`).
+    let mut file = File::open(path)?;
+    crate::parquet_check::check_reader(&mut file)
+        .map_err(|e| PolarsError::ComputeError(format!("a damaged file: {e}").into()))?;
+    crate::parquet::guarded(|| top_contacts(path, n, show_contacts, period))
+}
+
+fn top_contacts(
+    path: &Path,
+    n: usize,
+    show_contacts: bool,
+    period: &Period,
+) -> PolarsResult<Vec<ContactSpend>> {
     let lf = LazyFrame::scan_parquet(
         PlRefPath::new(path.to_string_lossy().as_ref()),
         ScanArgsParquet::default(),

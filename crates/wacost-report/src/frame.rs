@@ -241,8 +241,10 @@ pub const MAX_COUNT: u64 = 1_000_000_000_000_000;
 
 /// Reads a ledger back from Parquet written by [`write_parquet`]. Market names unknown to
 /// `names` are added to it.
-pub fn read_parquet(input: std::fs::File, names: &mut MarketNames) -> PolarsResult<Ledger> {
-    let df = crate::parquet::read_frame(input)?;
+pub fn read_parquet(mut input: std::fs::File, names: &mut MarketNames) -> PolarsResult<Ledger> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut input, &mut bytes)?;
+    let df = crate::parquet::read_frame(bytes)?;
     Ledger::from_dataframe(&df, names)
 }
 

@@ -30,6 +30,7 @@ pub mod model;
 pub mod output;
 pub mod page;
 pub mod parquet;
+pub mod parquet_check;
 pub mod simulation;
 pub mod xlsx;
 
