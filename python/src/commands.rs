@@ -22,9 +22,10 @@ use wacost_core::pricing::quote::{QuoteRequest, quote as price_one};
 use wacost_core::pricing::sheet::RateSheet;
 use wacost_core::providers::{BillOptions, Comparison, Providers, compare as compare_bills};
 use wacost_core::replay::{NoLines, Source, replay_with};
+use wacost_core::simulate::budget::{LimitError, parse_duration, parse_size};
 use wacost_core::simulate::{
-    MonteCarlo, MonteCarloOptions, ProviderRuns, ProviderRunsOptions, Scenario, Spread,
-    compare_providers, monte_carlo,
+    Limits, MonteCarlo, MonteCarloOptions, ProviderRuns, ProviderRunsOptions, Scenario,
+    SimulateError, Spread, compare_providers, monte_carlo,
 };
 use wacost_core::usage::Usage;
 
@@ -193,7 +194,8 @@ fn simulation_json(r: &MonteCarlo, scenario: &Scenario, origin: &str) -> Value {
 /// Simulates a scenario (its TOML `text`, read from `origin`) `runs` times
 /// (`wacost simulate --format json`); `strategies` empty compares every strategy.
 #[pyfunction]
-#[pyo3(signature = (options, text, origin, runs, seed=None, strategies=Vec::new()))]
+#[pyo3(signature = (options, text, origin, runs, seed=None, strategies=Vec::new(), max_memory=None, max_time=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn simulate(
     py: Python<'_>,
     options: &str,
@@ -202,6 +204,8 @@ pub fn simulate(
     runs: u32,
     seed: Option<u64>,
     strategies: Vec<String>,
+    max_memory: Option<&str>,
+    max_time: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
         if runs == 0 {
@@ -235,11 +239,11 @@ pub fn simulate(
             strategies,
             workers: 2,
             classify,
-            limits: wacost_core::simulate::Limits::default(),
+            limits: limits(max_memory, max_time)?,
         };
         let result = py
             .detach(|| monte_carlo(&book, &scenario, &mc, &|| {}))
-            .map_err(Failure::input)?;
+            .map_err(simulate_failure)?;
         Ok(
             serde_json::to_string_pretty(&simulation_json(&result, &scenario, origin))
                 .map_err(Failure::input)?,
@@ -404,10 +408,36 @@ pub fn compare_log(
     })
 }
 
+/// The limits a simulation runs under: `max_memory` (`"16G"`) and `max_time` (`"2h"`), each
+/// the default (8 GiB, one hour) when not given.
+fn limits(max_memory: Option<&str>, max_time: Option<&str>) -> Result<Limits, Failure> {
+    let usage = |e: LimitError| Failure::Usage(e.to_string());
+    Ok(Limits {
+        memory: max_memory
+            .map_or(Ok(Limits::MEMORY), parse_size)
+            .map_err(usage)?,
+        seconds: max_time
+            .map_or(Ok(Limits::SECONDS), parse_duration)
+            .map_err(usage)?,
+    })
+}
+
+/// A simulation's error as Python reads it: a refused one is a `ValueError` (of the runs
+/// and limits asked for) that says how to raise the limits.
+fn simulate_failure(e: SimulateError) -> Failure {
+    match e {
+        SimulateError::TooLarge(t) => {
+            Failure::Usage(format!("{t} (raise them with max_memory= and max_time=)"))
+        }
+        other => Failure::input(other),
+    }
+}
+
 /// What a scenario's simulated traffic would cost with each provider, over `runs` runs
 /// (`wacost compare --scenario … --format json`).
 #[pyfunction]
-#[pyo3(signature = (options, providers, text, origin, runs, seed=None))]
+#[pyo3(signature = (options, providers, text, origin, runs, seed=None, max_memory=None, max_time=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn compare_scenario(
     py: Python<'_>,
     options: &str,
@@ -416,6 +446,8 @@ pub fn compare_scenario(
     origin: &str,
     runs: u32,
     seed: Option<u64>,
+    max_memory: Option<&str>,
+    max_time: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
         if runs == 0 {
@@ -434,11 +466,11 @@ pub fn compare_scenario(
             },
             currency: p.currency()?,
             threads: 2,
-            limits: wacost_core::simulate::Limits::default(),
+            limits: limits(max_memory, max_time)?,
         };
         let result = p.with(|chosen, bill| {
             py.detach(|| compare_providers(&book, &scenario, chosen, bill, &run_options, &|| {}))
-                .map_err(Failure::input)
+                .map_err(simulate_failure)
         })?;
         let doc = provider_runs_json(&result, &scenario, origin);
         Ok(serde_json::to_string_pretty(&doc).map_err(Failure::input)? + "\n")

@@ -74,6 +74,25 @@ def test_simulate_errors():
         wacost.simulate("no-such-scenario.toml")
 
 
+def test_simulation_limits_refuse_and_can_be_raised():
+    # 100 runs of the shop need more than 1 MiB: refused before they start, with the way
+    # to raise the limits named as Python names it.
+    refused = "the limits are 1 MiB and 1.0 h \\(raise them with max_memory= and max_time=\\)"
+    with pytest.raises(ValueError, match=refused):
+        wacost.simulate("data/scenarios/shop.toml", runs=100, max_memory="1M")
+    with pytest.raises(ValueError, match="the limits are 8.0 GiB and 1 s"):
+        wacost.compare(scenario="data/scenarios/shop.toml", runs=3, max_time=0.001)
+    with pytest.raises(ValueError, match='"lots": give a size such as 512M or 16G'):
+        wacost.simulate("data/scenarios/shop.toml", runs=1, max_memory="lots")
+    with pytest.raises(ValueError, match="max_time must be more than 0"):
+        wacost.simulate("data/scenarios/shop.toml", runs=1, max_time=-5)
+    # Raised limits: the same figures as the CLI.
+    got = wacost.simulate(
+        "data/scenarios/shop.toml", runs=4, seed=11, max_memory="16G", max_time=7200
+    )
+    assert got == cli_doc("simulate", "data/scenarios/shop.toml", "--runs", "4", "--seed", "11")
+
+
 def test_compare_a_log_equals_the_cli():
     expected = cli_doc("compare", "--log", "tests/data/providers_log.csv")
     assert wacost.compare("tests/data/providers_log.csv") == expected

@@ -428,19 +428,40 @@ def simulate(
     runs: int = 100,
     seed: int | None = None,
     strategies: Iterable[str] | None = None,
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
     **options: Any,
 ) -> dict:
     """Simulates a scenario (TOML) ``runs`` times, seeds ``seed``, ``seed + 1``…, and
     compares its strategies with the same seeds, as ``wacost simulate --format json``
     prints it: P5, P50, P95 and mean of spend, by category, and each strategy's difference
-    from the base."""
+    from the base.
+
+    A simulation estimated to need more than ``max_memory`` (bytes, or ``"16G"``; default
+    8 GiB) or ``max_time`` (seconds, or ``"2h"``; default one hour) is refused before it
+    starts, as with ``--max-memory`` and ``--max-time``."""
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ValueError("runs must be at least 1")
     text, origin = _scenario_text(scenario)
     opts = _options(**options)
     return json.loads(
-        _native.simulate(json.dumps(opts), text, origin, runs, seed, list(strategies or []))
+        _native.simulate(
+            json.dumps(opts), text, origin, runs, seed, list(strategies or []),
+            _limit(max_memory, "max_memory"), _limit(max_time, "max_time"),
+        )  # fmt: skip
     )
+
+
+def _limit(value: Any, what: str) -> str | None:
+    """A limit as the native module reads it: a number (bytes or seconds) or a text such
+    as ``"16G"`` or ``"2h"``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{what} must be a number or a text such as '16G' or '2h'")
+    if isinstance(value, (int, float)) and not value > 0:
+        raise ValueError(f"{what} must be more than 0")
+    return str(value)
 
 
 def compare(
@@ -455,12 +476,15 @@ def compare(
     seats: int = 1,
     numbers: int | None = None,
     report_currency: str = "USD",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
     **options: Any,
 ) -> dict:
     """What a log (a path or list of paths), or a scenario's simulated traffic
     (``scenario=``, over ``runs`` runs), would cost with each provider (BSP), Meta's fees
     and the provider's own, in ``report_currency``, cheapest first: the document
-    ``wacost compare --format json`` prints."""
+    ``wacost compare --format json`` prints. ``max_memory`` and ``max_time`` bound a
+    scenario's simulation (see :func:`simulate`)."""
     if (log is None) == (scenario is None):
         raise ValueError("give a log or a scenario (one of them)")
     provider_options = json.dumps(
@@ -479,7 +503,10 @@ def compare(
             raise ValueError("runs must be at least 1")
         text, origin = _scenario_text(scenario)
         return json.loads(
-            _native.compare_scenario(opts, provider_options, text, origin, runs, seed)
+            _native.compare_scenario(
+                opts, provider_options, text, origin, runs, seed,
+                _limit(max_memory, "max_memory"), _limit(max_time, "max_time"),
+            )  # fmt: skip
         )
     paths = []
     for kind, name, _ in _sources(log):

@@ -44,46 +44,12 @@ impl LimitArgs {
     }
 }
 
-/// `512M`, `16G`, `1T` (powers of 1024; `GiB`, `GB` and a bare number of bytes too).
 fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?}: give a size such as 512M or 16G"))?;
-    let unit = unit.trim().to_ascii_uppercase();
-    let scale: f64 = match unit.trim_end_matches("IB").trim_end_matches('B') {
-        "" => 1.0,
-        "K" => 1024.0,
-        "M" => 1024.0 * 1024.0,
-        "G" => 1024.0 * 1024.0 * 1024.0,
-        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("{s:?}: give a size such as 512M or 16G")),
-    };
-    Ok((n * scale) as u64)
+    wacost::simulate::budget::parse_size(s).map_err(|e| e.to_string())
 }
 
-/// `90s`, `30m`, `12h`, `2d` (a bare number is seconds).
 fn parse_duration(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?}: give a time such as 30m or 12h"))?;
-    let scale = match unit.trim() {
-        "" | "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        _ => return Err(format!("{s:?}: give a time such as 30m or 12h")),
-    };
-    Ok(n * scale)
+    wacost::simulate::budget::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// Arguments of `wacost simulate`.

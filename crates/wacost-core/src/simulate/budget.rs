@@ -81,6 +81,71 @@ impl Default for Limits {
     }
 }
 
+/// A limit written in a way [`parse_size`] or [`parse_duration`] does not read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// Not a size.
+    #[error("{0:?}: give a size such as 512M or 16G")]
+    Size(String),
+    /// Not a time.
+    #[error("{0:?}: give a time such as 30m or 12h")]
+    Time(String),
+}
+
+/// A memory limit as people write it: `512M`, `16G`, `1T` (powers of 1024; `GiB`, `GB` and
+/// a bare number of bytes too).
+///
+/// ```
+/// use wacost_core::simulate::budget::parse_size;
+/// assert_eq!(parse_size("16G"), Ok(16 << 30));
+/// assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+/// assert!(parse_size("lots").is_err());
+/// ```
+pub fn parse_size(s: &str) -> Result<u64, LimitError> {
+    let bad = || LimitError::Size(s.to_string());
+    let (n, unit) = number_and_unit(s).ok_or_else(bad)?;
+    let unit = unit.to_ascii_uppercase();
+    let scale: f64 = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => MIB,
+        "G" => GIB,
+        "T" => 1024.0 * GIB,
+        _ => return Err(bad()),
+    };
+    Ok((n * scale) as u64)
+}
+
+/// A time limit as people write it: `90s`, `30m`, `12h`, `2d` (a bare number is seconds).
+///
+/// ```
+/// use wacost_core::simulate::budget::parse_duration;
+/// assert_eq!(parse_duration("30m"), Ok(1800.0));
+/// assert_eq!(parse_duration("2d"), Ok(172_800.0));
+/// ```
+pub fn parse_duration(s: &str) -> Result<f64, LimitError> {
+    let bad = || LimitError::Time(s.to_string());
+    let (n, unit) = number_and_unit(s).ok_or_else(bad)?;
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(bad()),
+    };
+    Ok(n * scale)
+}
+
+/// `16G` → (16, "G"): a number (digits and a point) then a unit.
+fn number_and_unit(s: &str) -> Option<(f64, &str)> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    Some((number.parse().ok()?, unit.trim()))
+}
+
 /// What a simulation will do: variants of a scenario, each run `runs` times.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
