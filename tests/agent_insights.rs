@@ -252,6 +252,41 @@ fn reconcile_compares_meta_cost_with_our_business_agent_charges() {
 }
 
 #[test]
+fn other_categories_of_the_log_are_left_out() {
+    // The same log with a free-form reply (covered by the month's free tier) and a marketing
+    // template: neither is a Business Agent charge, and the allowance is not questioned.
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = std::fs::read_to_string(data("agent_replies_nov.csv")).unwrap();
+    log.push_str(
+        "2026-11-03T09:06:00Z,15550100001,+5511900000002,outbound,free_form,,delivered,wamid.f1,,\n\
+         2026-11-03T09:07:00Z,15550100001,+5511900000002,outbound,template,marketing,delivered,wamid.t1,,\n",
+    );
+    let path = dir.path().join("mixed.csv");
+    std::fs::write(&path, log).unwrap();
+    let book = RateBook::embedded().unwrap();
+    let name = "agent_insights_reconcile.json";
+    let a = meta_analytics::read(std::fs::File::open(data(name)).unwrap(), name).unwrap();
+    let r = reconcile(
+        &book,
+        &[Source::Path(path)],
+        ReplayOptions::default(),
+        &FormatOptions::default(),
+        Some(&a),
+        Tolerance::default(),
+    )
+    .unwrap();
+    assert_eq!(r.outcome.settlement.allowance_items, 1);
+    let a = r.analytics.unwrap();
+    assert_eq!((a.compared, a.agreeing), (2, 1));
+    assert_eq!((a.rows[1].our_volume, a.rows[1].our_cost), (1, dec!(0.025)));
+    assert!(
+        a.notes.iter().all(|n| !n.contains("free allowances")),
+        "{:?}",
+        a.notes
+    );
+}
+
+#[test]
 fn meta_usage_replayed_agrees_with_itself() {
     // The usage lines of an insights file are Business Agent charges of their periods: the
     // file against itself agrees cell by cell (the third point has no country: summed).

@@ -287,7 +287,8 @@ impl<'a> Units<'a> {
                 super::count(covered as u64, self.kind.unit())
             ));
         }
-        if covered != allowance_items {
+        // Business Agent replies are never covered by an allowance: nothing to check.
+        if covered != allowance_items && self.kind != AnalyticsKind::BusinessAgent {
             notes.push(format!(
                 "settlement covered {allowance_items} items with free allowances but the \
                  comparison found {covered}: free_tier figures may be off"
