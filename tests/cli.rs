@@ -48,6 +48,64 @@ fn quote_prints_the_acceptance_figures() {
 }
 
 #[test]
+fn quote_a_reaction_free_with_its_source() {
+    // Meta: a reaction is always free and not counted against the free tier, even where a
+    // free-form reply in the window costs the service rate (Brazil, 2026-11: USD 0.0068).
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "reaction",
+        "--in-service-window",
+        "--at",
+        "2026-11-02",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("USD 0.0000\n"), "{text}");
+    assert!(
+        text.contains(
+            "  rule: reaction: always free, and not counted against the monthly free tier\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  note: a reaction is always free and does not count toward the monthly free tier \
+             (reported: Meta (quoted by BSPs, read 2026-11-30): reactions are always free and \
+             do not count toward the free tier of 1,000 service messages a month)\n"
+        ),
+        "{text}"
+    );
+    let o = wacost(&[
+        "quote",
+        "--to",
+        "+5511987654321",
+        "--category",
+        "reaction",
+        "--in-service-window",
+        "--at",
+        "2026-11-02",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["amount"], "0.0000");
+    assert_eq!(v["billable"], false);
+    assert_eq!(v["pricing_category"], "service");
+    assert_eq!(v["pricing_type"], "free_customer_service");
+    assert_eq!(v["rate"], serde_json::Value::Null);
+    assert!(
+        v["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("Meta (quoted by BSPs, read 2026-11-30): reactions are always free"),
+        "{v}"
+    );
+}
+
+#[test]
 fn bad_numbers_and_usage_errors() {
     let o = wacost(&["quote", "--to", "hello", "--category", "marketing"]);
     assert_eq!(o.status.code(), Some(1));

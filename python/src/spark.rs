@@ -34,7 +34,7 @@ use wacost_core::calendar::Month;
 use wacost_core::charge::Charge;
 use wacost_core::classify::{Classifier, ClassifyStats, RuleFacts};
 use wacost_core::event::{
-    BusinessId, Direction, EntryPoint, Event, MessageId, MessageKind, Status,
+    BusinessId, Details, Direction, EntryPoint, Event, MessageId, MessageKind, Status, TemplateId,
 };
 use wacost_core::ledger::{Ledger, RowKey, Totals};
 use wacost_core::money::Currency;
@@ -74,7 +74,7 @@ mod record {
 
 /// The columns of a compact event (phase 1's output, phase 2's input), and of the error and
 /// segment rows that travel with them.
-pub const EVENT_COLUMNS: [(&str, Kind); 18] = [
+pub const EVENT_COLUMNS: [(&str, Kind); 20] = [
     ("_record", Kind::Text),
     ("_time", Kind::Int),
     ("_file", Kind::Int),
@@ -87,6 +87,10 @@ pub const EVENT_COLUMNS: [(&str, Kind); 18] = [
     ("status", Kind::Int),
     ("message_id", Kind::Text),
     ("entry_point", Kind::Int),
+    // What the canonical log says beyond the kind: a Business Agent reply's tokens, the
+    // template's name (for its max price).
+    ("tokens", Kind::Int),
+    ("template", Kind::Text),
     ("_row_end", Kind::Int),
     ("_time_end", Kind::Int),
     ("_in_order", Kind::Bool),
@@ -332,7 +336,7 @@ impl EventParser {
                         .int(None)
                         .int(Some(file))
                         .int(Some(row));
-                    for _ in 0..11 {
+                    for _ in 0..13 {
                         // business … _in_order: none on an error row.
                         out.null();
                     }
@@ -354,8 +358,8 @@ fn push_event(out: &mut Columns, ev: &Event, file: i64, row: i64, business: &str
         (Direction::Inbound, _) => (0, 0),
         (Direction::Outbound, MessageKind::FreeForm) => (0, 1),
         (Direction::Outbound, MessageKind::Template(c)) => (category_code(c), 1),
-        // The rules of 2026 (their tokens, templates and recipients do not travel: a Business
-        // Agent reply is priced at the regime's default tokens, counted as estimated).
+        // The rules of 2026: the kind here, a reply's tokens and the template's name in
+        // their own columns; a group message is one row per recipient, as in the log.
         (Direction::Outbound, MessageKind::Reaction) => (4, 1),
         (Direction::Outbound, MessageKind::BusinessAgent) => (5, 1),
         (Direction::Outbound, MessageKind::GroupTemplate(Category::Utility)) => (7, 1),
@@ -377,6 +381,8 @@ fn push_event(out: &mut Columns, ev: &Event, file: i64, row: i64, business: &str
             EntryPoint::CtwaAd => 1,
             EntryPoint::PageCta => 2,
         }))
+        .int(ev.details.tokens.map(i64::from))
+        .text(ev.details.template.map(|t| t.name()).as_deref())
         .int(None)
         .int(None)
         .bool(None)
@@ -448,7 +454,8 @@ impl EventParser {
                     .int(Some(s.first_time))
                     .int(Some(file))
                     .int(Some(s.first_row));
-                for _ in 0..8 {
+                // business … template: none on a segment row.
+                for _ in 0..10 {
                     out.null();
                 }
                 out.int(Some(s.last_row))
@@ -668,6 +675,8 @@ impl PartitionClassifier {
         let status = Typed::of(batch, "status");
         let message_id = Typed::of(batch, "message_id");
         let entry_point = Typed::of(batch, "entry_point");
+        let tokens = Typed::of(batch, "tokens");
+        let template = Typed::of(batch, "template");
         let mut events = Vec::with_capacity(batch.len());
         let mut passing = Vec::new();
         let bad = |what: &str| Failure::input(format!("internal: event row without {what}"));
@@ -726,8 +735,11 @@ impl PartitionClassifier {
                     _ => None,
                 },
                 verdict: None,
-                // The canonical columns Spark reads carry no tokens, template or recipients.
-                details: Default::default(),
+                details: Details {
+                    tokens: tokens.int(i).and_then(|n| u32::try_from(n).ok()),
+                    template: template.str(i).map(TemplateId::intern),
+                    ..Details::NONE
+                },
             });
         }
         Ok((events, passing))

@@ -171,3 +171,38 @@ def test_a_dataframe_whose_row_column_orders_it(spark, tmp_path):
     assert expected["sorted"] is True
     df = spark.createDataFrame(frame.sample(frac=1, random_state=4)).repartition(3)
     assert wspark.replay(df, partitions=2, lines=False).summary == expected
+
+
+def test_tokens_templates_and_group_recipients_travel_to_the_partitions(spark, tmp_path):
+    # Brazil, 2026-11 (USD 2.00 per million tokens): a Business Agent reply of 40,000 tokens
+    # (USD 0.08) and one without tokens (the regime's default, 22,500: USD 0.045, estimated),
+    # a reaction (free), and a marketing template to a group of three recipients (one row per
+    # recipient, one message id): three deliveries at Brazil's marketing rate. Before the
+    # columns travelled, a Spark replay priced the first reply at the default tokens too.
+    log = tmp_path / "agent_and_group.csv"
+    rows = [
+        "timestamp,business,contact,direction,message_type,category,status,message_id,"
+        "entry_point,tokens,template",
+        "2026-11-02T10:00:00Z,15550100001,+5511900000001,inbound,free_form,,delivered,in1,,,",
+        "2026-11-02T10:01:00Z,15550100001,+5511900000001,outbound,business_agent,,delivered,"
+        "a1,,40000,",
+        "2026-11-02T10:02:00Z,15550100001,+5511900000001,outbound,business_agent,,delivered,"
+        "a2,,,",
+        "2026-11-02T10:03:00Z,15550100001,+5511900000001,outbound,reaction,,delivered,r1,,,",
+    ] + [
+        f"2026-11-02T11:00:00Z,15550100001,+551190000001{i},outbound,template,group_marketing,"
+        f"delivered,g1,,,promo_nov"
+        for i in range(3)
+    ]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    expected = cli_json(str(log))
+    assert expected["meta_business_agent_replies"] == 2
+    assert expected["meta_business_agent_tokens"] == 62500
+    assert expected["meta_business_agent_default_tokens"] == 1
+    assert expected["by_category"]["business_agent"]["amount"] == "0.1250"
+    assert expected["by_category"]["group_marketing"]["lines"] == 3
+    assert expected["reactions"] == 1
+    for partitions in (1, 3):
+        result = _replay(spark, [log], partitions=partitions, lines=False)
+        assert result.summary == expected
+        assert result.total == Decimal(expected["total"])

@@ -51,6 +51,9 @@ pub enum FormatArg {
     ChatExport,
     /// Parquet with the canonical columns.
     Parquet,
+    /// Meta's Business Agent Usage Insights answer (JSON): Business Agent usage per hour,
+    /// day or month, priced as usage lines.
+    AgentInsights,
 }
 
 impl From<FormatArg> for InputFormat {
@@ -62,6 +65,7 @@ impl From<FormatArg> for InputFormat {
             FormatArg::Twilio => InputFormat::Twilio,
             FormatArg::ChatExport => InputFormat::ChatExport,
             FormatArg::Parquet => InputFormat::Parquet,
+            FormatArg::AgentInsights => InputFormat::AgentInsights,
         }
     }
 }

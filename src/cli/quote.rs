@@ -2,10 +2,10 @@
 
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use wacost::event::TemplateId;
+use wacost::event::{MessageKind, TemplateId};
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::ContactNumber;
-use wacost::pricing::quote::{QuoteRequest, quote};
+use wacost::pricing::quote::{QuoteRequest, quote_message};
 
 use super::terminal::{out, outln};
 use super::{Failure, Format, Global, parse_instant};
@@ -31,6 +31,8 @@ pub enum QuoteCategory {
     GroupUtility,
     /// A free-form message to a group (per delivered recipient).
     GroupService,
+    /// A reaction (an emoji on the user's message): always free.
+    Reaction,
 }
 
 impl From<QuoteCategory> for Category {
@@ -45,6 +47,8 @@ impl From<QuoteCategory> for Category {
             QuoteCategory::GroupMarketing => Category::GroupMarketing,
             QuoteCategory::GroupUtility => Category::GroupUtility,
             QuoteCategory::GroupService => Category::GroupService,
+            // A reaction is a non-template message, priced (free) in service.
+            QuoteCategory::Reaction => Category::Service,
         }
     }
 }
@@ -88,11 +92,16 @@ pub fn run(global: &Global, args: &QuoteArgs) -> Result<(), Failure> {
         Some(s) => parse_instant(s, global.timezone)?,
         None => Utc::now(),
     };
-    let q = quote(
+    let category: Category = args.category.into();
+    let sent = match args.category {
+        QuoteCategory::Reaction => MessageKind::Reaction,
+        _ => MessageKind::for_category(category),
+    };
+    let q = quote_message(
         &book,
         &QuoteRequest {
             to,
-            category: args.category.into(),
+            category,
             at,
             timezone: global.timezone,
             in_service_window: args.in_service_window,
@@ -102,6 +111,7 @@ pub fn run(global: &Global, args: &QuoteArgs) -> Result<(), Failure> {
             tokens: args.tokens,
             template: args.template.as_deref().map(TemplateId::intern),
         },
+        sent,
     )?;
     match args.format {
         Format::Table => out!("{}", q.to_text()),

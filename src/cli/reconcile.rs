@@ -28,7 +28,9 @@ pub struct ReconcileArgs {
     #[arg(value_name = "LOG", required = true)]
     logs: Vec<String>,
     /// Meta's `pricing_analytics` or `conversation_analytics` answer (Graph API JSON) to
-    /// compare volumes and costs per day, country, category and type with.
+    /// compare volumes and costs per day, country, category and type with; or its Business
+    /// Agent Usage Insights answer (`business_agent_insights`), to compare its `cost` per
+    /// period with our Business Agent charges.
     #[arg(long, value_name = "FILE")]
     analytics: Option<PathBuf>,
     /// How far our cost of an analytics cell may be from Meta's (approximate) cost, in

@@ -25,16 +25,21 @@ pub enum LineKind {
     /// delivery report came afterwards: what it costs delivered, added once. Dated and placed
     /// as the message itself.
     LateDelivery,
+    /// Meta Business Agent usage over a period (an hour, day or month), as Meta's Business
+    /// Agent Usage Insights report it: no single message, `quantity` replies and their
+    /// tokens, priced at the regime's token price. Dated at the period's start.
+    AgentUsage,
 }
 
 impl LineKind {
-    /// `message`, `allowance`, `tier_discount` or `late_delivery`.
+    /// `message`, `allowance`, `tier_discount`, `late_delivery` or `agent_usage`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineKind::Message => "message",
             LineKind::Allowance => "allowance",
             LineKind::TierDiscount => "tier_discount",
             LineKind::LateDelivery => "late_delivery",
+            LineKind::AgentUsage => "agent_usage",
         }
     }
 
@@ -51,6 +56,7 @@ impl LineKind {
             LineKind::Allowance,
             LineKind::TierDiscount,
             LineKind::LateDelivery,
+            LineKind::AgentUsage,
         ]
         .into_iter()
         .find(|k| k.as_str() == s.trim())
@@ -135,8 +141,9 @@ pub struct Charge {
     pub flags: Flags,
     /// Meta's own verdict, when the log carried it.
     pub verdict: Option<Verdict>,
-    /// A Business Agent reply's tokens (the log's, or the regime's default).
-    pub tokens: Option<u32>,
+    /// A Business Agent reply's tokens (the log's, or the regime's default); on an
+    /// [`LineKind::AgentUsage`] line, the period's billable tokens.
+    pub tokens: Option<u64>,
 }
 
 impl Charge {
@@ -200,6 +207,22 @@ impl Charge {
                 "delivered after it was priced as not delivered: {}",
                 self.rule.map(|r| r.to_string()).unwrap_or_default()
             ),
+            LineKind::AgentUsage => match self.rate {
+                Some(rate) => format!(
+                    "Meta Business Agent usage (Meta's Usage Insights): {} replies, {} tokens at \
+                     {} {} per million tokens",
+                    self.quantity,
+                    self.tokens.unwrap_or(0),
+                    rate.normalize(),
+                    self.currency
+                ),
+                None => format!(
+                    "Meta Business Agent usage (Meta's Usage Insights): {} replies, {} tokens, \
+                     not billed (Meta bills the agent from 2026-08-01)",
+                    self.quantity,
+                    self.tokens.unwrap_or(0)
+                ),
+            },
         }
     }
 }

@@ -278,6 +278,16 @@ impl Ledger {
             .sum()
     }
 
+    /// Business Agent usage lines: the data points of Meta's Business Agent Usage Insights a
+    /// replay priced (each one row read).
+    pub fn agent_usage_lines(&self) -> u64 {
+        self.rows
+            .iter()
+            .filter(|(k, _)| k.kind == LineKind::AgentUsage)
+            .map(|(_, t)| t.lines)
+            .sum()
+    }
+
     /// Messages (CBP: conversations) actually charged: billed message lines less those a
     /// free allowance covered.
     pub fn charged(&self) -> u64 {
@@ -312,7 +322,8 @@ impl Ledger {
                     *out.entry(k.pricing_type).or_default() += t.lines as i64;
                     *out.entry(PricingType::NotDelivered).or_default() -= t.lines as i64;
                 }
-                LineKind::TierDiscount => {}
+                // Meta's usage of a period: replies, not message lines (see `agent_usage`).
+                LineKind::TierDiscount | LineKind::AgentUsage => {}
             }
         }
         out

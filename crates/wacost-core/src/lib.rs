@@ -82,6 +82,7 @@ pub use replay::{Outcome, Replay, ReplayError, Source};
 pub use summary::Summary;
 
 pub mod advise;
+pub mod agent_usage;
 pub mod assumptions;
 pub mod calendar;
 pub mod charge;

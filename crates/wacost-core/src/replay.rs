@@ -16,7 +16,13 @@
 //!           + inbound messages
 //!           + duplicate and status rows (rows of a message already seen, counted once)
 //!           + rows skipped (unreadable, or unpriceable, with skip_invalid)
+//!           + Business Agent usage lines (one a data point of Meta's Usage Insights)
 //! ```
+//!
+//! A data point of a Business Agent Usage Insights file ([`crate::agent_usage`]) is one row:
+//! it is no message (no contact, no window), so it becomes one
+//! [`LineKind::AgentUsage`](crate::charge::LineKind::AgentUsage) line of its own, priced apart
+//! from classification, or one skipped row when it cannot be priced.
 //!
 //! on the counts of two sides that never share a counter: what the readers gave, and what
 //! classification did with each event. Should they ever differ, the run fails with
@@ -40,6 +46,7 @@ use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
 use crate::read::detect::{AnyReader, FormatOptions};
+use crate::read::meta_analytics::DataPoint;
 use crate::read::{Position, ReadErrorKind};
 use crate::settle::{Settlement, SettlementNotes};
 use crate::usage::Usage;
@@ -239,11 +246,15 @@ pub fn price_batches(
 const LOOKAHEAD: usize = 256;
 
 struct Run<'a, 'b> {
+    book: &'a RateBook,
+    config: ClassifyConfig,
     classifier: Classifier<'a>,
     settlement: Settlement<'a>,
     out: Out<'b>,
     /// Events pushed.
     pushed: u64,
+    /// Business Agent usage priced from Meta's Usage Insights: replies, tokens, amount.
+    agent: (u64, u64, rust_decimal::Decimal),
 }
 
 /// Where every line of a run goes: the ledger and the caller's sink. The first error writing
@@ -278,6 +289,17 @@ impl Run<'_, '_> {
             })
     }
 
+    /// Prices a Business Agent Usage Insights data point as one usage line.
+    fn push_agent_usage(&mut self, point: &DataPoint) -> Result<(), crate::pricing::PricingError> {
+        let line = crate::agent_usage::usage_line(self.book, &self.config, point)?;
+        let (replies, tokens, amount) = &mut self.agent;
+        *replies = replies.saturating_add(point.volume);
+        *tokens = tokens.saturating_add(line.tokens.unwrap_or(0));
+        *amount = amount.checked_add(line.amount).unwrap_or(*amount);
+        self.out.write(&line);
+        Ok(())
+    }
+
     /// The events set aside so far because they cannot be priced.
     fn take_set_aside(&mut self) -> Vec<ClassifyError> {
         self.classifier.take_set_aside()
@@ -302,7 +324,12 @@ impl Run<'_, '_> {
         }
         let contacts = self.classifier.contacts();
         let usage = self.classifier.usage();
-        let facts = self.classifier.facts();
+        let mut facts = self.classifier.facts();
+        // Meta's reported agent replies are Business Agent replies charged per token too.
+        let (replies, tokens, amount) = self.agent;
+        facts.business_agent_replies += replies;
+        facts.business_agent_tokens += tokens;
+        facts.business_agent_amount += amount;
         // Settlement's adjustment lines come after every message line.
         let (adjustments, notes) = self.settlement.finish();
         let mut out = self.out;
@@ -517,6 +544,7 @@ fn replay_counting(
             })?;
             tally = Tally::new(options.skip_invalid, &names);
             reader_notes.clear();
+            let mut agent: Vec<(DataPoint, u64)> = Vec::new();
             if let Some(p) = progress {
                 p.reset();
             }
@@ -529,6 +557,7 @@ fn replay_counting(
                         Err(e) => tally.reject(e)?,
                     }
                 }
+                agent.extend(agent_points(input, &mut reader));
                 reader_notes.extend(reader.notes(&name));
             }
             // Stable: rows with one timestamp keep their order in the log.
@@ -545,6 +574,7 @@ fn replay_counting(
                     .map_err(|e| tally.locate(e))?;
                 tally.set_aside(run.take_set_aside())?;
             }
+            tally.agent_usage(&mut run, &agent)?;
             let priced = run.finish().map_err(|e| tally.locate_replay(e))?;
             (priced, true)
         }
@@ -561,7 +591,7 @@ fn replay_counting(
         skipped: tally.skipped,
         sorted,
         events: tally.events,
-        rows: tally.events + tally.unreadable,
+        rows: tally.events + tally.unreadable + tally.agent,
         contacts: priced.contacts,
         usage: priced.usage,
         reader_notes,
@@ -577,6 +607,8 @@ struct Tally<'n> {
     events: u64,
     /// Rows that could not be read, skipped.
     unreadable: u64,
+    /// Business Agent usage lines (data points of Meta's Usage Insights priced).
+    agent: u64,
     skipped: BTreeMap<String, u64>,
     rejected: Vec<ReadError>,
 }
@@ -588,9 +620,35 @@ impl<'n> Tally<'n> {
             names,
             events: 0,
             unreadable: 0,
+            agent: 0,
             skipped: BTreeMap::new(),
             rejected: Vec::new(),
         }
+    }
+
+    /// Prices Business Agent usage data points (with their row tags): each one line, or
+    /// one row that cannot be priced (skipped, or the end of the run).
+    fn agent_usage(
+        &mut self,
+        run: &mut Run<'_, '_>,
+        points: &[(DataPoint, u64)],
+    ) -> Result<(), ReplayError> {
+        for (point, tag) in points {
+            match run.push_agent_usage(point) {
+                Ok(()) => self.agent += 1,
+                Err(source) => {
+                    let (file, position) = self.row(Some(*tag));
+                    let time = crate::calendar::format_instant(point.start.saturating_mul(1000));
+                    let kind = ReadErrorKind::Unpriceable { time, source };
+                    let e = match position {
+                        Position::Line(l) => ReadError::at_line(&file, l, kind),
+                        Position::Byte(b) => ReadError::at_byte(&file, b, kind),
+                    };
+                    self.reject(e)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A row that cannot be read: skipped and counted, or the end of the run.
@@ -678,6 +736,19 @@ fn row_tag(input: usize, position: Option<Position>) -> u64 {
     (input << (TAG_POSITION_BITS + 1)) | (byte << TAG_POSITION_BITS) | n
 }
 
+/// The Business Agent usage data points of a reader (none but for a Usage Insights file),
+/// each with the row tag of the answer it was read from.
+fn agent_points(input: usize, reader: &mut AnyReader) -> Vec<(DataPoint, u64)> {
+    reader
+        .take_agent_points()
+        .into_iter()
+        .map(|p| {
+            let tag = row_tag(input, Some(Position::Byte(p.offset)));
+            (p, tag)
+        })
+        .collect()
+}
+
 /// The input name and position of a row tag.
 fn row_of(tag: u64, names: &[String]) -> Option<(&str, Position)> {
     let input = (tag >> (TAG_POSITION_BITS + 1)).checked_sub(1)? as usize;
@@ -707,6 +778,13 @@ fn read_all(
                 Ok(ev) => all.push(ev),
                 Err(e) => reject(e, skip_invalid, skipped, rejected)?,
             }
+        }
+        let unused = reader.take_agent_points().len();
+        if unused > 0 {
+            reader_notes.push(format!(
+                "{name}: {unused} Business Agent usage data points not used: they are Meta's \
+                 totals, not messages this command can move or change"
+            ));
         }
         reader_notes.extend(reader.notes(&name));
     }
@@ -764,6 +842,8 @@ struct Batch {
     errors: Vec<ReadError>,
     out_of_order: bool,
     notes: Vec<String>,
+    /// Business Agent usage data points, with their row tags.
+    agent: Vec<(DataPoint, u64)>,
 }
 
 impl Batch {
@@ -774,6 +854,7 @@ impl Batch {
             errors: Vec::new(),
             out_of_order: false,
             notes: Vec::new(),
+            agent: Vec::new(),
         }
     }
 }
@@ -821,6 +902,7 @@ fn stream(
                         }
                     }
                 }
+                batch.agent.extend(agent_points(input, &mut reader));
                 batch.notes.extend(reader.notes(&name));
             }
             let _ = tx.send(batch);
@@ -839,6 +921,8 @@ fn stream(
             if batch.out_of_order {
                 return Ok(None);
             }
+            tally.agent_usage(&mut run, &batch.agent)?;
+            batch.agent.clear();
             notes.append(&mut batch.notes);
             batch.events.clear();
             batch.rows.clear();
@@ -858,6 +942,8 @@ fn new_run<'a, 'b>(
         ..options.classify
     };
     Run {
+        book,
+        config: classify,
         classifier: Classifier::new(book, classify),
         settlement: Settlement::new(book, options.classify.currency, options.classify.timezone),
         out: Out {
@@ -866,6 +952,7 @@ fn new_run<'a, 'b>(
             io_error: None,
         },
         pushed: 0,
+        agent: (0, 0, rust_decimal::Decimal::ZERO),
     }
 }
 

@@ -90,10 +90,14 @@ pub struct Summary {
     /// Whether the log had to be sorted by time.
     pub sorted: bool,
     /// Rows read: every event and every row that could not be read. A replay checks that
-    /// `rows_read = messages + inbound + duplicates + skipped` (see
+    /// `rows_read = messages + inbound + duplicates + skipped + agent_usage_lines` (see
     /// [`crate::replay`]); 0 in a summary made from a ledger alone.
     #[serde(default)]
     pub rows_read: u64,
+    /// Business Agent usage lines: data points of Meta's Business Agent Usage Insights priced
+    /// (one row read each; not messages). Left out of the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub agent_usage_lines: u64,
     /// Charged messages priced at 0 because their card has no rate for their market and
     /// category, as the user asked (otherwise such a message is an error).
     #[serde(default)]
@@ -404,6 +408,11 @@ pub fn ledger_groupings(
     ]
 }
 
+/// Whether a count is 0 (a field then left out of the JSON).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn grouping(g: &BTreeMap<String, Totals>) -> Grouping {
     g.iter().map(|(k, t)| (k.clone(), Group::from(t))).collect()
 }
@@ -483,6 +492,7 @@ impl Summary {
             total: l.total(),
             messages: l.messages(),
             charged: l.charged(),
+            agent_usage_lines: l.agent_usage_lines(),
             estimated_rates_used: l.estimated_rates_used(),
             messages_by_pricing_type: l
                 .messages_by_pricing_type()
@@ -592,9 +602,16 @@ impl Summary {
         if self.rows_read > 0 {
             s.push_str(&format!(
                 "rows: {} read = {} outbound priced + {} inbound + {} duplicate or status rows + \
-                 {} skipped\n",
+                 {} skipped",
                 self.rows_read, self.messages, self.inbound, self.duplicates, self.skipped
             ));
+            if self.agent_usage_lines > 0 {
+                s.push_str(&format!(
+                    " + {} Business Agent usage data points",
+                    self.agent_usage_lines
+                ));
+            }
+            s.push('\n');
         }
         if self.missing_rate > 0 {
             s.push_str(&format!(

@@ -38,7 +38,7 @@ __all__ = ["replay", "SparkResult"]
 #: Canonical columns passed to the executors (any others are dropped before the shuffle).
 CANONICAL = (
     "timestamp", "business", "contact", "direction", "message_type", "category", "status",
-    "message_id", "entry_point", "waba",
+    "message_id", "entry_point", "waba", "tokens", "template",
 )  # fmt: skip
 
 
@@ -86,7 +86,8 @@ _EVENT_COLUMNS = [
     ("_record", "text"), ("_time", "int"), ("_file", "int"), ("_row", "int"),
     ("business", "text"), ("waba", "text"), ("contact", "int"), ("direction", "int"),
     ("kind", "int"), ("status", "int"), ("message_id", "text"), ("entry_point", "int"),
-    ("_row_end", "int"), ("_time_end", "int"), ("_in_order", "bool"), ("_error", "text"),
+    ("tokens", "int"), ("template", "text"), ("_row_end", "int"), ("_time_end", "int"),
+    ("_in_order", "bool"), ("_error", "text"),
     ("_reason", "text"), ("_raw", "text"),
 ]  # fmt: skip
 

@@ -1051,7 +1051,7 @@ impl Engine<'_> {
             rule: Some(decision.rule),
             flags,
             verdict: ev.verdict,
-            tokens,
+            tokens: tokens.map(u64::from),
         };
         out(&line);
         if awaiting
@@ -1099,7 +1099,7 @@ impl Engine<'_> {
                         max_price: p.max_price,
                         ..Flags::default()
                     },
-                    tokens: p.tokens,
+                    tokens: p.tokens.map(u64::from),
                     ..line
                 };
                 self.awaiting

@@ -89,11 +89,21 @@ pub struct Quote {
 /// a free entry point window is open. Under CBP the message is assumed to open a new
 /// conversation of its category (no conversation open).
 pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError> {
+    quote_message(book, req, MessageKind::for_category(req.category))
+}
+
+/// [`quote`] for a message of a given kind, where the category alone does not say it: a
+/// reaction ([`MessageKind::Reaction`], priced in `service` but always free), with
+/// `req.category` its category.
+pub fn quote_message(
+    book: &RateBook,
+    req: &QuoteRequest,
+    sent: MessageKind,
+) -> Result<Quote, PricingError> {
     let date = calendar::local_date(req.timezone, req.at.timestamp());
     let regime = book.regime_at(date)?;
     let card = book.card_at(req.currency, date)?;
     let (country, market) = book.place(req.to, date);
-    let sent = MessageKind::for_category(req.category);
     let service_exempt = req.profile.service_exempt
         && regime
             .service_exemption
@@ -145,7 +155,20 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         ));
     }
     let mut source = None;
-    if let Some(cell) = priced.cell {
+    let reaction = sent == MessageKind::Reaction;
+    if reaction {
+        // No card cell prices a reaction: the rule's source is the quote's.
+        let rule = regime.reactions.as_ref();
+        let (confidence, text) = match rule {
+            Some(r) => (r.confidence.as_str(), r.source.as_str()),
+            None => ("reported", "Meta: reactions are always free"),
+        };
+        source = Some(text.to_string());
+        notes.push(format!(
+            "a reaction is always free and does not count toward the monthly free tier \
+             ({confidence}: {text})"
+        ));
+    } else if let Some(cell) = priced.cell {
         source = Some(card.source_text(&cell.source).to_string());
         if !cell.note.is_empty() {
             notes.push(cell.note.clone());
@@ -161,7 +184,11 @@ pub fn quote(book: &RateBook, req: &QuoteRequest) -> Result<Quote, PricingError>
         ));
     }
     notes.extend(rule_notes(regime, &decision, &priced, req, date));
-    let (rate, provenance, amount) = (priced.rate, priced.provenance, priced.amount);
+    let (rate, provenance, amount) = match reaction {
+        // Written with the four decimals of card rates.
+        true => (None, None, Decimal::new(0, 4)),
+        false => (priced.rate, priced.provenance, priced.amount),
+    };
     if let Some(a) = &regime.allowance {
         if a.covers(category) && (decision.charged || decision.exempt) {
             let unit = match regime.model {

@@ -221,6 +221,20 @@ impl BusinessAgentRule {
     }
 }
 
+/// Reactions (an emoji on a user's message): always free, and not counted against the monthly
+/// free tier (Meta, reported from 2026-10-01). The rule itself is the same in every regime
+/// ([`crate::pricing::rules::decide`]); the regime says where it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionRule {
+    /// How sure we are of it.
+    #[serde(default)]
+    pub confidence: String,
+    /// Where it comes from.
+    #[serde(default)]
+    pub source: String,
+}
+
 /// Eligible governments and non-profits: service messages free beyond the monthly free tier
 /// (Meta, 2026-10-01 to 2027-12-31), for a business whose profile says it is exempt.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -303,6 +317,8 @@ pub struct Regime {
     pub business_agent: Option<BusinessAgentRule>,
     /// Service messages of eligible governments and non-profits free beyond the allowance.
     pub service_exemption: Option<ServiceExemption>,
+    /// Where the rule that reactions are free is written, when the regime says.
+    pub reactions: Option<ReactionRule>,
     /// Marketing Messages API max prices are honoured.
     pub max_price: Option<MaxPriceRule>,
     /// Where volume-tier discounts may start, for runs without Meta's Tier Pricing file.
@@ -330,6 +346,7 @@ impl Regime {
             windows_confidence: String::new(),
             business_agent: None,
             service_exemption: None,
+            reactions: None,
             max_price: None,
             volume_tiers: None,
             source: String::new(),
@@ -356,6 +373,8 @@ struct RegimeTable {
     business_agent: Option<BusinessAgentRule>,
     #[serde(default)]
     service_exemption: Option<ServiceExemption>,
+    #[serde(default)]
+    reactions: Option<ReactionRule>,
     #[serde(default)]
     max_price: Option<MaxPriceRule>,
     #[serde(default)]
@@ -415,6 +434,7 @@ impl Regimes {
                 windows_confidence,
                 business_agent: t.business_agent,
                 service_exemption: t.service_exemption,
+                reactions: t.reactions,
                 max_price: t.max_price,
                 volume_tiers: t.volume_tiers,
                 source: t.source,

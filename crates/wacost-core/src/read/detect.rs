@@ -5,6 +5,7 @@ use std::io::{Cursor, Read};
 use super::canonical::CanonicalReader;
 use super::chat_export::{ChatExportReader, ChatOptions};
 use super::cloud_api::CloudApiReader;
+use super::meta_analytics::{self, AnalyticsKind, DataPoint};
 use super::records::DEFAULT_MAX_LINE_BYTES;
 use super::twilio::{TwilioOptions, TwilioReader};
 use super::{Position, ReadError, ReadErrorKind};
@@ -26,6 +27,9 @@ pub enum InputFormat {
     ChatExport,
     /// Parquet with the canonical columns.
     Parquet,
+    /// Meta's Business Agent Usage Insights answer (JSON): Business Agent usage per hour,
+    /// day or month, priced as lines of its own ([`crate::agent_usage`]).
+    AgentInsights,
 }
 
 impl InputFormat {
@@ -38,17 +42,19 @@ impl InputFormat {
             InputFormat::Twilio => "twilio",
             InputFormat::ChatExport => "chat-export",
             InputFormat::Parquet => "parquet",
+            InputFormat::AgentInsights => "agent-insights",
         }
     }
 
     /// Every format, `auto` first.
-    pub const ALL: [InputFormat; 6] = [
+    pub const ALL: [InputFormat; 7] = [
         InputFormat::Auto,
         InputFormat::Canonical,
         InputFormat::CloudApi,
         InputFormat::Twilio,
         InputFormat::ChatExport,
         InputFormat::Parquet,
+        InputFormat::AgentInsights,
     ];
 }
 
@@ -62,8 +68,8 @@ impl std::str::FromStr for InputFormat {
             .find(|f| f.as_str() == s.trim())
             .ok_or_else(|| {
                 format!(
-                    "{s:?} is not a log format: auto, canonical, cloud-api, twilio, chat-export or \
-                     parquet"
+                    "{s:?} is not a log format: auto, canonical, cloud-api, twilio, chat-export, \
+                     parquet or agent-insights"
                 )
             })
     }
@@ -181,6 +187,13 @@ pub fn sniff(head: &[u8]) -> Option<InputFormat> {
         return Some(InputFormat::ChatExport);
     }
     if t.starts_with('{') || t.starts_with('[') {
+        // Meta's Business Agent Usage Insights: its edge or its token metric.
+        if t.contains("\"business_agent_insights\"")
+            || t.contains("\"business_agent_usage_insights\"")
+            || t.contains("\"billable_tokens\"")
+        {
+            return Some(InputFormat::AgentInsights);
+        }
         if t.contains("whatsapp_business_account")
             || t.contains("\"statuses\"")
             || t.contains("\"messaging_product\"")
@@ -235,6 +248,42 @@ pub enum AnyReader {
     /// Parquet, through [`FormatOptions::parquet`], with the rows returned so far (a Parquet
     /// reader returns one item per row).
     Parquet(EventReader, u64),
+    /// Meta's Business Agent Usage Insights: no events, data points priced as usage lines
+    /// ([`AnyReader::take_agent_points`]).
+    AgentInsights(AgentInsights),
+}
+
+/// A Business Agent Usage Insights file, read whole when opened.
+pub struct AgentInsights {
+    points: Vec<DataPoint>,
+    /// Data points, replies and tokens read (kept for the notes once the points are taken).
+    read: (u64, u64, u64),
+}
+
+impl AgentInsights {
+    /// Reads `input` (named `file`): an answer of another analytics kind is an error.
+    fn open(input: Box<dyn Read + Send>, file: &str) -> Result<AgentInsights, ReadError> {
+        let analytics = meta_analytics::read(input, file)?;
+        if analytics.kind != AnalyticsKind::BusinessAgent {
+            let found = analytics.kind;
+            return Err(ReadError::at_byte(
+                file,
+                0,
+                ReadErrorKind::NotAgentInsights { found },
+            ));
+        }
+        let replies = analytics.points.iter().map(|p| p.volume);
+        let tokens = analytics.points.iter().map(|p| p.tokens.unwrap_or(0));
+        let read = (
+            analytics.points.len() as u64,
+            replies.fold(0u64, u64::saturating_add),
+            tokens.fold(0u64, u64::saturating_add),
+        );
+        Ok(AgentInsights {
+            points: analytics.points,
+            read,
+        })
+    }
 }
 
 impl AnyReader {
@@ -300,7 +349,19 @@ impl AnyReader {
                     .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoParquetReader))?;
                 AnyReader::Parquet(open(input, file)?, 0)
             }
+            InputFormat::AgentInsights => {
+                AnyReader::AgentInsights(AgentInsights::open(input, file)?)
+            }
         })
+    }
+
+    /// The Business Agent usage data points of a Usage Insights file, each with the byte
+    /// offset of its answer (empty for every other format, and once taken).
+    pub fn take_agent_points(&mut self) -> Vec<DataPoint> {
+        match self {
+            AnyReader::AgentInsights(a) => std::mem::take(&mut a.points),
+            _ => Vec::new(),
+        }
     }
 
     /// The format being read.
@@ -311,6 +372,7 @@ impl AnyReader {
             AnyReader::Twilio(_) => InputFormat::Twilio,
             AnyReader::Chat(_) => InputFormat::ChatExport,
             AnyReader::Parquet(..) => InputFormat::Parquet,
+            AnyReader::AgentInsights(_) => InputFormat::AgentInsights,
         }
     }
 
@@ -323,6 +385,7 @@ impl AnyReader {
             AnyReader::Twilio(r) => r.last_position(),
             AnyReader::Chat(r) => Some(Position::Line(r.line())),
             AnyReader::Parquet(_, rows) => Some(Position::Line(*rows)),
+            AnyReader::AgentInsights(_) => None,
         }
     }
 
@@ -331,6 +394,15 @@ impl AnyReader {
         let mut n = Vec::new();
         match self {
             AnyReader::Canonical(_) | AnyReader::Parquet(..) => {}
+            AnyReader::AgentInsights(a) => {
+                let (points, replies, tokens) = a.read;
+                n.push(format!(
+                    "{file}: Meta's Business Agent Usage Insights: {points} data points, {replies} \
+                     replies, {tokens} tokens, priced at the regime's token price as Business \
+                     Agent usage lines (one a data point; the answer's shape is assumed, see \
+                     data/formats/business_agent_insights.md)"
+                ));
+            }
             AnyReader::CloudApi(r) => {
                 let s = r.skipped();
                 if s.other_fields + s.account_updates + s.system_messages > 0 {
@@ -396,6 +468,8 @@ impl Iterator for AnyReader {
                 *rows += 1;
                 r.next()
             }
+            // Usage, not messages: see `take_agent_points`.
+            AnyReader::AgentInsights(_) => None,
         }
     }
 }
@@ -433,6 +507,15 @@ mod tests {
             Some(InputFormat::ChatExport)
         );
         assert_eq!(sniff(b"PAR1\x00"), Some(InputFormat::Parquet));
+        assert_eq!(
+            sniff(b"{\"business_agent_insights\": {\"data\": []}}"),
+            Some(InputFormat::AgentInsights)
+        );
+        assert_eq!(
+            sniff(b"{\"data\": [{\"start\": 1, \"end\": 2, \"billable_tokens\": 9}]}"),
+            Some(InputFormat::AgentInsights)
+        );
+        assert_eq!("agent-insights".parse(), Ok(InputFormat::AgentInsights));
         assert_eq!(sniff(b"hello world"), None);
     }
 }

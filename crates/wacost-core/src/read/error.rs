@@ -230,6 +230,17 @@ pub enum ReadErrorKind {
         /// A period overlapping it.
         second: (i64, i64),
     },
+    /// An analytics answer of another kind where Business Agent usage was expected (a log
+    /// read as Business Agent Usage Insights).
+    #[error(
+        "a {} answer is Meta's totals of messages, not Business Agent usage: compare it with a \
+         log instead of pricing it",
+        .found.as_str()
+    )]
+    NotAgentInsights {
+        /// The kind found.
+        found: AnalyticsKind,
+    },
     /// An analytics file without an answer.
     #[error("{}", if *.empty {
         "empty file: expected a pricing_analytics or conversation_analytics answer"
@@ -487,6 +498,7 @@ impl ReadErrorKind {
             | NotChatExport
             | NoBusinessMessage { .. }
             | MixedAnalytics { .. }
+            | NotAgentInsights { .. }
             | OverlappingPeriods { .. }
             | NoAnalytics { .. } => true,
             FieldCount { .. }
@@ -537,6 +549,7 @@ impl ReadErrorKind {
             NotChatExport => "not a chat export",
             NoBusinessMessage { .. } => "no message from the business",
             MixedAnalytics { .. } => "mixed analytics answers",
+            NotAgentInsights { .. } => "not Business Agent usage",
             OverlappingPeriods { .. } => "overlapping periods",
             NoAnalytics { .. } => "no analytics answer",
             FieldCount { .. } => "wrong number of fields",

@@ -8,6 +8,12 @@
 //!   one unit, and so is the first free-entry-point line of each 72 h free entry point window
 //!   (Meta counts the window as one conversation); lines inside a conversation add nothing.
 //!
+//! - `business_agent_insights` (Meta Business Agent, from 2026-08-01): each delivered Business
+//!   Agent reply line (category `business_agent`, charged per token) is one unit, its cost the
+//!   line's amount; a line of Business Agent usage read from an insights file counts its
+//!   quantity (the point's `billable_messages`). Meta's `cost` per period is compared with
+//!   wacost's Business Agent charges of the same period; no other line counts.
+//!
 //! A free allowance (CBP's first 1,000 service conversations per WABA and month; the reported
 //! PMP service allowance from 2026-10) moves the earliest charged units of the month, as
 //! settlement does, to type `free_tier` at cost 0.
@@ -144,11 +150,15 @@ impl<'a> Units<'a> {
 
     /// Takes a ledger line.
     pub(crate) fn line(&mut self, c: &Charge) {
+        if self.kind == AnalyticsKind::BusinessAgent {
+            self.agent_line(c);
+            return;
+        }
         if c.kind != LineKind::Message || !c.status.is_some_and(|s| s.delivered()) {
             return;
         }
         let wanted = match self.kind {
-            AnalyticsKind::Pricing => PricingModel::Pmp,
+            AnalyticsKind::Pricing | AnalyticsKind::BusinessAgent => PricingModel::Pmp,
             AnalyticsKind::Conversation => PricingModel::Cbp,
         };
         let mut cell = None;
@@ -182,6 +192,38 @@ impl<'a> Units<'a> {
                     amount: c.amount,
                 },
             );
+        }
+    }
+
+    /// A line against `business_agent_insights`: Business Agent replies delivered and
+    /// charged, and Business Agent usage lines (their quantity); nothing else.
+    fn agent_line(&mut self, c: &Charge) {
+        let delivered = c.status.is_some_and(|s| s.delivered());
+        let units = match c.kind {
+            LineKind::AgentUsage => c.quantity.max(0) as u64,
+            LineKind::Message | LineKind::LateDelivery
+                if delivered && c.pricing_type != PricingType::NotDelivered =>
+            {
+                1
+            }
+            _ => return,
+        };
+        if c.category != Category::BusinessAgent {
+            return;
+        }
+        match self.period_of(c.time_ms.div_euclid(1000)) {
+            Some(period) => {
+                let k = CellKey {
+                    period,
+                    country: c.country,
+                    category: c.category,
+                    pricing_type: PricingType::Regular,
+                };
+                let f = self.cells.entry(k).or_default();
+                f.volume += units;
+                f.cost = f.cost.checked_add(c.amount).unwrap_or(f.cost);
+            }
+            None => self.outside += units,
         }
     }
 
@@ -245,7 +287,8 @@ impl<'a> Units<'a> {
                 super::count(covered as u64, self.kind.unit())
             ));
         }
-        if covered != allowance_items {
+        // Business Agent replies are never covered by an allowance: nothing to check.
+        if covered != allowance_items && self.kind != AnalyticsKind::BusinessAgent {
             notes.push(format!(
                 "settlement covered {allowance_items} items with free allowances but the \
                  comparison found {covered}: free_tier figures may be off"
@@ -267,9 +310,11 @@ impl<'a> Units<'a> {
             let e = meta
                 .entry((period, p.country, p.category, p.pricing_type))
                 .or_insert((0, Some(Decimal::ZERO)));
-            e.0 += p.volume;
+            e.0 = e.0.saturating_add(p.volume);
+            // Each cost is at most 10^15 (see the reader): a sum past Decimal's range is no
+            // bill, and is shown as unknown rather than wrapped.
             e.1 = match (e.1, p.cost) {
-                (Some(a), Some(b)) => Some(a + b),
+                (Some(a), Some(b)) => a.checked_add(b),
                 _ => None,
             };
         }
@@ -334,7 +379,9 @@ impl<'a> Units<'a> {
                 "{} priced under the other pricing model ({}): not compared with {}",
                 super::count(self.other_model, "delivered message"),
                 match self.kind {
-                    AnalyticsKind::Pricing => "CBP, before 2025-07-01",
+                    AnalyticsKind::Pricing | AnalyticsKind::BusinessAgent => {
+                        "CBP, before 2025-07-01"
+                    }
                     AnalyticsKind::Conversation => "PMP, from 2025-07-01",
                 },
                 self.kind.as_str()

@@ -289,7 +289,10 @@ impl<'a> Collector<'a> {
             _ => None,
         };
         if let Some(a) = analytics.as_mut() {
-            if outcome.settlement.tiered_messages > 0 {
+            // Volume tiers discount utility and authentication, never Business Agent tokens.
+            if outcome.settlement.tiered_messages > 0
+                && a.kind != crate::read::meta_analytics::AnalyticsKind::BusinessAgent
+            {
                 a.notes.push(format!(
                     "volume-tier discounts on {} are monthly adjustment lines, not in the daily \
                      cells: our costs there are at list rate, Meta's at the tier's",
