@@ -19,15 +19,15 @@
 //!           + Business Agent usage lines (one a data point of Meta's Usage Insights)
 //! ```
 //!
-//! A data point of a Business Agent Usage Insights file ([`crate::agent_usage`]) is one row:
-//! it is no message (no contact, no window), so it becomes one
-//! [`LineKind::AgentUsage`](crate::charge::LineKind::AgentUsage) line of its own, priced apart
-//! from classification, or one skipped row when it cannot be priced.
-//!
 //! on the counts of two sides that never share a counter: what the readers gave, and what
 //! classification did with each event. Should they ever differ, the run fails with
 //! [`ReplayError::Accounting`] (an internal error) rather than report a total that lost or
 //! doubled a row.
+//!
+//! A data point of a Business Agent Usage Insights file ([`crate::agent_usage`]) is one row:
+//! it is no message (no contact, no window), so it becomes one
+//! [`LineKind::AgentUsage`](crate::charge::LineKind::AgentUsage) line of its own, priced apart
+//! from classification, or one skipped row when it cannot be priced.
 //!
 //! A message that cannot be priced is an error naming the row it was read from (file and
 //! line, or byte offset of its JSON document); with

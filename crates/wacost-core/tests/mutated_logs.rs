@@ -2,7 +2,8 @@
 //! fixture with a few bytes replaced, inserted or deleted goes through the whole replay.
 //! Whatever the damage, the run either stops with an error naming the log, or prices it with
 //! every row accounted for (rows read = outbound priced + inbound + duplicate or status rows
-//! + skipped) and a total equal to the sum of its groups. Never a panic.
+//! + skipped + Business Agent usage lines) and a total equal to the sum of its groups. Never
+//! a panic.
 
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -15,8 +16,8 @@ use wacost_core::read::detect::FormatOptions;
 use wacost_core::replay::{Replay, Source};
 
 /// One fixture per reader: canonical CSV, Cloud API webhooks (JSON array and JSON lines),
-/// Twilio CSV and JSON, a chat export.
-const LOGS: [(&str, &str); 6] = [
+/// Twilio CSV and JSON, a chat export, Meta's Business Agent Usage Insights.
+const LOGS: [(&str, &str); 7] = [
     (
         "sample_log.csv",
         include_str!("../../../data/sample_log.csv"),
@@ -40,6 +41,10 @@ const LOGS: [(&str, &str); 6] = [
     (
         "chat_android_en.txt",
         include_str!("../../../tests/data/chat_android_en.txt"),
+    ),
+    (
+        "agent_insights_daily.json",
+        include_str!("../../../tests/data/agent_insights_daily.json"),
     ),
 ];
 
@@ -126,7 +131,8 @@ proptest! {
                 let s = &o.stats;
                 prop_assert_eq!(
                     o.rows,
-                    s.outbound + s.inbound + s.duplicates + o.skipped_total(),
+                    s.outbound + s.inbound + s.duplicates + o.skipped_total()
+                        + o.ledger.agent_usage_lines(),
                     "rows {} outbound {} inbound {} duplicates {} skipped {:?}",
                     o.rows, s.outbound, s.inbound, s.duplicates, o.skipped
                 );
