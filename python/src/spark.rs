@@ -46,7 +46,7 @@ use wacost_core::read::{Position, ReadError};
 use wacost_core::replay::Outcome;
 use wacost_core::settle::{
     AllowanceKey, Basis, KeptItem, Precedence, Settlement, SettlementNotes, SettlementState,
-    VolumeKey,
+    TierExposure, VolumeKey,
 };
 use wacost_core::summary::Summary;
 use wacost_core::units::{self, ActivityByMonth};
@@ -1111,10 +1111,16 @@ pub fn settle(
             ledger.add(a);
         }
         let rows: Vec<String> = ledger.rows().iter().map(|r| ledger_json(r, book)).collect();
+        let tier_exposure: Vec<TierDoc> = notes
+            .tier_exposure
+            .iter()
+            .map(|t| TierDoc::of(t, book))
+            .collect();
         let notes = json!({
             "allowance_items": notes.allowance_items,
             "tiered_messages": notes.tiered_messages,
             "list_rate_messages": notes.list_rate_messages,
+            "tier_exposure": tier_exposure,
         })
         .to_string();
         let lf = lines.field();
@@ -1185,6 +1191,46 @@ struct NotesDoc {
     allowance_items: i64,
     tiered_messages: i64,
     list_rate_messages: u64,
+    /// Settled on the driver from every partition's volume counters, so whole.
+    #[serde(default)]
+    tier_exposure: Vec<TierDoc>,
+}
+
+/// A month, WABA, market and category whose volume at list rate reached the first
+/// volume-tier discount ([`TierExposure`]), as it travels from settlement to the summary.
+#[derive(Serialize, Deserialize)]
+struct TierDoc {
+    waba: String,
+    /// `YYYY-MM-01`.
+    month: NaiveDate,
+    market: String,
+    category: String,
+    messages: u64,
+    first_discount_from: u64,
+}
+
+impl TierDoc {
+    fn of(t: &TierExposure, book: &RateBook) -> TierDoc {
+        TierDoc {
+            waba: t.waba.name(),
+            month: t.month.first_day(),
+            market: book.names.name(t.market).to_string(),
+            category: t.category.as_str().to_string(),
+            messages: t.messages,
+            first_discount_from: t.first_discount_from,
+        }
+    }
+
+    fn exposure(&self, book: &RateBook) -> Result<TierExposure, Failure> {
+        Ok(TierExposure {
+            waba: BusinessId::intern(&self.waba),
+            month: Month::of(self.month),
+            market: parse_or(book.names.get(&self.market), "market")?,
+            category: parse_or(Category::parse(&self.category), "category")?,
+            messages: self.messages,
+            first_discount_from: self.first_discount_from,
+        })
+    }
 }
 
 /// Phase 3, on the driver: the summary (`replay --format json`'s document) and the ledger
@@ -1245,8 +1291,12 @@ pub fn summarize(
                 allowance_items: run.notes.allowance_items,
                 tiered_messages: run.notes.tiered_messages,
                 list_rate_messages: run.notes.list_rate_messages,
-                // Tier exposure is not gathered across partitions (a known gap).
-                tier_exposure: Vec::new(),
+                tier_exposure: run
+                    .notes
+                    .tier_exposure
+                    .iter()
+                    .map(|t| t.exposure(book))
+                    .collect::<Result<_, _>>()?,
             },
             skipped: run.skipped,
             sorted: run.sorted,

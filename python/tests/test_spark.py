@@ -206,3 +206,25 @@ def test_tokens_templates_and_group_recipients_travel_to_the_partitions(spark, t
         result = _replay(spark, [log], partitions=partitions, lines=False)
         assert result.summary == expected
         assert result.total == Decimal(expected["total"])
+
+
+def test_volume_tier_exposure_is_gathered_across_partitions(spark, generated_log, tmp_path):
+    # With the first volume-tier discount at 5 messages a month (a regimes file of our own),
+    # several month × WABA × market × category cells reach it; each partition counts only
+    # its contacts, so only the driver's settlement, from every partition's counters, sees
+    # them whole. Before, a Spark summary had no exposure at all.
+    regimes = tmp_path / "regimes.toml"
+    text = (ROOT / "data" / "regimes.toml").read_text(encoding="utf-8")
+    assert "first_discount_from = 100000" in text
+    regimes.write_text(
+        text.replace("first_discount_from = 100000", "first_discount_from = 5"), encoding="utf-8"
+    )
+    expected = cli_json(str(generated_log), "--regimes", str(regimes))
+    exposure = expected["volume_tier_exposure"]
+    assert len(exposure) >= 2
+    assert all(row["messages"] >= 5 and row["first_discount_from"] == 5 for row in exposure)
+    for partitions in (1, 3):
+        result = _replay(spark, [generated_log], partitions=partitions, lines=False,
+                         regimes=str(regimes))  # fmt: skip
+        assert result.summary["volume_tier_exposure"] == exposure
+        assert result.summary == expected
