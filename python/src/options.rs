@@ -264,6 +264,7 @@ impl Options {
             chat,
             parquet: Some(crate::arrow_in::open),
             max_line_bytes: None,
+            ..FormatOptions::default()
         })
     }
 }

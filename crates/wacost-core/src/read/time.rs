@@ -1,8 +1,18 @@
 //! Timestamps as logs write them: RFC 3339 with any offset, or Unix seconds (or
 //! milliseconds). Times are kept to the millisecond: two messages 200 ms apart are two
 //! messages.
+//!
+//! A spreadsheet saves a date-time without its offset (`2026-02-02 10:00:00`,
+//! `2026-02-02T10:00`): [`TimestampParser`] reads such a time as a wall-clock time in the
+//! WABA's time zone ([`LocalTimes`]), and counts how many it read so (a run says so). A
+//! wall-clock time the zone skips (clocks set forward) is an error: no instant is made up.
+//! One it repeats (clocks set back) is the earlier of its two instants, the one a log in
+//! time order reaches first, and is counted apart. With a [`DateFormat`] (chrono's strftime
+//! codes, `%d/%m/%Y %H:%M`) every timestamp must match that format.
 
-use chrono::DateTime;
+use chrono::format::{Fixed, Item, Parsed, StrftimeItems};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
 
 /// Parses a timestamp into Unix **milliseconds** (UTC), rounding finer fractions down.
 ///
@@ -48,23 +58,305 @@ pub fn parse_timestamp(raw: &[u8]) -> Option<i64> {
         .map(|d| d.timestamp_millis())
 }
 
+/// A date format given by the user, in chrono's strftime codes (`%d/%m/%Y %H:%M`), checked
+/// once: it must name a date and a time of day to the minute at least, and read back what it
+/// writes. With `%z` (or `%:z`) the offset comes from each timestamp; without it the times
+/// are wall-clock times in the WABA's time zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DateFormat {
+    text: String,
+    items: Vec<Item<'static>>,
+    offset: bool,
+}
+
+/// Why a date format cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DateFormatError {
+    /// A code chrono does not know (`%Q`), or a `%` at the end.
+    #[error("{format:?} is not a date format: it holds a code chrono's strftime does not know")]
+    Unknown {
+        /// The format as given.
+        format: String,
+    },
+    /// A format that cannot read a whole date and time back (`%d/%m/%Y` alone, `%H:%M`).
+    #[error(
+        "the date format {format:?} does not read back a date and a time of day (day, month, \
+         year, hour and minute at least; e.g. %d/%m/%Y %H:%M)"
+    )]
+    Incomplete {
+        /// The format as given.
+        format: String,
+    },
+}
+
+impl DateFormat {
+    /// Checks a format: known codes, and a date with a time of day that reads back what it
+    /// writes (2026-02-13 14:35 written with it and read again is 2026-02-13 14:35).
+    ///
+    /// ```
+    /// use wacost_core::read::time::DateFormat;
+    /// assert!(DateFormat::new("%d/%m/%Y %H:%M").is_ok());
+    /// assert!(DateFormat::new("%d/%m/%Y").is_err());
+    /// assert!(DateFormat::new("%d/%m/%Y %Q").is_err());
+    /// ```
+    pub fn new(format: &str) -> Result<DateFormat, DateFormatError> {
+        let unknown = || DateFormatError::Unknown {
+            format: format.to_string(),
+        };
+        let items = StrftimeItems::new(format)
+            .parse_to_owned()
+            .map_err(|_| unknown())?;
+        let offset = items.iter().any(|i| {
+            matches!(
+                i,
+                Item::Fixed(
+                    Fixed::TimezoneOffset
+                        | Fixed::TimezoneOffsetColon
+                        | Fixed::TimezoneOffsetDoubleColon
+                        | Fixed::TimezoneOffsetTripleColon
+                        | Fixed::TimezoneOffsetColonZ
+                        | Fixed::TimezoneOffsetZ
+                        | Fixed::RFC2822
+                        | Fixed::RFC3339
+                )
+            )
+        });
+        let f = DateFormat {
+            text: format.to_string(),
+            items,
+            offset,
+        };
+        let sample = NaiveDate::from_ymd_opt(2026, 2, 13)
+            .and_then(|d| d.and_hms_opt(14, 35, 0))
+            .ok_or_else(unknown)?;
+        let offset = chrono::FixedOffset::east_opt(3600).ok_or_else(unknown)?;
+        let written = offset
+            .from_local_datetime(&sample)
+            .single()
+            .ok_or_else(unknown)?
+            .format_with_items(f.items.iter())
+            .to_string();
+        let instant = sample.and_utc().timestamp_millis() - 3_600_000;
+        // Etc/GMT-1 is one hour ahead of UTC, as the offset written above.
+        let read = f.read(written.as_bytes(), chrono_tz::Etc::GMTMinus1);
+        match read {
+            Some((LocalResult::Single(t), _)) if t == instant => Ok(f),
+            _ => Err(DateFormatError::Incomplete {
+                format: format.to_string(),
+            }),
+        }
+    }
+
+    /// The format as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether timestamps carry their own offset (`%z`).
+    pub fn has_offset(&self) -> bool {
+        self.offset
+    }
+
+    /// A timestamp read with the format: its instant (Unix milliseconds), the two of a
+    /// repeated wall-clock time, or none of a skipped one, and whether it was read as a
+    /// wall-clock time (no offset in it); `None` when it does not match.
+    fn read(&self, raw: &[u8], zone: Tz) -> Option<(LocalResult<i64>, bool)> {
+        let s = std::str::from_utf8(raw.trim_ascii()).ok()?;
+        let mut parsed = Parsed::new();
+        chrono::format::parse(&mut parsed, s, self.items.iter()).ok()?;
+        if parsed.offset().is_some() {
+            let t = parsed.to_datetime().ok()?.timestamp_millis();
+            return Some((LocalResult::Single(t), false));
+        }
+        let naive = parsed.to_naive_datetime_with_offset(0).ok()?;
+        if parsed.timestamp().is_some() {
+            // `%s`: Unix seconds, an instant already.
+            return Some((
+                LocalResult::Single(naive.and_utc().timestamp_millis()),
+                false,
+            ));
+        }
+        Some((local_instant(naive, zone), true))
+    }
+}
+
+/// How timestamps without a UTC offset are read: the WABA's time zone, and the user's date
+/// format if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalTimes {
+    /// The zone wall-clock times are read in.
+    pub timezone: Tz,
+    /// Every timestamp in this format, when given.
+    pub format: Option<DateFormat>,
+}
+
+impl Default for LocalTimes {
+    fn default() -> LocalTimes {
+        LocalTimes {
+            timezone: chrono_tz::UTC,
+            format: None,
+        }
+    }
+}
+
+/// Why a timestamp cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampProblem {
+    /// None of the accepted forms.
+    Unreadable,
+    /// An Excel serial date (see [`excel_serial`]).
+    ExcelSerial,
+    /// A wall-clock time the zone skips (clocks set forward).
+    Skipped,
+    /// Not in the user's date format.
+    NotInFormat,
+}
+
+/// How many timestamps a [`TimestampParser`] read as wall-clock times.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LocalCounts {
+    /// Read in the zone (no offset written): the ambiguous ones included.
+    pub local: u64,
+    /// Of those, wall-clock times the zone repeats (clocks set back): the earlier instant.
+    pub ambiguous: u64,
+}
+
+/// The instant(s) of a wall-clock time in a zone, in Unix milliseconds.
+fn local_instant(naive: NaiveDateTime, zone: Tz) -> LocalResult<i64> {
+    zone.from_local_datetime(&naive)
+        .map(|d| d.timestamp_millis())
+}
+
+/// `YYYY-MM-DD HH:MM[:SS[.fff]]` (or `T` between), without an offset: the date-time a
+/// spreadsheet writes. No allocation.
+fn naive_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() < 16
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let (hour, minute) = (num(11..13)?, num(14..16)?);
+    let rest = &b[16..];
+    let (second, ms) = match rest {
+        [] => (0, 0),
+        [b':', s1, s2, frac @ ..] => {
+            let second = num(17..19).filter(|_| s1.is_ascii_digit() && s2.is_ascii_digit())?;
+            let ms = match frac {
+                [] => 0,
+                [b'.', digits @ ..]
+                    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) =>
+                {
+                    u32::try_from(fraction_ms(digits)).ok()?
+                }
+                _ => return None,
+            };
+            (second, ms)
+        }
+        _ => return None,
+    };
+    let time = NaiveTime::from_hms_milli_opt(hour, minute, second, ms)?;
+    Some(date.and_time(time))
+}
+
 /// [`parse_timestamp`] for a column of timestamps, remembering the last UTC date it saw: in
 /// a log in time order, row after row shares the date, and `YYYY-MM-DDTHH:MM:SSZ` then
-/// needs only its time of day read. Same results as [`parse_timestamp`], always.
+/// needs only its time of day read. Same results as [`parse_timestamp`] for every timestamp
+/// it reads; besides, it reads wall-clock times without an offset in the zone of its
+/// [`LocalTimes`], or every timestamp with the date format given there.
 #[derive(Clone, Debug, Default)]
 pub struct TimestampParser {
     /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix milliseconds.
     date: Option<([u8; 10], i64)>,
+    local: LocalTimes,
+    counts: LocalCounts,
 }
 
 impl TimestampParser {
-    /// A parser with nothing remembered.
+    /// A parser with nothing remembered, reading times without an offset in UTC.
     pub fn new() -> TimestampParser {
         TimestampParser::default()
     }
 
-    /// Parses like [`parse_timestamp`] (Unix milliseconds).
+    /// A parser reading times without an offset as `local` says.
+    pub fn with_local(local: LocalTimes) -> TimestampParser {
+        TimestampParser {
+            local,
+            ..TimestampParser::default()
+        }
+    }
+
+    /// How times without an offset are read.
+    pub fn local_times(&self) -> &LocalTimes {
+        &self.local
+    }
+
+    /// How many timestamps were read as wall-clock times so far.
+    pub fn local_counts(&self) -> LocalCounts {
+        self.counts
+    }
+
+    /// Parses into Unix milliseconds, `None` when [`TimestampParser::read`] is an error.
     pub fn parse(&mut self, raw: &[u8]) -> Option<i64> {
+        self.read(raw).ok()
+    }
+
+    /// Parses into Unix milliseconds, or says why not.
+    pub fn read(&mut self, raw: &[u8]) -> Result<i64, TimestampProblem> {
+        if let Some(format) = &self.local.format {
+            return match format.read(raw, self.local.timezone) {
+                None => Err(TimestampProblem::NotInFormat),
+                Some((r, true)) => self.count(r),
+                Some((r, false)) => r.earliest().ok_or(TimestampProblem::Skipped),
+            };
+        }
+        let b = raw.trim_ascii();
+        // A wall-clock time ends with a digit (a `…Z` never does): tried before the general
+        // parser, which would allocate for the space between date and time.
+        if b.last().is_some_and(u8::is_ascii_digit)
+            && let Some(naive) = naive_datetime(b)
+        {
+            return self.count(local_instant(naive, self.local.timezone));
+        }
+        if let Some(t) = self.parse_written(raw) {
+            return Ok(t);
+        }
+        Err(if excel_serial(b) {
+            TimestampProblem::ExcelSerial
+        } else {
+            TimestampProblem::Unreadable
+        })
+    }
+
+    /// A wall-clock time's instant, counted: the earlier of two, an error for none.
+    fn count(&mut self, r: LocalResult<i64>) -> Result<i64, TimestampProblem> {
+        let t = match r {
+            LocalResult::Single(t) => t,
+            LocalResult::Ambiguous(earlier, _) => {
+                self.counts.ambiguous += 1;
+                earlier
+            }
+            LocalResult::None => return Err(TimestampProblem::Skipped),
+        };
+        self.counts.local += 1;
+        Ok(t)
+    }
+
+    /// [`parse_timestamp`], with the date remembered.
+    fn parse_written(&mut self, raw: &[u8]) -> Option<i64> {
         if let Some(b) = <&[u8; 20]>::try_from(raw)
             .ok()
             .filter(|b| b[10] == b'T' && b[19] == b'Z')
