@@ -568,6 +568,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn delimiters_a_user_may_give() {
+        for (given, d) in [
+            (",", b','),
+            (";", b';'),
+            ("|", b'|'),
+            ("\\t", b'\t'),
+            ("\t", b'\t'),
+            ("tab", b'\t'),
+            ("Tab", b'\t'),
+        ] {
+            assert_eq!(parse_delimiter(given), Ok(d), "{given:?}");
+        }
+        for bad in ["", " ", "::", ",;", "\"", "a", "\\n", "\n"] {
+            assert_eq!(
+                parse_delimiter(bad),
+                Err(format!(
+                    "{bad:?} is not a field separator: give one of , ; | or a tab (\\t or tab)"
+                )),
+                "{bad:?}"
+            );
+        }
+        // Told the separator, a header that detection would not split is recognised.
+        assert_eq!(sniff(b"timestamp|business|contact|direction\n"), None);
+        assert_eq!(
+            sniff_delimited(b"timestamp|business|contact|direction\n", Some(b'|')),
+            Some(InputFormat::Canonical)
+        );
+    }
+
+    #[test]
+    fn a_folder_lists_its_log_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.csv",
+            "a.CSV",
+            "c.json",
+            "d.tsv",
+            "README.txt",
+            ".DS_Store",
+            ".hidden.csv",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("old.csv")).unwrap();
+        let folder = LogFolder::list(dir.path()).unwrap();
+        let names: Vec<String> = folder
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.CSV", "b.csv", "c.json", "d.tsv"]);
+        assert_eq!(
+            folder.skipped,
+            [".DS_Store", ".hidden.csv", "README.txt", "old.csv"]
+        );
+        assert_eq!(
+            folder.note("logs").unwrap(),
+            "logs: 4 entries are not a log file (.csv, .tsv, .json, .jsonl, .ndjson) and not \
+             read: .DS_Store, .hidden.csv, README.txt, old.csv"
+        );
+        let only_logs = LogFolder {
+            files: folder.files.clone(),
+            skipped: Vec::new(),
+        };
+        assert_eq!(only_logs.note("logs"), None);
+    }
+
+    #[test]
     fn sniffs_each_format() {
         assert_eq!(
             sniff(b"timestamp,business,contact,direction\n"),

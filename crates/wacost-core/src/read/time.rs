@@ -562,7 +562,184 @@ mod tests {
         assert_eq!(parse_timestamp(b""), None);
     }
 
+    fn in_zone(zone: Tz) -> TimestampParser {
+        TimestampParser::with_local(LocalTimes {
+            timezone: zone,
+            format: None,
+        })
+    }
+
+    #[test]
+    fn wall_clock_times_are_read_in_the_zone() {
+        // 2026-02-02 10:00 UTC is 1_770_026_400_000.
+        let mut utc = in_zone(chrono_tz::UTC);
+        for form in [
+            "2026-02-02 10:00:00",
+            "2026-02-02T10:00:00",
+            "2026-02-02T10:00",
+            "2026-02-02 10:00",
+            "2026-02-02t10:00:00.000",
+        ] {
+            assert_eq!(utc.read(form.as_bytes()), Ok(1_770_026_400_000), "{form}");
+        }
+        assert_eq!(
+            utc.read(b"2026-02-02 10:00:00.25"),
+            Ok(1_770_026_400_250),
+            "fractions"
+        );
+        assert_eq!(
+            utc.local_counts(),
+            LocalCounts {
+                local: 6,
+                ambiguous: 0
+            }
+        );
+        // São Paulo is UTC-3 all year since 2019: 07:00 there is 10:00 UTC.
+        let mut sp = in_zone(chrono_tz::America::Sao_Paulo);
+        assert_eq!(sp.read(b"2026-02-02 07:00"), Ok(1_770_026_400_000));
+        // Written with an offset or as `Z`, the zone does not apply and nothing is counted.
+        assert_eq!(sp.read(b"2026-02-02T10:00:00Z"), Ok(1_770_026_400_000));
+        assert_eq!(sp.read(b"2026-02-02T07:00:00-03:00"), Ok(1_770_026_400_000));
+        assert_eq!(sp.read(b"1770026400"), Ok(1_770_026_400_000));
+        assert_eq!(sp.local_counts().local, 1);
+        // Not date-times: a date alone, a bad time, a serial date.
+        assert_eq!(sp.read(b"2026-02-02"), Err(TimestampProblem::Unreadable));
+        assert_eq!(
+            sp.read(b"2026-02-02 25:00"),
+            Err(TimestampProblem::Unreadable)
+        );
+        assert_eq!(
+            sp.read(b"2026-02-02 10:00:"),
+            Err(TimestampProblem::Unreadable)
+        );
+        assert_eq!(
+            sp.read(b"2026-02-30 10:00"),
+            Err(TimestampProblem::Unreadable)
+        );
+        assert_eq!(sp.read(b"45689.4166"), Err(TimestampProblem::ExcelSerial));
+    }
+
+    #[test]
+    fn skipped_times_are_errors_and_repeated_ones_the_first_instant() {
+        let mut ny = in_zone(chrono_tz::America::New_York);
+        // 2026-03-08: at 02:00 EST the clocks go to 03:00 EDT; 02:30 never happens.
+        assert_eq!(
+            ny.read(b"2026-03-08 02:30:00"),
+            Err(TimestampProblem::Skipped)
+        );
+        // 01:59 EST (-05:00) is 06:59 UTC; 03:00 EDT (-04:00) is 07:00 UTC.
+        assert_eq!(
+            ny.read(b"2026-03-08 01:59"),
+            parse_timestamp(b"2026-03-08T06:59:00Z").ok_or(TimestampProblem::Unreadable)
+        );
+        assert_eq!(
+            ny.read(b"2026-03-08 03:00"),
+            parse_timestamp(b"2026-03-08T07:00:00Z").ok_or(TimestampProblem::Unreadable)
+        );
+        // 2026-11-01: at 02:00 EDT the clocks go back to 01:00 EST; 01:30 happens at 05:30
+        // UTC (EDT) and again at 06:30 UTC (EST): the first is taken, and counted.
+        assert_eq!(
+            ny.read(b"2026-11-01 01:30"),
+            parse_timestamp(b"2026-11-01T05:30:00Z").ok_or(TimestampProblem::Unreadable)
+        );
+        assert_eq!(
+            ny.local_counts(),
+            LocalCounts {
+                local: 3,
+                ambiguous: 1
+            },
+            "the skipped time is not counted"
+        );
+    }
+
+    #[test]
+    fn a_date_format_reads_every_timestamp() {
+        let day_first = DateFormat::new("%d/%m/%Y %H:%M").unwrap();
+        assert!(!day_first.has_offset());
+        let mut p = TimestampParser::with_local(LocalTimes {
+            timezone: chrono_tz::America::Sao_Paulo,
+            format: Some(day_first),
+        });
+        assert_eq!(p.read(b"02/02/2026 07:00"), Ok(1_770_026_400_000));
+        assert_eq!(p.read(b" 02/02/2026 07:00 "), Ok(1_770_026_400_000));
+        // With a format, every timestamp must match it: RFC 3339 too.
+        assert_eq!(
+            p.read(b"2026-02-02T10:00:00Z"),
+            Err(TimestampProblem::NotInFormat)
+        );
+        assert_eq!(
+            p.read(b"31/02/2026 07:00"),
+            Err(TimestampProblem::NotInFormat)
+        );
+        assert_eq!(p.local_counts().local, 2);
+        // An offset in the format: the zone does not apply.
+        let with_offset = DateFormat::new("%d.%m.%Y %H:%M:%S %z").unwrap();
+        assert!(with_offset.has_offset());
+        let mut p = TimestampParser::with_local(LocalTimes {
+            timezone: chrono_tz::America::Sao_Paulo,
+            format: Some(with_offset),
+        });
+        assert_eq!(p.read(b"02.02.2026 11:00:00 +0100"), Ok(1_770_026_400_000));
+        assert_eq!(p.local_counts().local, 0);
+    }
+
+    #[test]
+    fn formats_that_cannot_be_used_are_refused() {
+        assert!(DateFormat::new("%d/%m/%Y %H:%M").is_ok());
+        assert!(DateFormat::new("%Y-%m-%dT%H:%M:%S%.f").is_ok());
+        assert!(DateFormat::new("%m/%d/%y %I:%M %p").is_ok());
+        assert!(DateFormat::new("%s").is_ok(), "Unix seconds: an instant");
+        for (format, unknown) in [
+            ("%d/%m/%Y %Q", true),
+            ("%d/%m/%Y %H:%", true),
+            ("%d/%m/%Y", false),
+            ("%H:%M", false),
+            ("%d/%m %H:%M", false),
+            ("%d/%m/%Y %H", false),
+            ("", false),
+        ] {
+            let e = DateFormat::new(format).unwrap_err();
+            let expected = if unknown {
+                DateFormatError::Unknown {
+                    format: format.into(),
+                }
+            } else {
+                DateFormatError::Incomplete {
+                    format: format.into(),
+                }
+            };
+            assert_eq!(e, expected, "{format:?}");
+        }
+        assert_eq!(
+            DateFormat::new("%d/%m/%Y").unwrap_err().to_string(),
+            "the date format \"%d/%m/%Y\" does not read back a date and a time of day (day, \
+             month, year, hour and minute at least; e.g. %d/%m/%Y %H:%M)"
+        );
+        assert_eq!(
+            DateFormat::new("%Q").unwrap_err().to_string(),
+            "\"%Q\" is not a date format: it holds a code chrono's strftime does not know"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn wall_clock_times_agree_with_chrono(secs in 0i64..4_102_444_800, ms in 0i64..1000) {
+            // In UTC, the wall-clock time is the instant.
+            let t = chrono::DateTime::from_timestamp_millis(secs * 1000 + ms).unwrap();
+            let s = t.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
+            prop_assert_eq!(in_zone(chrono_tz::UTC).read(s.as_bytes()), Ok(secs * 1000 + ms));
+        }
+
+        #[test]
+        fn local_reading_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = in_zone(chrono_tz::Europe::London).read(&bytes);
+            let mut p = TimestampParser::with_local(LocalTimes {
+                timezone: chrono_tz::Australia::Lord_Howe,
+                format: Some(DateFormat::new("%d/%m/%Y %H:%M").unwrap()),
+            });
+            let _ = p.read(&bytes);
+        }
+
         #[test]
         fn fast_path_agrees_with_chrono(secs in 0i64..4_102_444_800) {
             let s = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
