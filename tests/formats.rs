@@ -225,7 +225,7 @@ fn the_zone_moves_a_message_into_the_customer_service_window() {
         stderr(&o),
         "wacost: tests/data/dialects/new_york_gap.csv:3: timestamp \"2026-03-08 02:30:00\" \
          does not exist in America/New_York (the clocks were set forward at that hour): write \
-         it with its UTC offset"
+         it with its UTC offset, or give the zone the log was written in with --timezone"
     );
 }
 
@@ -250,7 +250,7 @@ fn a_date_format_reads_day_first_timestamps() {
     assert_eq!(
         stderr(&o),
         "wacost: tests/data/dialects/day_first.csv:130: timestamp \"13/02/2026 07:30\" does \
-         not match the date format \"%m/%d/%Y %H:%M\""
+         not match the date format \"%m/%d/%Y %H:%M\" (given with --date-format)"
     );
     // A format that cannot be used is refused before anything is read.
     let o = wacost(&["replay", &path, "--date-format", "%d/%m/%Y"]);
@@ -374,6 +374,28 @@ fn twilio_export_mixing_inbound_outbound_and_failed() {
     ]);
     assert_eq!(total(&v), dec!(0.0597));
     assert_eq!(v["messages"], 4);
+    // The same export saved by a spreadsheet with `;` and CRLF (told from the header), and
+    // with `|` (given): the same total.
+    for (name, given) in [
+        ("twilio_semicolons.csv", None),
+        ("twilio_pipes.csv", Some("|")),
+    ] {
+        let path = dialect(name);
+        let mut args = vec![
+            path.as_str(),
+            "--template-category",
+            "marketing",
+            "--template-map",
+            map.to_str().unwrap(),
+        ];
+        if let Some(d) = given {
+            args.extend(["--delimiter", d]);
+        }
+        let d = replay(&args);
+        assert_eq!(total(&d), dec!(0.0597), "{name}");
+        assert_eq!(d["messages"], v["messages"], "{name}");
+        assert_eq!(d["rows_read"], v["rows_read"], "{name}");
+    }
     let notes = v["notes"].to_string();
     assert!(
         notes.contains(

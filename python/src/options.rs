@@ -260,6 +260,7 @@ impl Options {
             twilio: TwilioOptions {
                 template_category,
                 mapping,
+                delimiter: None,
             },
             chat,
             parquet: Some(crate::arrow_in::open),

@@ -120,7 +120,7 @@ pub struct InputArgs {
     /// stops the run with an error at its line.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     max_line_bytes: Option<u64>,
-    /// Canonical CSV: the field separator, one of `,` `;` `|` or tab (`\t` or `tab`)
+    /// Canonical and Twilio CSV: the field separator, one of `,` `;` `|` or tab (`\t` or `tab`)
     /// (default: told from the header: `;` or tab when it holds more of them than commas).
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
@@ -204,6 +204,7 @@ impl InputArgs {
             twilio: TwilioOptions {
                 template_category: self.template_category.map(Category::from),
                 mapping,
+                delimiter: self.delimiter,
             },
             chat,
             max_line_bytes: self

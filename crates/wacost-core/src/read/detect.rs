@@ -96,8 +96,8 @@ pub struct FormatOptions {
     /// Twilio CSV, chat exports) accept, in bytes; `None`: [`DEFAULT_MAX_LINE_BYTES`]. A
     /// longer line stops the reading of its file with an error at its line.
     pub max_line_bytes: Option<usize>,
-    /// Canonical CSV: the field separator (see [`parse_delimiter`]); `None`: told from the
-    /// header ([`csv_delimiter`]).
+    /// Canonical and Twilio CSV: the field separator (see [`parse_delimiter`]); `None`: told
+    /// from the header ([`csv_delimiter`]).
     pub delimiter: Option<u8>,
     /// Canonical CSV: the zone timestamps without a UTC offset are wall-clock times in, the
     /// WABA's. `None`: the replay's time zone
@@ -404,7 +404,10 @@ impl AnyReader {
             InputFormat::Twilio => AnyReader::Twilio(Box::new(TwilioReader::with_max_line(
                 input,
                 file,
-                options.twilio.clone(),
+                TwilioOptions {
+                    delimiter: options.delimiter.or(options.twilio.delimiter),
+                    ..options.twilio.clone()
+                },
                 options.line_limit(),
             ))),
             InputFormat::ChatExport => {
