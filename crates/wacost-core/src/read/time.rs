@@ -274,9 +274,10 @@ fn naive_datetime(b: &[u8]) -> Option<NaiveDateTime> {
 
 /// [`parse_timestamp`] for a column of timestamps, remembering the last UTC date it saw: in
 /// a log in time order, row after row shares the date, and `YYYY-MM-DDTHH:MM:SSZ` then
-/// needs only its time of day read. Same results as [`parse_timestamp`] for every timestamp
-/// it reads; besides, it reads wall-clock times without an offset in the zone of its
-/// [`LocalTimes`], or every timestamp with the date format given there.
+/// needs only its time of day read. Without a date format, the same result as
+/// [`parse_timestamp`] for every timestamp that reads; besides, wall-clock times without an
+/// offset are read in the zone of its [`LocalTimes`] (and counted). With a date format given
+/// there, every timestamp is read with it alone.
 #[derive(Clone, Debug, Default)]
 pub struct TimestampParser {
     /// The last `YYYY-MM-DD` of a `…Z` timestamp, and its midnight in Unix milliseconds.
