@@ -92,6 +92,235 @@ fn csv_dialects_of_spreadsheets_price_as_the_canonical_file() {
     );
 }
 
+/// A fixture of tests/data/dialects/.
+fn dialect(name: &str) -> String {
+    format!("tests/data/dialects/{name}")
+}
+
+/// A run's notes.
+fn notes(v: &Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The sample log's figures, the same in every dialect: USD 0.8573, every row read.
+fn assert_sample_total(v: &Value, canonical: &Value, what: &str) {
+    assert_eq!(total(v), dec!(0.8573), "{what}");
+    assert_eq!(v["messages"], canonical["messages"], "{what}");
+    assert_eq!(v["rows_read"], canonical["rows_read"], "{what}");
+    assert_eq!(v["rows_read"], 325, "{what}");
+    assert_eq!(v["skipped"], 0, "{what}");
+}
+
+#[test]
+fn a_delimiter_given_reads_what_detection_cannot() {
+    let canonical = replay(&["data/sample_log.csv"]);
+    let pipes = dialect("pipes.csv");
+    assert_sample_total(&replay(&[&pipes, "--delimiter", "|"]), &canonical, "|");
+    // Not told, `|` is no separator: the header is one cell and the format unknown.
+    let o = wacost(&["replay", &pipes]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with(
+            "wacost: tests/data/dialects/pipes.csv:1: cannot tell the format of this log"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // A comma given for a semicolon file overrides detection: the header has no columns.
+    let o = wacost(&["replay", &dialect("day_first.csv"), "--delimiter", ","]);
+    assert_eq!(o.status.code(), Some(1));
+    // A bad separator is a usage error before anything is read.
+    let o = wacost(&["replay", &pipes, "--delimiter", "::"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(
+            "error: invalid value '::' for '--delimiter <CHAR>': \"::\" is not a field \
+             separator: give one of , ; | or a tab (\\t or tab)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // The tab, spelled as a user can type it, on every command that reads logs.
+    let tabs = tempfile::tempdir().expect("temp dir");
+    let path = spreadsheet_copy(
+        tabs.path(),
+        "tabs.tsv",
+        "\t",
+        "timestamp\tbusiness\tcontact\tdirection\tmessage_type\tcategory\tstatus\tmessage_id\tentry_point",
+    );
+    for spelled in ["\\t", "tab", "\t"] {
+        assert_sample_total(
+            &replay(&[&path, "--delimiter", spelled]),
+            &canonical,
+            spelled,
+        );
+    }
+    let o = wacost(&["compare", "--log", &pipes, "--delimiter", "|"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn timestamps_without_an_offset_are_read_in_the_wabas_zone_and_said() {
+    let canonical = replay(&["data/sample_log.csv"]);
+    for (name, zone) in [
+        ("local_seconds.csv", "UTC"),
+        ("local_minutes.csv", "UTC"),
+        // The sample log's days keep their prices three hours later: same total.
+        ("local_minutes.csv", "America/Sao_Paulo"),
+    ] {
+        let path = dialect(name);
+        let v = replay(&[&path, "--timezone", zone]);
+        assert_sample_total(&v, &canonical, name);
+        assert!(
+            notes(&v).contains(&format!(
+                "{path}: 325 timestamps without a UTC offset were read in {zone}"
+            )),
+            "{name}: {:?}",
+            notes(&v)
+        );
+    }
+    // The canonical file has offsets: nothing to say.
+    assert!(!notes(&canonical).iter().any(|n| n.contains("UTC offset")));
+}
+
+#[test]
+fn the_zone_moves_a_message_into_the_customer_service_window() {
+    // tests/data/dialects/new_york_dst.csv (North America, card of 2026-01-01: marketing
+    // 0.0250, utility 0.0034): the contact writes on Saturday 2026-03-07 at 10:30, a utility
+    // template follows on Sunday 2026-03-08 at 10:45, a marketing one at 11:00, and another
+    // on 2026-11-01 at 01:30.
+    let path = dialect("new_york_dst.csv");
+    // Read in UTC the template is 24 h 15 min after the message: outside the window, charged.
+    // 2 × 0.0250 + 0.0034 = 0.0534.
+    let utc = replay(&[&path, "--timezone", "UTC"]);
+    assert_eq!(total(&utc), dec!(0.0534));
+    assert_eq!(utc["by_category"]["utility"]["amount"], "0.0034");
+    // In New York the clocks go forward at 02:00 on 2026-03-08: 15:30Z to 14:45Z is
+    // 23 h 15 min, inside the window: the utility template is free. 2 × 0.0250 = 0.0500.
+    let ny = replay(&[&path, "--timezone", "America/New_York"]);
+    assert_eq!(total(&ny), dec!(0.0500));
+    assert_eq!(ny["messages_by_pricing_type"]["free_customer_service"], 1);
+    // 01:30 on 2026-11-01 happens twice there (clocks set back at 02:00): the first, said.
+    assert_eq!(
+        notes(&ny),
+        vec![format!(
+            "{path}: 4 timestamps without a UTC offset were read in America/New_York; 1 fell \
+             in the hour the clocks are set back and was taken at the first of its two instants"
+        )]
+    );
+    // 02:30 on 2026-03-08 never happens in New York: an error at its line, not a guess.
+    let o = wacost(&[
+        "replay",
+        &dialect("new_york_gap.csv"),
+        "--timezone",
+        "America/New_York",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "wacost: tests/data/dialects/new_york_gap.csv:3: timestamp \"2026-03-08 02:30:00\" \
+         does not exist in America/New_York (the clocks were set forward at that hour): write \
+         it with its UTC offset, or give the zone the log was written in with --timezone"
+    );
+}
+
+#[test]
+fn a_date_format_reads_day_first_timestamps() {
+    let canonical = replay(&["data/sample_log.csv"]);
+    let path = dialect("day_first.csv");
+    let v = replay(&[&path, "--date-format", "%d/%m/%Y %H:%M"]);
+    assert_sample_total(&v, &canonical, "day first");
+    assert!(
+        notes(&v).contains(&format!(
+            "{path}: 325 timestamps without a UTC offset were read in UTC with the date format \
+             \"%d/%m/%Y %H:%M\""
+        )),
+        "{:?}",
+        notes(&v)
+    );
+    // Month first: 02/02 to 12/02 read as other dates, until 13/02 (line 130) cannot be
+    // one; an error at that line, naming the format.
+    let o = wacost(&["replay", &path, "--date-format", "%m/%d/%Y %H:%M"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "wacost: tests/data/dialects/day_first.csv:130: timestamp \"13/02/2026 07:30\" does \
+         not match the date format \"%m/%d/%Y %H:%M\" (given with --date-format)"
+    );
+    // A format that cannot be used is refused before anything is read.
+    let o = wacost(&["replay", &path, "--date-format", "%d/%m/%Y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(
+            "error: invalid value '%d/%m/%Y' for '--date-format <FMT>': the date format \
+             \"%d/%m/%Y\" does not read back a date and a time of day"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_folder_of_csv_files_is_one_log() {
+    let canonical = replay(&["data/sample_log.csv"]);
+    let folder = dialect("folder");
+    let v = replay(&[&folder]);
+    assert_sample_total(&v, &canonical, "folder");
+    assert_eq!(v["by_day"], canonical["by_day"]);
+    assert!(
+        notes(&v).contains(&format!(
+            "{folder}: 1 entry is not a log file (.csv, .tsv, .json, .jsonl, .ndjson) and not \
+             read: README.txt"
+        )),
+        "{:?}",
+        notes(&v)
+    );
+    // Each file has its own header and its own lines: a bad row names its file.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let header = "timestamp,business,contact,direction,message_type,category\n";
+    std::fs::write(
+        tmp.path().join("a.csv"),
+        format!(
+            "{header}2026-02-02T10:00:00Z,+15550100001,+12125550101,outbound,template,marketing\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("b.csv"),
+        format!(
+            "{header}2026-02-02T11:00:00Z,+15550100001,+12125550101,sideways,template,marketing\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join(".DS_Store"), b"\x00\x00\x00\x01Bud1").unwrap();
+    let o = wacost(&["replay", &tmp.path().to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).ends_with("b.csv:2: direction \"sideways\" is neither inbound nor outbound"),
+        "{}",
+        stderr(&o)
+    );
+    let v = replay(&[&tmp.path().to_string_lossy(), "--skip-invalid"]);
+    assert_eq!(total(&v), dec!(0.0250));
+    assert_eq!(v["rows_read"], 2);
+    assert_eq!(v["skipped"], 1);
+    // A folder without a log file is an error that says what it looked for.
+    let empty = tempfile::tempdir().expect("temp dir");
+    std::fs::write(empty.path().join("README.txt"), "notes").unwrap();
+    let o = wacost(&["replay", &empty.path().to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).ends_with("no log files (.csv, .tsv, .json, .jsonl, .ndjson) in this folder"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn cloud_api_day() {
     // tests/data/cloudapi_day.json, 2026-02-02 (PMP; card of 2026-01-01):
@@ -145,6 +374,28 @@ fn twilio_export_mixing_inbound_outbound_and_failed() {
     ]);
     assert_eq!(total(&v), dec!(0.0597));
     assert_eq!(v["messages"], 4);
+    // The same export saved by a spreadsheet with `;` and CRLF (told from the header), and
+    // with `|` (given): the same total.
+    for (name, given) in [
+        ("twilio_semicolons.csv", None),
+        ("twilio_pipes.csv", Some("|")),
+    ] {
+        let path = dialect(name);
+        let mut args = vec![
+            path.as_str(),
+            "--template-category",
+            "marketing",
+            "--template-map",
+            map.to_str().unwrap(),
+        ];
+        if let Some(d) = given {
+            args.extend(["--delimiter", d]);
+        }
+        let d = replay(&args);
+        assert_eq!(total(&d), dec!(0.0597), "{name}");
+        assert_eq!(d["messages"], v["messages"], "{name}");
+        assert_eq!(d["rows_read"], v["rows_read"], "{name}");
+    }
     let notes = v["notes"].to_string();
     assert!(
         notes.contains(
@@ -370,9 +621,14 @@ fn any_error(format: InputFormat, bytes: &[u8]) -> bool {
         twilio: TwilioOptions::default(),
         chat: Some(chat_options()),
         parquet: Some(wacost::report::parquet::open),
-        max_line_bytes: None,
+        ..FormatOptions::default()
     };
-    match AnyReader::open(Box::new(Cursor::new(bytes.to_vec())), "x", &options) {
+    any_error_with(&options, bytes)
+}
+
+/// [`any_error`] with the given options.
+fn any_error_with(options: &FormatOptions, bytes: &[u8]) -> bool {
+    match AnyReader::open(Box::new(Cursor::new(bytes.to_vec())), "x", options) {
         Err(_) => true,
         Ok(reader) => reader.into_iter().any(|r| r.is_err()),
     }
@@ -397,6 +653,24 @@ proptest! {
         // A chat export must have a message line; a Parquet file its magic bytes.
         prop_assert!(any_error(InputFormat::ChatExport, &bytes));
         prop_assert!(any_error(InputFormat::Parquet, &bytes));
+    }
+
+    #[test]
+    fn arbitrary_bytes_are_an_error_with_every_csv_option(
+        bytes in prop::collection::vec(any::<u8>(), 0..400),
+        delimiter in prop::sample::select(vec![None, Some(b','), Some(b';'), Some(b'|'), Some(b'\t')]),
+        format in prop::sample::select(vec![None, Some("%d/%m/%Y %H:%M"), Some("%Y-%m-%d %H:%M:%S%z")]),
+    ) {
+        let options = FormatOptions {
+            format: InputFormat::Canonical,
+            delimiter,
+            timezone: Some(chrono_tz::America::New_York),
+            date_format: format.map(|f| wacost::read::time::DateFormat::new(f).unwrap()),
+            ..FormatOptions::default()
+        };
+        if !may_be_empty(&bytes) {
+            prop_assert!(any_error_with(&options, &bytes), "{:?}", bytes);
+        }
     }
 
     #[test]

@@ -260,10 +260,12 @@ impl Options {
             twilio: TwilioOptions {
                 template_category,
                 mapping,
+                delimiter: None,
             },
             chat,
             parquet: Some(crate::arrow_in::open),
             max_line_bytes: None,
+            ..FormatOptions::default()
         })
     }
 }

@@ -89,6 +89,9 @@ pub struct CompareArgs {
     /// Providers, currency and rates.
     #[command(flatten)]
     pub options: ProviderOptions,
+    /// How to read the logs.
+    #[command(flatten)]
+    pub input: super::input::InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -107,7 +110,7 @@ pub struct CompareArgs {
 /// Runs `wacost compare`.
 pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
     Plan::new(global)
-        .logs(&args.logs)
+        .log_inputs(&args.logs, &args.input)
         .maybe_input("the scenario", args.scenario.as_ref())
         .maybe_input(
             "the providers file (--providers-file)",
@@ -130,7 +133,7 @@ pub fn run(global: &Global, args: &CompareArgs) -> Result<(), Failure> {
     let keep = if args.report.is_some() { KEPT_LINES } else { 0 };
     let mut none = NoLines;
     let mut collect = Collect::new(&mut none, keep);
-    let formats = super::input::default_formats();
+    let formats = args.input.format_options(global)?;
     let outcome = replay_with(&book, &sources, options, &formats, &mut collect, None)?;
     let comparison = comparison(&outcome.ledger, &outcome.usage, &args.options)?;
     out!(

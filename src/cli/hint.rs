@@ -28,6 +28,10 @@ fn read(e: &ReadError) -> String {
         ReadErrorKind::LineTooLong { .. } => {
             format!("{e} (a longer limit: --max-line-bytes BYTES)")
         }
+        ReadErrorKind::NotInDateFormat { .. } => format!("{e} (given with --date-format)"),
+        ReadErrorKind::SkippedLocalTime { .. } => {
+            format!("{e}, or give the zone the log was written in with --timezone")
+        }
         _ => e.to_string(),
     }
 }
@@ -149,6 +153,33 @@ mod tests {
             Failure::from(e).message,
             "x.txt:1: cannot tell the format of this log: give --input-format \
              canonical|cloud-api|twilio|chat-export|parquet"
+        );
+        let e = ReadError::at_line(
+            "log.csv",
+            3,
+            ReadErrorKind::SkippedLocalTime {
+                value: "\"2026-03-08 02:30\"".into(),
+                timezone: "America/New_York".into(),
+            },
+        );
+        assert_eq!(
+            Failure::from(e).message,
+            "log.csv:3: timestamp \"2026-03-08 02:30\" does not exist in America/New_York (the \
+             clocks were set forward at that hour): write it with its UTC offset, or give the \
+             zone the log was written in with --timezone"
+        );
+        let e = ReadError::at_line(
+            "log.csv",
+            2,
+            ReadErrorKind::NotInDateFormat {
+                value: "\"2026-02-02\"".into(),
+                format: "%d/%m/%Y %H:%M".into(),
+            },
+        );
+        assert_eq!(
+            Failure::from(e).message,
+            "log.csv:2: timestamp \"2026-02-02\" does not match the date format \"%d/%m/%Y \
+             %H:%M\" (given with --date-format)"
         );
         let e = ReadError::at_line("chat.txt", 1, ReadErrorKind::NoChatOptions);
         assert_eq!(

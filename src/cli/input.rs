@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use wacost::pricing::category::Category;
 use wacost::pricing::phone::ContactNumber;
 use wacost::read::chat_export::ChatOptions;
-use wacost::read::detect::{FormatOptions, InputFormat};
+use wacost::read::detect::{FormatOptions, InputFormat, parse_delimiter};
+use wacost::read::time::DateFormat;
 use wacost::read::twilio::TwilioOptions;
 use wacost::replay::Source;
 
@@ -123,6 +124,19 @@ pub struct InputArgs {
     /// stops the run with an error at its line.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     max_line_bytes: Option<u64>,
+    /// Canonical and Twilio CSV: the field separator, one of `,` `;` `|` or tab (`\t` or `tab`)
+    /// (default: told from the header: `;` or tab when it holds more of them than commas).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Canonical CSV: the timestamps' format, in chrono's strftime codes (e.g.
+    /// `%d/%m/%Y %H:%M`); read in --timezone unless the format has `%z`.
+    #[arg(long, value_name = "FMT", value_parser = date_format)]
+    date_format: Option<DateFormat>,
+}
+
+/// `--date-format`, checked before anything is read.
+fn date_format(given: &str) -> Result<DateFormat, String> {
+    DateFormat::new(given).map_err(|e| e.to_string())
 }
 
 impl InputArgs {
@@ -194,11 +208,16 @@ impl InputArgs {
             twilio: TwilioOptions {
                 template_category: self.template_category.map(Category::from),
                 mapping,
+                delimiter: self.delimiter,
             },
             chat,
             max_line_bytes: self
                 .max_line_bytes
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            delimiter: self.delimiter,
+            // Times without an offset are wall-clock times of the WABA's zone.
+            timezone: Some(global.timezone),
+            date_format: self.date_format.clone(),
             ..default_formats()
         })
     }

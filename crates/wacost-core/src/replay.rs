@@ -45,7 +45,7 @@ use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::pricing::RateBook;
 use crate::read::ReadError;
-use crate::read::detect::{AnyReader, FormatOptions};
+use crate::read::detect::{AnyReader, FormatOptions, LogFolder};
 use crate::read::meta_analytics::DataPoint;
 use crate::read::{Position, ReadErrorKind};
 use crate::settle::{Settlement, SettlementNotes};
@@ -141,8 +141,8 @@ pub enum ReplayError {
         #[source]
         source: std::io::Error,
     },
-    /// A folder given as input holds no webhook archives.
-    #[error("{path}: no .json files in this folder")]
+    /// A folder given as input holds no log files.
+    #[error("{path}: no log files (.csv, .tsv, .json, .jsonl, .ndjson) in this folder")]
     EmptyFolder {
         /// The folder.
         path: String,
@@ -448,24 +448,35 @@ pub fn replay(
     )
 }
 
-/// The inputs behind a source: a folder of webhook archives is its `.json` files.
-fn expand(sources: &[Source]) -> Result<Vec<Source>, ReplayError> {
-    let mut out = Vec::new();
+/// The inputs behind the sources: a folder is its log files in name order (see
+/// [`LogFolder`]), each read as a log of its own; and what the run says of the entries of a
+/// folder it did not read.
+fn expand(sources: &[Source]) -> Result<(Vec<Source>, Vec<String>), ReplayError> {
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
     for s in sources {
         match s {
             Source::Path(p) if p.is_dir() => {
-                let files = crate::read::cloud_api::read_dir(p).map_err(ReplayError::Read)?;
-                if files.is_empty() {
-                    return Err(ReplayError::EmptyFolder {
-                        path: p.display().to_string(),
-                    });
+                let folder = LogFolder::list(p).map_err(ReplayError::Read)?;
+                let name = p.display().to_string();
+                if folder.files.is_empty() {
+                    return Err(ReplayError::EmptyFolder { path: name });
                 }
-                out.extend(files.into_iter().map(Source::Path));
+                notes.extend(folder.note(&name));
+                out.extend(folder.files.into_iter().map(Source::Path));
             }
             other => out.push(other.clone()),
         }
     }
-    Ok(out)
+    Ok((out, notes))
+}
+
+/// The format options with the WABA's time zone (the zone of its windows and allowance
+/// dates) as the zone of timestamps without an offset, unless they name another.
+fn in_waba_zone(formats: &FormatOptions, options: ReplayOptions) -> FormatOptions {
+    FormatOptions {
+        timezone: Some(formats.timezone.unwrap_or(options.classify.timezone)),
+        ..formats.clone()
+    }
 }
 
 fn open_all(
@@ -527,8 +538,9 @@ fn replay_counting(
     mut rejects: Option<&mut dyn Write>,
     progress: Option<&BytesRead>,
 ) -> Result<Outcome, ReplayError> {
-    let sources = expand(sources)?;
+    let (sources, folder_notes) = expand(sources)?;
     let names: Vec<String> = sources.iter().map(Source::name).collect();
+    let formats = &in_waba_zone(formats, options);
     let mut stdin_cache = None;
     // First pass: stream, as long as the events arrive in time order.
     let mut tally = Tally::new(options.skip_invalid, &names);
@@ -579,6 +591,7 @@ fn replay_counting(
             (priced, true)
         }
     };
+    reader_notes.splice(0..0, folder_notes);
     let mut priced = priced;
     tally.set_aside(std::mem::take(&mut priced.set_aside))?;
     if let Some(w) = rejects.as_mut() {
@@ -817,9 +830,13 @@ pub fn read_events(
     formats: &FormatOptions,
     rejects: Option<&mut dyn Write>,
 ) -> Result<ReadLog, ReplayError> {
-    let sources = expand(sources)?;
+    let (sources, folder_notes) = expand(sources)?;
+    let formats = &in_waba_zone(formats, options);
     let mut stdin_cache = None;
-    let mut log = ReadLog::default();
+    let mut log = ReadLog {
+        reader_notes: folder_notes,
+        ..ReadLog::default()
+    };
     let mut rejected = Vec::new();
     (log.events, log.sorted) = read_all(
         open_all(&sources, formats, &mut stdin_cache, None)?,

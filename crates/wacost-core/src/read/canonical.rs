@@ -3,7 +3,7 @@
 //!
 //! | column | required | values |
 //! |---|---|---|
-//! | `timestamp` | yes | RFC 3339 (any offset) or Unix seconds |
+//! | `timestamp` | yes | RFC 3339 (any offset), Unix seconds, or a date and time without an offset (`2026-02-02 10:00:00`, `2026-02-02T10:00`): a wall-clock time in the WABA's time zone; or the user's date format (see [`super::time`]) |
 //! | `business` | yes | the business phone number (or phone number id) |
 //! | `contact` | yes | the user's number: E.164 with or without `+`, spaces, dashes, `whatsapp:` |
 //! | `direction` | yes | `inbound` or `outbound` |
@@ -22,7 +22,7 @@
 use std::io::Read;
 
 use super::records::{DEFAULT_MAX_LINE_BYTES, Fields, Records};
-use super::time::TimestampParser;
+use super::time::{LocalCounts, LocalTimes, TimestampParser, TimestampProblem};
 use super::{ReadError, ReadErrorKind};
 use crate::event::{
     BusinessId, Details, Direction, EntryPoint, Event, MessageId, MessageKind, Status, TemplateId,
@@ -73,6 +73,10 @@ pub struct CanonicalReader<R: Read> {
     header_error: Option<ReadError>,
     /// The line of the last row returned.
     line: u64,
+    /// The field separator given by the user (default: told from the header).
+    delimiter: Option<u8>,
+    /// How timestamps without an offset are read.
+    local: LocalTimes,
 }
 
 /// Turns one row of canonical columns into an [`Event`]. Shared by the CSV and Parquet
@@ -93,6 +97,19 @@ impl<R: Read> CanonicalReader<R> {
 
     /// [`CanonicalReader::new`], with lines (the header too) of at most `max_line_bytes`.
     pub fn with_max_line(input: R, file: &str, max_line_bytes: usize) -> CanonicalReader<R> {
+        CanonicalReader::with_options(input, file, max_line_bytes, None, LocalTimes::default())
+    }
+
+    /// [`CanonicalReader::with_max_line`], with the field separator given (`None`: told
+    /// from the header, see [`csv_delimiter`](super::detect::csv_delimiter)) and timestamps
+    /// without an offset read as `local` says.
+    pub fn with_options(
+        input: R,
+        file: &str,
+        max_line_bytes: usize,
+        delimiter: Option<u8>,
+        local: LocalTimes,
+    ) -> CanonicalReader<R> {
         let mut r = CanonicalReader {
             file: file.to_string(),
             records: Records::new(input).max_line_bytes(max_line_bytes),
@@ -101,6 +118,8 @@ impl<R: Read> CanonicalReader<R> {
             done: false,
             header_error: None,
             line: 0,
+            delimiter,
+            local,
         };
         if let Err(e) = r.read_header() {
             r.header_error = Some(e);
@@ -111,6 +130,18 @@ impl<R: Read> CanonicalReader<R> {
     /// The line of the last row returned (0 before any).
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// How timestamps without an offset are read.
+    pub fn local_times(&self) -> &LocalTimes {
+        &self.local
+    }
+
+    /// How many timestamps were read as wall-clock times in the zone so far.
+    pub fn local_counts(&self) -> LocalCounts {
+        self.parser
+            .as_ref()
+            .map_or_else(LocalCounts::default, RowParser::local_counts)
     }
 
     fn read_header(&mut self) -> Result<(), ReadError> {
@@ -128,7 +159,9 @@ impl<R: Read> CanonicalReader<R> {
         if super::detect::is_zip(head) {
             return Err(ReadError::at_line(&self.file, 1, ReadErrorKind::Workbook));
         }
-        let delimiter = super::detect::csv_delimiter(head);
+        let delimiter = self
+            .delimiter
+            .unwrap_or_else(|| super::detect::csv_delimiter(head));
         if delimiter != b',' {
             self.records.set_delimiter(delimiter);
         }
@@ -144,7 +177,11 @@ impl<R: Read> CanonicalReader<R> {
             .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).into_owned())
             .collect();
         self.width = names.len();
-        self.parser = Some(RowParser::new(&names, &self.file)?);
+        self.parser = Some(RowParser::with_local(
+            &names,
+            &self.file,
+            self.local.clone(),
+        )?);
         Ok(())
     }
 }
@@ -166,6 +203,15 @@ impl RowParser {
     /// A parser for rows with these column names (any case, any order; unknown names
     /// ignored). Fails when a required column is missing.
     pub fn new(header: &[String], file: &str) -> Result<RowParser, ReadError> {
+        RowParser::with_local(header, file, LocalTimes::default())
+    }
+
+    /// [`RowParser::new`], reading timestamps without an offset as `local` says.
+    pub fn with_local(
+        header: &[String],
+        file: &str,
+        local: LocalTimes,
+    ) -> Result<RowParser, ReadError> {
         let names: Vec<String> = header.iter().map(|f| column_name(f)).collect();
         let file = file.to_string();
         let find = |n: &str| names.iter().position(|h| h == n);
@@ -197,8 +243,13 @@ impl RowParser {
             file,
             cols,
             cache: Vec::new(),
-            timestamps: TimestampParser::new(),
+            timestamps: TimestampParser::with_local(local),
         })
+    }
+
+    /// How many timestamps were read as wall-clock times so far.
+    pub fn local_counts(&self) -> LocalCounts {
+        self.timestamps.local_counts()
     }
 
     fn business(&mut self, raw: &[u8], line: u64) -> Result<BusinessId, ReadError> {
@@ -236,18 +287,10 @@ impl RowParser {
     ) -> Result<Event, ReadError> {
         let field = |i: usize| rec.field(i).unwrap_or(b"");
         let opt = |i: Option<usize>| i.map_or(&b""[..], |i| rec.field(i).unwrap_or(b""));
-        let time = self.timestamps.parse(field(c.timestamp));
+        let time = self.timestamps.read(field(c.timestamp));
         let err = |kind: ReadErrorKind| ReadError::at_line(&self.file, line, kind);
-        let time = time.ok_or_else(|| {
-            let raw = field(c.timestamp);
-            let problem = if super::time::excel_serial(raw) {
-                "looks like an Excel serial date (days since 1899-12-30): format the column as \
-                 yyyy-mm-ddThh:mm:ssZ before saving the CSV"
-            } else {
-                "is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds"
-            };
-            err(bad("timestamp", raw, problem))
-        })?;
+        let time =
+            time.map_err(|problem| err(self.timestamp_error(field(c.timestamp), problem)))?;
         let contact = ContactNumber::parse_bytes(field(c.contact)).map_err(|source| {
             err(ReadErrorKind::Contact {
                 field: "contact",
@@ -314,6 +357,38 @@ impl RowParser {
             verdict: None,
             details,
         })
+    }
+}
+
+impl RowParser {
+    /// What is wrong with a timestamp, in words.
+    fn timestamp_error(&self, raw: &[u8], problem: TimestampProblem) -> ReadErrorKind {
+        let quoted = || format!("{:?}", String::from_utf8_lossy(raw.trim_ascii()));
+        let local = self.timestamps.local_times();
+        match problem {
+            TimestampProblem::ExcelSerial => bad(
+                "timestamp",
+                raw,
+                "looks like an Excel serial date (days since 1899-12-30): format the column as \
+                 yyyy-mm-ddThh:mm:ssZ before saving the CSV",
+            ),
+            TimestampProblem::Unreadable => bad(
+                "timestamp",
+                raw,
+                "is neither RFC 3339 (2026-02-02T10:00:00Z) nor Unix seconds",
+            ),
+            TimestampProblem::Skipped => ReadErrorKind::SkippedLocalTime {
+                value: quoted(),
+                timezone: local.timezone.name().to_string(),
+            },
+            TimestampProblem::NotInFormat => ReadErrorKind::NotInDateFormat {
+                value: quoted(),
+                format: local
+                    .format
+                    .as_ref()
+                    .map_or_else(String::new, |f| f.as_str().to_string()),
+            },
+        }
     }
 }
 

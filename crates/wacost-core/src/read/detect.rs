@@ -1,12 +1,16 @@
 //! Which reader a log needs: given by the user (`--input-format`) or told from its content.
 
 use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
 
 use super::canonical::CanonicalReader;
 use super::chat_export::{ChatExportReader, ChatOptions};
 use super::cloud_api::CloudApiReader;
 use super::meta_analytics::{self, AnalyticsKind, DataPoint};
 use super::records::DEFAULT_MAX_LINE_BYTES;
+use super::time::{DateFormat, LocalCounts, LocalTimes};
 use super::twilio::{TwilioOptions, TwilioReader};
 use super::{Position, ReadError, ReadErrorKind};
 use crate::event::Event;
@@ -98,12 +102,122 @@ pub struct FormatOptions {
     /// Twilio CSV, chat exports) accept, in bytes; `None`: [`DEFAULT_MAX_LINE_BYTES`]. A
     /// longer line stops the reading of its file with an error at its line.
     pub max_line_bytes: Option<usize>,
+    /// Canonical and Twilio CSV: the field separator (see [`parse_delimiter`]); `None`: told
+    /// from the header ([`csv_delimiter`]).
+    pub delimiter: Option<u8>,
+    /// Canonical CSV: the zone timestamps without a UTC offset are wall-clock times in, the
+    /// WABA's. `None`: the replay's time zone
+    /// ([`ClassifyConfig::timezone`](crate::classify::ClassifyConfig)), UTC for a reader
+    /// opened alone.
+    pub timezone: Option<Tz>,
+    /// Canonical CSV: every timestamp in this format (in [`FormatOptions::timezone`] unless
+    /// the format holds an offset).
+    pub date_format: Option<DateFormat>,
 }
 
 impl FormatOptions {
     /// The line limit in force ([`FormatOptions::max_line_bytes`] or the default).
     pub fn line_limit(&self) -> usize {
         self.max_line_bytes.unwrap_or(DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// How the canonical CSV reads timestamps without an offset.
+    pub fn local_times(&self) -> LocalTimes {
+        LocalTimes {
+            timezone: self.timezone.unwrap_or(chrono_tz::UTC),
+            format: self.date_format.clone(),
+        }
+    }
+}
+
+/// The field separators a user may give: `,` `;` `|` and tab (written `\t`, `tab` or a tab).
+///
+/// ```
+/// use wacost_core::read::detect::parse_delimiter;
+/// assert_eq!(parse_delimiter("|"), Ok(b'|'));
+/// assert_eq!(parse_delimiter("\\t"), Ok(b'\t'));
+/// assert_eq!(parse_delimiter("TAB"), Ok(b'\t'));
+/// assert!(parse_delimiter("::").is_err());
+/// ```
+pub fn parse_delimiter(given: &str) -> Result<u8, String> {
+    match given {
+        "," => Ok(b','),
+        ";" => Ok(b';'),
+        "|" => Ok(b'|'),
+        "\\t" | "\t" => Ok(b'\t'),
+        t if t.eq_ignore_ascii_case("tab") => Ok(b'\t'),
+        _ => Err(format!(
+            "{given:?} is not a field separator: give one of , ; | or a tab (\\t or tab)"
+        )),
+    }
+}
+
+/// The files of a folder given as a log, in name order: CSV (`.csv`, `.tsv`) and webhook
+/// archives (`.json`, `.jsonl`, `.ndjson`), each read as a log of its own format with its
+/// own header; and the names of the other entries, skipped (a `README.txt`, a `.DS_Store`,
+/// a subfolder: not read, and said).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFolder {
+    /// The log files, in name order.
+    pub files: Vec<PathBuf>,
+    /// The names of the entries that are not log files, in name order.
+    pub skipped: Vec<String>,
+}
+
+impl LogFolder {
+    /// Lists a folder (one level).
+    pub fn list(path: &Path) -> Result<LogFolder, ReadError> {
+        let shown = path.display().to_string();
+        let cannot = |e: std::io::Error| ReadError::at_line(&shown, 0, ReadErrorKind::io(e));
+        let mut folder = LogFolder::default();
+        for entry in std::fs::read_dir(path).map_err(cannot)? {
+            let p = entry.map_err(cannot)?.path();
+            let name = p
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let log = !name.starts_with('.')
+                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    ["csv", "tsv", "json", "jsonl", "ndjson"]
+                        .iter()
+                        .any(|x| e.eq_ignore_ascii_case(x))
+                });
+            if log && p.is_file() {
+                folder.files.push(p);
+            } else {
+                folder.skipped.push(name);
+            }
+        }
+        folder.files.sort();
+        folder.skipped.sort();
+        Ok(folder)
+    }
+
+    /// What the run says of the entries skipped, if any.
+    pub fn note(&self, folder: &str) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        const SHOWN: usize = 5;
+        let mut names = self
+            .skipped
+            .iter()
+            .take(SHOWN)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.skipped.len() > SHOWN {
+            names.push_str(&format!(" and {} more", self.skipped.len() - SHOWN));
+        }
+        Some(format!(
+            "{folder}: {} {} not a log file (.csv, .tsv, .json, .jsonl, .ndjson) and not read: \
+             {names}",
+            self.skipped.len(),
+            if self.skipped.len() == 1 {
+                "entry is"
+            } else {
+                "entries are"
+            },
+        ))
     }
 }
 
@@ -173,6 +287,11 @@ pub fn is_zip(head: &[u8]) -> bool {
 
 /// Tells a format from the first bytes of a log.
 pub fn sniff(head: &[u8]) -> Option<InputFormat> {
+    sniff_delimited(head, None)
+}
+
+/// [`sniff`], with the CSV field separator given (`None`: told from the first line).
+pub fn sniff_delimited(head: &[u8], delimiter: Option<u8>) -> Option<InputFormat> {
     if head.starts_with(b"PAR1") {
         return Some(InputFormat::Parquet);
     }
@@ -210,7 +329,7 @@ pub fn sniff(head: &[u8]) -> Option<InputFormat> {
         return Some(InputFormat::CloudApi);
     }
     let first = t.lines().next().unwrap_or("").to_ascii_lowercase();
-    let delimiter = char::from(csv_delimiter(first.as_bytes()));
+    let delimiter = char::from(delimiter.unwrap_or_else(|| csv_delimiter(first.as_bytes())));
     let cells: Vec<String> = first
         .split(delimiter)
         .map(|c| {
@@ -313,22 +432,31 @@ impl AnyReader {
         }
         let format = match options.format {
             InputFormat::Auto if head.iter().all(u8::is_ascii_whitespace) => InputFormat::Canonical,
-            InputFormat::Auto => sniff(&head)
+            InputFormat::Auto => sniff_delimited(&head, options.delimiter)
                 .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::UnknownFormat))?,
             f => f,
         };
         let input: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
         Ok(match format {
-            InputFormat::Auto | InputFormat::Canonical => AnyReader::Canonical(
-                CanonicalReader::with_max_line(input, file, options.line_limit()),
-            ),
+            InputFormat::Auto | InputFormat::Canonical => {
+                AnyReader::Canonical(CanonicalReader::with_options(
+                    input,
+                    file,
+                    options.line_limit(),
+                    options.delimiter,
+                    options.local_times(),
+                ))
+            }
             InputFormat::CloudApi => {
                 AnyReader::CloudApi(Box::new(CloudApiReader::new(input, file)))
             }
             InputFormat::Twilio => AnyReader::Twilio(Box::new(TwilioReader::with_max_line(
                 input,
                 file,
-                options.twilio.clone(),
+                TwilioOptions {
+                    delimiter: options.delimiter.or(options.twilio.delimiter),
+                    ..options.twilio.clone()
+                },
                 options.line_limit(),
             ))),
             InputFormat::ChatExport => {
@@ -393,7 +521,10 @@ impl AnyReader {
     pub fn notes(&self, file: &str) -> Vec<String> {
         let mut n = Vec::new();
         match self {
-            AnyReader::Canonical(_) | AnyReader::Parquet(..) => {}
+            AnyReader::Canonical(r) => {
+                n.extend(local_times_note(file, r.local_times(), r.local_counts()))
+            }
+            AnyReader::Parquet(..) => {}
             AnyReader::AgentInsights(a) => {
                 let (points, replies, tokens) = a.read;
                 n.push(format!(
@@ -455,6 +586,41 @@ impl AnyReader {
     }
 }
 
+/// What the run says of timestamps read as wall-clock times in the WABA's zone: how many,
+/// in which zone (with which date format), and how many fell in the hour the clocks repeat.
+fn local_times_note(file: &str, local: &LocalTimes, counts: LocalCounts) -> Option<String> {
+    if counts.local == 0 {
+        return None;
+    }
+    let mut note = format!(
+        "{file}: {} {} without a UTC offset {} read in {}",
+        counts.local,
+        if counts.local == 1 {
+            "timestamp"
+        } else {
+            "timestamps"
+        },
+        if counts.local == 1 { "was" } else { "were" },
+        local.timezone.name()
+    );
+    if let Some(f) = &local.format {
+        note.push_str(&format!(" with the date format {:?}", f.as_str()));
+    }
+    if counts.ambiguous > 0 {
+        note.push_str(&format!(
+            "; {} fell in the hour the clocks are set back and {} taken at the first of its \
+             two instants",
+            counts.ambiguous,
+            if counts.ambiguous == 1 {
+                "was"
+            } else {
+                "were each"
+            }
+        ));
+    }
+    Some(note)
+}
+
 impl Iterator for AnyReader {
     type Item = Result<Event, ReadError>;
 
@@ -477,6 +643,74 @@ impl Iterator for AnyReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delimiters_a_user_may_give() {
+        for (given, d) in [
+            (",", b','),
+            (";", b';'),
+            ("|", b'|'),
+            ("\\t", b'\t'),
+            ("\t", b'\t'),
+            ("tab", b'\t'),
+            ("Tab", b'\t'),
+        ] {
+            assert_eq!(parse_delimiter(given), Ok(d), "{given:?}");
+        }
+        for bad in ["", " ", "::", ",;", "\"", "a", "\\n", "\n"] {
+            assert_eq!(
+                parse_delimiter(bad),
+                Err(format!(
+                    "{bad:?} is not a field separator: give one of , ; | or a tab (\\t or tab)"
+                )),
+                "{bad:?}"
+            );
+        }
+        // Told the separator, a header that detection would not split is recognised.
+        assert_eq!(sniff(b"timestamp|business|contact|direction\n"), None);
+        assert_eq!(
+            sniff_delimited(b"timestamp|business|contact|direction\n", Some(b'|')),
+            Some(InputFormat::Canonical)
+        );
+    }
+
+    #[test]
+    fn a_folder_lists_its_log_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.csv",
+            "a.CSV",
+            "c.json",
+            "d.tsv",
+            "README.txt",
+            ".DS_Store",
+            ".hidden.csv",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("old.csv")).unwrap();
+        let folder = LogFolder::list(dir.path()).unwrap();
+        let names: Vec<String> = folder
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.CSV", "b.csv", "c.json", "d.tsv"]);
+        assert_eq!(
+            folder.skipped,
+            [".DS_Store", ".hidden.csv", "README.txt", "old.csv"]
+        );
+        assert_eq!(
+            folder.note("logs").unwrap(),
+            "logs: 4 entries are not a log file (.csv, .tsv, .json, .jsonl, .ndjson) and not \
+             read: .DS_Store, .hidden.csv, README.txt, old.csv"
+        );
+        let only_logs = LogFolder {
+            files: folder.files.clone(),
+            skipped: Vec::new(),
+        };
+        assert_eq!(only_logs.note("logs"), None);
+    }
 
     #[test]
     fn sniffs_each_format() {

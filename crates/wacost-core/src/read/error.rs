@@ -448,6 +448,26 @@ pub enum ReadErrorKind {
         /// The AM/PM written after it (`Some(true)` for PM), if any.
         pm: Option<bool>,
     },
+    /// A timestamp without an offset at a wall-clock time the WABA's zone skips (the hour
+    /// the clocks are set forward): no instant has it.
+    #[error(
+        "timestamp {value} does not exist in {timezone} (the clocks were set forward at that \
+         hour): write it with its UTC offset"
+    )]
+    SkippedLocalTime {
+        /// The timestamp as written, quoted.
+        value: String,
+        /// The zone it was read in.
+        timezone: String,
+    },
+    /// A timestamp that does not match the date format given for the log.
+    #[error("timestamp {value} does not match the date format {format:?}")]
+    NotInDateFormat {
+        /// The timestamp as written, quoted.
+        value: String,
+        /// The format.
+        format: String,
+    },
     /// A message read well that cannot be priced (no pricing rules or card in force, no rate
     /// for its market and category), set aside like an unreadable row.
     #[error("message at {time}: {source}")]
@@ -524,6 +544,8 @@ impl ReadErrorKind {
             | EndNotAfterStart { .. }
             | NoSuchDate { .. }
             | NoSuchTime { .. }
+            | SkippedLocalTime { .. }
+            | NotInDateFormat { .. }
             | BrokenLine
             | UnclosedQuote { .. }
             | Unpriceable { .. } => false,
@@ -572,6 +594,7 @@ impl ReadErrorKind {
             EndNotAfterStart { .. } => "end",
             NoSuchDate { .. } => "date",
             NoSuchTime { .. } => "time",
+            SkippedLocalTime { .. } | NotInDateFormat { .. } => "timestamp",
             BrokenLine => "truncated line",
             Unpriceable { source, .. } => match source {
                 PricingError::NoRate { .. } => "no rate",
@@ -949,6 +972,25 @@ mod tests {
                 "time 13:16 PM does not exist",
                 false,
                 "time",
+            ),
+            (
+                SkippedLocalTime {
+                    value: "\"2026-03-08 02:30\"".into(),
+                    timezone: "America/New_York".into(),
+                },
+                "timestamp \"2026-03-08 02:30\" does not exist in America/New_York (the clocks \
+                 were set forward at that hour): write it with its UTC offset",
+                false,
+                "timestamp",
+            ),
+            (
+                NotInDateFormat {
+                    value: "\"2026-02-02 10:00\"".into(),
+                    format: "%d/%m/%Y %H:%M".into(),
+                },
+                "timestamp \"2026-02-02 10:00\" does not match the date format \"%d/%m/%Y %H:%M\"",
+                false,
+                "timestamp",
             ),
             (
                 BrokenLine,

@@ -80,6 +80,9 @@ pub struct TwilioOptions {
     /// Body patterns (case-insensitive substrings) and the template category they mean; empty
     /// patterns are ignored.
     pub mapping: Vec<(String, Category)>,
+    /// The CSV field separator; `None`: told from the header (`;` or a tab when it holds
+    /// more of them than commas, as a spreadsheet saves an export in many locales).
+    pub delimiter: Option<u8>,
 }
 
 /// How many outbound messages were priced on an assumption, and how many by a pattern.
@@ -167,6 +170,7 @@ impl<R: Read> TwilioReader<R> {
         options: TwilioOptions,
         max_line_bytes: usize,
     ) -> TwilioReader<R> {
+        let delimiter = options.delimiter;
         let mut r = TwilioReader {
             file: file.to_string(),
             template_category: options.template_category,
@@ -221,9 +225,14 @@ impl<R: Read> TwilioReader<R> {
                 };
             }
             Some(_) => {
-                let records = Records::new(input)
+                let delimiter =
+                    delimiter.unwrap_or_else(|| super::detect::csv_delimiter(input.buffer()));
+                let mut records = Records::new(input)
                     .max_line_bytes(max_line_bytes)
                     .multiline(true);
+                if delimiter != b',' {
+                    records.set_delimiter(delimiter);
+                }
                 r.source = Source::Csv {
                     records: Box::new(records),
                     cols: None,
@@ -759,6 +768,7 @@ mod tests {
         TwilioOptions {
             template_category: Some(Category::Marketing),
             mapping: vec![("YOUR CODE IS".into(), Category::AuthenticationInternational)],
+            delimiter: None,
         }
     }
 
