@@ -16,7 +16,8 @@ use wacost_core::pricing::phone::{ContactNumber, Country};
 use wacost_core::pricing::regime::{AllowanceScope, Regimes};
 use wacost_core::pricing::{BusinessProfile, DataSource, Loaded, RateBook};
 use wacost_core::read::chat_export::ChatOptions;
-use wacost_core::read::detect::{FormatOptions, InputFormat};
+use wacost_core::read::detect::{FormatOptions, InputFormat, parse_delimiter};
+use wacost_core::read::time::DateFormat;
 use wacost_core::read::twilio::TwilioOptions;
 use wacost_core::replay::ReplayOptions;
 
@@ -74,6 +75,14 @@ pub struct Options {
     pub chat_contact: Option<String>,
     /// Chat export: the phone's time zone.
     pub chat_timezone: Option<String>,
+    /// CSV logs: the field separator (`,` `;` `|` or a tab), instead of the one found from
+    /// the header.
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// Canonical CSV: the timestamps' format (chrono's strftime codes), read in the WABA's
+    /// time zone unless it has `%z`.
+    #[serde(default)]
+    pub date_format: Option<String>,
 }
 
 /// The date the reported service allowance starts (`--service-allowance` and
@@ -255,16 +264,28 @@ impl Options {
             }
             None => None,
         };
+        let delimiter = match &self.delimiter {
+            Some(d) => Some(parse_delimiter(d).map_err(|e| Failure::Usage(format!("delimiter: {e}")))?),
+            None => None,
+        };
+        let date_format = match &self.date_format {
+            Some(f) => Some(
+                DateFormat::new(f).map_err(|e| Failure::Usage(format!("date_format: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(FormatOptions {
             format,
             twilio: TwilioOptions {
                 template_category,
                 mapping,
-                delimiter: None,
+                delimiter,
             },
             chat,
             parquet: Some(crate::arrow_in::open),
             max_line_bytes: None,
+            delimiter,
+            date_format,
             ..FormatOptions::default()
         })
     }

@@ -44,6 +44,13 @@ FIXTURES = [
       "--template-category", "marketing"],
      {"business_name": "Tienda Acme", "chat_timezone": "America/Mexico_City",
       "template_category": "marketing"}),
+    # CSV dialects (issue 15): a given separator, a day-first date format, wall-clock times
+    # in the WABA's zone across New York's clock change.
+    ("tests/data/dialects/pipes.csv", ["--delimiter", "|"], {"delimiter": "|"}),
+    ("tests/data/dialects/day_first.csv", ["--date-format", "%d/%m/%Y %H:%M"],
+     {"date_format": "%d/%m/%Y %H:%M"}),
+    ("tests/data/dialects/new_york_dst.csv", ["--timezone", "America/New_York"],
+     {"timezone": "America/New_York"}),
 ]  # fmt: skip
 
 
@@ -55,6 +62,13 @@ def test_every_fixture_format_equals_the_cli(log, flags, kwargs):
     assert result.total == Decimal(expected["total"])
     # The lines add up to the total, exactly.
     assert sum(result.lines.column("amount").to_pylist(), Decimal(0)) == result.total
+
+
+def test_a_bad_delimiter_or_date_format_is_a_value_error():
+    with pytest.raises(ValueError, match="delimiter: "):
+        wacost.replay("data/sample_log.csv", delimiter="::")
+    with pytest.raises(ValueError, match="date_format: "):
+        wacost.replay("data/sample_log.csv", date_format="%d/%m/%Y")
 
 
 def test_the_sample_log_total():

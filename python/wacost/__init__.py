@@ -132,6 +132,8 @@ def _options(
     business_number: str | None = None,
     chat_contact: str | None = None,
     chat_timezone: str | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
 ) -> dict:
     """The options document the native module takes (see ``python/src/options.rs``)."""
     if service_allowance is not None:
@@ -168,6 +170,8 @@ def _options(
         "business_number": business_number,
         "chat_contact": chat_contact,
         "chat_timezone": chat_timezone,
+        "delimiter": delimiter,
+        "date_format": date_format,
     }
 
 
