@@ -229,6 +229,42 @@ fn the_zone_moves_a_message_into_the_customer_service_window() {
     );
 }
 
+/// A Parquet log whose timestamps are text without an offset is read in the WABA's zone and
+/// says so, as the same rows in CSV are (the CSV test above, hand-computed there).
+#[test]
+fn a_parquet_log_reads_wall_clock_times_in_the_wabas_zone() {
+    use polars::prelude::*;
+    let csv = std::fs::read_to_string(dialect("new_york_dst.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let columns: Vec<Column> = header
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let cells: Vec<&str> = rows.iter().map(|r| r[i]).collect();
+            Column::new((*name).into(), cells)
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(columns).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new_york_dst.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let p = path.to_str().unwrap();
+    assert_eq!(total(&replay(&[p, "--timezone", "UTC"])), dec!(0.0534));
+    let ny = replay(&[p, "--timezone", "America/New_York"]);
+    assert_eq!(total(&ny), dec!(0.0500));
+    assert_eq!(
+        notes(&ny),
+        vec![format!(
+            "{p}: 4 timestamps without a UTC offset were read in America/New_York; 1 fell \
+             in the hour the clocks are set back and was taken at the first of its two instants"
+        )]
+    );
+}
+
 #[test]
 fn a_date_format_reads_day_first_timestamps() {
     let canonical = replay(&["data/sample_log.csv"]);

@@ -23,8 +23,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use wacost_core::event::Event;
 use wacost_core::read::canonical::RowParser;
-use wacost_core::read::detect::EventReader;
+use wacost_core::read::detect::{EventReader, EventSource};
 use wacost_core::read::records::Fields;
+use wacost_core::read::time::{LocalCounts, LocalTimes};
 use wacost_core::read::{ReadError, ReadErrorKind};
 
 /// An Arrow C stream taken out of a Python object's `__arrow_c_stream__` capsule.
@@ -307,8 +308,9 @@ pub struct ArrowEvents {
 }
 
 impl ArrowEvents {
-    /// Reads `stream`, named `name` in messages.
-    pub fn new(stream: Stream, name: &str) -> ArrowEvents {
+    /// Reads `stream`, named `name` in messages, text timestamps without an offset read as
+    /// `local` says (the WABA's zone, a date format).
+    pub fn new(stream: Stream, name: &str, local: &LocalTimes) -> ArrowEvents {
         let mut events = ArrowEvents {
             name: name.to_string(),
             stream,
@@ -321,7 +323,7 @@ impl ArrowEvents {
             scratch: Row::default(),
         };
         match column_names(&events.stream) {
-            Ok(names) => match RowParser::new(&names, name) {
+            Ok(names) => match RowParser::with_local(&names, name, local.clone()) {
                 Ok(p) => {
                     events.used = used_columns(&names);
                     events.parser = Some(p);
@@ -368,6 +370,14 @@ impl ArrowEvents {
         self.rows_before += batch.len() as u64;
         self.pending = out.into_iter();
         true
+    }
+}
+
+impl EventSource for ArrowEvents {
+    fn local_counts(&self) -> LocalCounts {
+        self.parser
+            .as_ref()
+            .map_or_else(LocalCounts::default, RowParser::local_counts)
     }
 }
 
@@ -419,7 +429,11 @@ pub fn with_sources<T>(sources: HashMap<String, Py<PyAny>>, f: impl FnOnce() -> 
 /// Parquet log (or a table, handed to the core as one) is read through the Arrow stream of
 /// the source registered under its name; the bytes the core opened are not used. Opening a
 /// source again (to sort an out-of-order log) reads it again from the start.
-pub fn open(_input: Box<dyn Read + Send>, name: &str) -> Result<EventReader, ReadError> {
+pub fn open(
+    _input: Box<dyn Read + Send>,
+    name: &str,
+    local: &LocalTimes,
+) -> Result<EventReader, ReadError> {
     let source = SOURCES.with(|s| {
         s.borrow()
             .get(name)
@@ -434,7 +448,7 @@ pub fn open(_input: Box<dyn Read + Send>, name: &str) -> Result<EventReader, Rea
     };
     let stream = Python::attach(|py| import_stream(source.bind(py)))
         .map_err(|e| ReadError::at_line(name, 1, unreadable(e)))?;
-    Ok(Box::new(ArrowEvents::new(stream, name)))
+    Ok(Box::new(ArrowEvents::new(stream, name, local)))
 }
 
 /// A table or stream that cannot be read at all (fatal, even when skipping bad rows).

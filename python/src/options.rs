@@ -265,13 +265,15 @@ impl Options {
             None => None,
         };
         let delimiter = match &self.delimiter {
-            Some(d) => Some(parse_delimiter(d).map_err(|e| Failure::Usage(format!("delimiter: {e}")))?),
+            Some(d) => {
+                Some(parse_delimiter(d).map_err(|e| Failure::Usage(format!("delimiter: {e}")))?)
+            }
             None => None,
         };
         let date_format = match &self.date_format {
-            Some(f) => Some(
-                DateFormat::new(f).map_err(|e| Failure::Usage(format!("date_format: {e}")))?,
-            ),
+            Some(f) => {
+                Some(DateFormat::new(f).map_err(|e| Failure::Usage(format!("date_format: {e}")))?)
+            }
             None => None,
         };
         Ok(FormatOptions {

@@ -11,21 +11,26 @@ use polars::prelude::*;
 
 use wacost_core::event::Event;
 use wacost_core::read::canonical::RowParser;
-use wacost_core::read::detect::EventReader;
+use wacost_core::read::detect::{EventReader, EventSource};
+use wacost_core::read::time::{LocalCounts, LocalTimes};
 use wacost_core::read::{ReadError, ReadErrorKind};
 
 /// Opens a Parquet log from a reader (the whole file is read into memory: Parquet keeps its
-/// index at the end). A [`ParquetOpener`](wacost_core::read::detect::ParquetOpener) for
+/// index at the end), text timestamps without an offset read as `local` says (the WABA's
+/// zone, a date format). A [`ParquetOpener`](wacost_core::read::detect::ParquetOpener) for
 /// [`FormatOptions::parquet`](wacost_core::read::detect::FormatOptions::parquet).
 pub fn open(
     mut input: Box<dyn std::io::Read + Send>,
     file: &str,
+    local: &LocalTimes,
 ) -> Result<EventReader, ReadError> {
     let mut bytes = Vec::new();
     input
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::at_line(file, 1, ReadErrorKind::io(e)))?;
-    Ok(Box::new(ParquetEventReader::from_bytes(bytes, file)))
+    Ok(Box::new(ParquetEventReader::from_bytes_in(
+        bytes, file, local,
+    )))
 }
 
 /// Reads a Parquet file's rows as events. The row number in errors is 1-based, counting
@@ -40,18 +45,24 @@ pub struct ParquetEventReader {
 }
 
 impl ParquetEventReader {
-    /// Opens a Parquet file.
+    /// Opens a Parquet file (text timestamps without an offset in UTC).
     pub fn open(path: &Path) -> ParquetEventReader {
         let file = path.display().to_string();
         match std::fs::read(path) {
-            Ok(bytes) => Self::from_bytes(bytes, &file),
+            Ok(bytes) => Self::from_bytes_in(bytes, &file, &LocalTimes::default()),
             Err(e) => Self::failed(&file, ReadErrorKind::io(e)),
         }
     }
 
-    /// Reads Parquet bytes already in memory.
+    /// Reads Parquet bytes already in memory (text timestamps without an offset in UTC).
     pub fn from_bytes(bytes: Vec<u8>, file: &str) -> ParquetEventReader {
-        Self::from_frame(read_frame(bytes), file)
+        Self::from_bytes_in(bytes, file, &LocalTimes::default())
+    }
+
+    /// Reads Parquet bytes already in memory, text timestamps without an offset read as
+    /// `local` says.
+    pub fn from_bytes_in(bytes: Vec<u8>, file: &str, local: &LocalTimes) -> ParquetEventReader {
+        Self::from_frame(read_frame(bytes), file, local)
     }
 
     fn failed(file: &str, kind: ReadErrorKind) -> ParquetEventReader {
@@ -69,7 +80,11 @@ impl ParquetEventReader {
         }
     }
 
-    fn from_frame(frame: PolarsResult<DataFrame>, file: &str) -> ParquetEventReader {
+    fn from_frame(
+        frame: PolarsResult<DataFrame>,
+        file: &str,
+        local: &LocalTimes,
+    ) -> ParquetEventReader {
         let df = match frame {
             Ok(df) => df,
             Err(e) => {
@@ -82,7 +97,7 @@ impl ParquetEventReader {
             .iter()
             .map(|n| n.to_string())
             .collect();
-        let parser = match RowParser::new(&names, file) {
+        let parser = match RowParser::with_local(&names, file, local.clone()) {
             Ok(p) => p,
             Err(e) => return Self::failed_with(e),
         };
@@ -176,6 +191,14 @@ fn as_text(s: &Series) -> PolarsResult<StringChunked> {
         _ => s.cast(&DataType::String)?,
     };
     Ok(s.str()?.rechunk().into_owned())
+}
+
+impl EventSource for ParquetEventReader {
+    fn local_counts(&self) -> LocalCounts {
+        self.parser
+            .as_ref()
+            .map_or_else(LocalCounts::default, RowParser::local_counts)
+    }
 }
 
 impl Iterator for ParquetEventReader {

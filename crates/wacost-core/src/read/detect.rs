@@ -79,12 +79,24 @@ impl std::str::FromStr for InputFormat {
     }
 }
 
-/// Events from a reader this crate does not hold (Parquet, read by `wacost-report`).
-pub type EventReader = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
+/// A reader this crate does not hold (Parquet, read by `wacost-report`): its events, and
+/// how many of its timestamps it read without an offset (so the run can say so, as it does
+/// for a CSV log).
+pub trait EventSource: Iterator<Item = Result<Event, ReadError>> + Send {
+    /// Timestamps read so far as wall-clock times in the zone given when it was opened.
+    fn local_counts(&self) -> LocalCounts {
+        LocalCounts::default()
+    }
+}
 
-/// Opens a Parquet log (named by the second argument in messages). `wacost-core` reads no
-/// Parquet itself, to stay free of polars: `wacost_report::parquet::open` is one.
-pub type ParquetOpener = fn(Box<dyn Read + Send>, &str) -> Result<EventReader, ReadError>;
+/// Events from a reader this crate does not hold.
+pub type EventReader = Box<dyn EventSource>;
+
+/// Opens a Parquet log (named by the second argument in messages), reading timestamps
+/// without an offset as the third says (the WABA's zone, a date format). `wacost-core`
+/// reads no Parquet itself, to stay free of polars: `wacost_report::parquet::open` is one.
+pub type ParquetOpener =
+    fn(Box<dyn Read + Send>, &str, &LocalTimes) -> Result<EventReader, ReadError>;
 
 /// What the formats that lack a field need to be told.
 #[derive(Clone, Debug, Default)]
@@ -365,8 +377,8 @@ pub enum AnyReader {
     /// Chat exports.
     Chat(Box<ChatExportReader>),
     /// Parquet, through [`FormatOptions::parquet`], with the rows returned so far (a Parquet
-    /// reader returns one item per row).
-    Parquet(EventReader, u64),
+    /// reader returns one item per row) and how it reads timestamps without an offset.
+    Parquet(EventReader, u64, LocalTimes),
     /// Meta's Business Agent Usage Insights: no events, data points priced as usage lines
     /// ([`AnyReader::take_agent_points`]).
     AgentInsights(AgentInsights),
@@ -475,7 +487,8 @@ impl AnyReader {
                 let open = options
                     .parquet
                     .ok_or_else(|| ReadError::at_line(file, 1, ReadErrorKind::NoParquetReader))?;
-                AnyReader::Parquet(open(input, file)?, 0)
+                let local = options.local_times();
+                AnyReader::Parquet(open(input, file, &local)?, 0, local)
             }
             InputFormat::AgentInsights => {
                 AnyReader::AgentInsights(AgentInsights::open(input, file)?)
@@ -512,7 +525,7 @@ impl AnyReader {
             AnyReader::CloudApi(r) => Some(Position::Byte(r.last_offset())),
             AnyReader::Twilio(r) => r.last_position(),
             AnyReader::Chat(r) => Some(Position::Line(r.line())),
-            AnyReader::Parquet(_, rows) => Some(Position::Line(*rows)),
+            AnyReader::Parquet(_, rows, _) => Some(Position::Line(*rows)),
             AnyReader::AgentInsights(_) => None,
         }
     }
@@ -524,7 +537,9 @@ impl AnyReader {
             AnyReader::Canonical(r) => {
                 n.extend(local_times_note(file, r.local_times(), r.local_counts()))
             }
-            AnyReader::Parquet(..) => {}
+            AnyReader::Parquet(r, _, local) => {
+                n.extend(local_times_note(file, local, r.local_counts()))
+            }
             AnyReader::AgentInsights(a) => {
                 let (points, replies, tokens) = a.read;
                 n.push(format!(
@@ -630,7 +645,7 @@ impl Iterator for AnyReader {
             AnyReader::CloudApi(r) => r.next(),
             AnyReader::Twilio(r) => r.next(),
             AnyReader::Chat(r) => r.next(),
-            AnyReader::Parquet(r, rows) => {
+            AnyReader::Parquet(r, rows, _) => {
                 *rows += 1;
                 r.next()
             }
