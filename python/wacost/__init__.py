@@ -317,6 +317,8 @@ def replay(
     business_number: str | None = None,
     chat_contact: str | None = None,
     chat_timezone: str | None = None,
+    delimiter: str | None = None,
+    date_format: str | None = None,
     lines: bool = True,
 ) -> Result:
     """Prices a message log exactly, as ``wacost replay`` does.
@@ -330,7 +332,8 @@ def replay(
 
     The keyword arguments are the command's flags (``service_allowance`` is
     ``--service-allowance``, ``rate_card`` one path or a list, ``effective`` their dates…).
-    ``lines=False`` keeps no charge lines (a log of billions of messages).
+    ``lines=False`` keeps no charge lines (a log of billions of messages). ``delimiter``
+    and ``date_format`` are ``--delimiter`` and ``--date-format`` (CSV logs).
 
     Raises ``wacost.InputError`` (with ``file``, ``line`` and ``reason``) for a log, rate
     card or scenario that cannot be read or priced, ``ValueError`` for a bad argument and
@@ -355,6 +358,8 @@ def replay(
         business_number=business_number,
         chat_contact=chat_contact,
         chat_timezone=chat_timezone,
+        delimiter=delimiter,
+        date_format=date_format,
     )
     summary, ledger, kept = _native.replay(_sources(source), json.dumps(options), bool(lines))
     summary = json.loads(summary)
