@@ -500,7 +500,7 @@ fn impossible_simulations_are_refused_before_they_start() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o),
-        "wacost: big.toml: this simulation would need about 2.3e8 TiB of memory and 3.8e6 \
+        "wacost: big.toml: this simulation would need about 2.3e8 TiB of memory and 6.3e6 \
          years (4,000,000,000 contacts, about 8.0e18 messages a run, 1 variant, 100 runs); \
          the limits are 8.0 GiB and 1.0 h (raise them with --max-memory and --max-time)\n"
     );
@@ -519,7 +519,7 @@ fn impossible_simulations_are_refused_before_they_start() {
     assert_eq!(
         stderr(&o),
         format!(
-            "wacost: {}: this simulation would need about 357.7 GiB of memory and 1.4 days \
+            "wacost: {}: this simulation would need about 357.7 GiB of memory and 2.2 days \
              (100 contacts, about 700 messages a run, 1 variant, 1,000,000,000 runs); the \
              limits are 8.0 GiB and 1.0 h (raise them with --max-memory and --max-time)\n",
             scenario.display()
