@@ -236,8 +236,7 @@ pub fn top_contacts_from_parquet(
 ) -> PolarsResult<Vec<ContactSpend>> {
     // Checked first: a damaged size would make polars abort (see `parquet_check`).
     let mut file = File::open(path)?;
-    crate::parquet_check::check_reader(&mut file)
-        .map_err(|e| PolarsError::ComputeError(format!("a damaged file: {e}").into()))?;
+    crate::parquet_check::check_reader(&mut file).map_err(crate::parquet::damaged)?;
     crate::parquet::guarded(|| top_contacts(path, n, show_contacts, period))
 }
 

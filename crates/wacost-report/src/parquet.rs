@@ -126,14 +126,13 @@ impl ParquetEventReader {
 /// ([`crate::parquet_check`]: a damaged size would make polars abort), then a panic inside
 /// polars caught as an error.
 pub(crate) fn read_frame(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
-    checked(&bytes)?;
+    crate::parquet_check::check(&bytes).map_err(damaged)?;
     guarded(|| ParquetReader::new(std::io::Cursor::new(bytes)).finish())
 }
 
-/// [`crate::parquet_check::check`] as a polars error.
-fn checked(bytes: &[u8]) -> PolarsResult<()> {
-    crate::parquet_check::check(bytes)
-        .map_err(|e| PolarsError::ComputeError(format!("a damaged file: {e}").into()))
+/// What [`crate::parquet_check`] found wrong, as a polars error (the caller names the file).
+pub(crate) fn damaged(damage: crate::parquet_check::Damage) -> PolarsError {
+    PolarsError::ComputeError(format!("a damaged file: {damage}").into())
 }
 
 /// Runs a polars call, a panic inside it turned into an error. The last line of defence:
@@ -232,11 +231,11 @@ impl Iterator for ParquetEventReader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A log of `n` inbound rows, one row group per `group` rows.
-    fn log_in_groups(n: usize, group: usize) -> Vec<u8> {
+    pub(crate) fn log_in_groups(n: usize, group: usize) -> Vec<u8> {
         let times: Vec<i64> = (0..n as i64).map(|i| 1_770_026_400 + i).collect();
         let mut df = df!(
             "timestamp" => times,

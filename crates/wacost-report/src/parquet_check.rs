@@ -447,21 +447,7 @@ fn count(v: Option<i64>, what: &str) -> Result<u64, Damage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::*;
-
-    fn file(rows: usize, group: usize) -> Vec<u8> {
-        let mut df = df!(
-            "timestamp" => (0..rows as i64).collect::<Vec<_>>(),
-            "contact" => vec!["+5511987654321"; rows],
-        )
-        .unwrap();
-        let mut buf = Vec::new();
-        ParquetWriter::new(&mut buf)
-            .with_row_group_size(Some(group))
-            .finish(&mut df)
-            .unwrap();
-        buf
-    }
+    use crate::parquet::tests::log_in_groups as file;
 
     #[test]
     fn files_polars_writes_pass() {
